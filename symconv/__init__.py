@@ -1,0 +1,18 @@
+"""symconv: the operation count of convolution layers, derived, proven and compiled.
+
+Public face::
+
+    >>> import symconv
+    >>> symconv.conv1d_ops(8, 16, 32, 100, 3)          # moduleprofiler ops, bias included
+    2408448
+    >>> symconv.conv1d_output_length(100, 3)
+    98
+"""
+
+from .api import conv1d_ops, conv1d_output_length
+from .conv1d import CONVENTION, DERIVATION
+from .proof import ProofResult, prove, prove_conv1d, prove_integer
+
+__all__ = ["conv1d_ops", "conv1d_output_length", "CONVENTION", "DERIVATION",
+           "ProofResult", "prove", "prove_conv1d", "prove_integer"]
+__version__ = "0.1.0"

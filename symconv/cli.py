@@ -1,0 +1,180 @@
+"""The ``symconv`` command line: a thin front end over the library.
+
+Subcommands register themselves through :data:`COMMANDS`; each is a
+function ``(subparsers) -> None`` that adds a parser whose ``func`` default
+runs the command and returns an exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Callable, Sequence
+
+__all__ = ["main", "build_parser", "COMMANDS", "CliError"]
+
+LAYERS = ("conv1d",)
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+def _add_layer(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("layer", choices=LAYERS, help="layer type (only conv1d for now)")
+
+
+# --- derive -------------------------------------------------------------------------
+
+def _cmd_derive(args: argparse.Namespace) -> int:
+    from .conv1d import CONVENTION, DERIVATION
+    from .printing.text import render_derivation
+
+    print(render_derivation(DERIVATION), end="")
+    print(f"\nConvention: {CONVENTION}.")
+    return 0
+
+
+def _register_derive(sub) -> None:
+    p = sub.add_parser("derive", help="print the derivation chain (Unicode)",
+                       description="Print the derivation of the operation count, step by step: "
+                                   "definitions (L_out, psi, lambda, gamma), then the chains from "
+                                   "N*(psi*lambda + gamma) to the two summary forms.")
+    _add_layer(p)
+    p.set_defaults(func=_cmd_derive)
+
+
+# --- prove --------------------------------------------------------------------------
+
+def _cmd_prove(args: argparse.Namespace) -> int:
+    from .proof import ASSUMPTIONS, prove_conv1d
+
+    start = time.perf_counter()
+    results = prove_conv1d(samples=args.samples, seed=args.seed)
+    elapsed = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({
+            "assumptions": list(ASSUMPTIONS),
+            "seconds": round(elapsed, 3),
+            "results": [{"name": r.name, "statement": r.statement, "holds": r.holds,
+                         "method": r.method, "residual": str(r.residual),
+                         "counterexample": r.counterexample,
+                         "witness_points": r.witness_points} for r in results],
+        }, indent=2))
+    else:
+        print("Assumptions: " + "; ".join(ASSUMPTIONS) + ".")
+        for r in results:
+            print(r.describe())
+        failed = sum(not r.holds for r in results)
+        print(f"{len(results) - failed}/{len(results)} identities hold "
+              f"({elapsed:.2f} s, {args.samples} witness points each).")
+    return 0 if all(results) else 1
+
+
+def _register_prove(sub) -> None:
+    p = sub.add_parser("prove", help="prove every identity; exit 1 if any fails",
+                       description="Decide each identity exactly (the difference cancels to 0 as a "
+                                   "rational function) and check it at random valid integer points. "
+                                   "Exits 1 if any identity fails.")
+    _add_layer(p)
+    p.add_argument("--samples", type=int, default=200, metavar="N",
+                   help="random integer witness points per identity (default 200)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the witness points (default 0)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=_cmd_prove)
+
+
+# --- eval ---------------------------------------------------------------------------
+
+def _padding(text: str) -> int | str:
+    if text in ("same", "valid"):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"padding must be an integer >= 0, 'same' or 'valid', got {text!r}") from None
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .api import conv1d_ops, conv1d_output_length
+    from .conv1d import CONVENTION
+
+    try:
+        length = conv1d_output_length(args.input_length, args.kernel_size, args.stride,
+                                      args.padding, args.dilation)
+        count = conv1d_ops(args.batch_size, args.in_channels, args.out_channels,
+                           args.input_length, args.kernel_size, args.stride, args.padding,
+                           args.dilation, args.groups, not args.no_bias)
+    except (TypeError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    params = {k: getattr(args, k) for k in ("batch_size", "in_channels", "out_channels",
+                                              "input_length", "kernel_size", "stride",
+                                              "padding", "dilation", "groups")}
+    params["bias"] = not args.no_bias
+    if args.json:
+        print(json.dumps({"layer": "conv1d", "parameters": params, "output_length": length,
+                          "ops": count, "convention": CONVENTION}, indent=2))
+    else:
+        print(f"L_out = {length}")
+        print(f"ops   = {count:,}  ({CONVENTION}; batch of {args.batch_size})")
+    return 0
+
+
+def _register_eval(sub) -> None:
+    p = sub.add_parser("eval", help="evaluate L_out and the operation count",
+                       description="Evaluate the output length and the operation count for one "
+                                   "layer configuration (PyTorch's parameter names). The count "
+                                   "is exact and names its convention.")
+    _add_layer(p)
+    req = p.add_argument_group("required")
+    req.add_argument("--batch-size", type=int, required=True, metavar="N", help="batch size N")
+    req.add_argument("--in-channels", type=int, required=True, metavar="C_IN")
+    req.add_argument("--out-channels", type=int, required=True, metavar="C_OUT")
+    req.add_argument("--input-length", type=int, required=True, metavar="L_IN")
+    req.add_argument("--kernel-size", type=int, required=True, metavar="K")
+    p.add_argument("--stride", type=int, default=1, help="default 1")
+    p.add_argument("--padding", type=_padding, default=0,
+                   help="integer >= 0, 'same' or 'valid' (default 0)")
+    p.add_argument("--dilation", type=int, default=1, help="default 1")
+    p.add_argument("--groups", type=int, default=1, help="default 1")
+    p.add_argument("--no-bias", action="store_true", help="layer without bias (bias=False)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=_cmd_eval)
+
+
+#: Subcommand registrations, in the order --help lists them.
+COMMANDS: list[Callable] = [_register_derive, _register_prove, _register_eval]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, no usage dump
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="symconv",
+                     description="Derive, prove, evaluate and generate the operation count of "
+                                 "convolution layers (torch.nn.Conv1d) from one set of SymPy "
+                                 "expressions.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)
+    for register in COMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"symconv {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Printers: subclasses of SymPy's printers, one module per target."""

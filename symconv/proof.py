@@ -1,0 +1,222 @@
+"""Machine-checked identities: an exact decision plus an independent integer witness.
+
+:func:`prove` decides ``lhs == rhs`` *exactly*: the difference, put over a
+common denominator with :func:`sympy.cancel`, must be the zero rational
+function. As a second, independent witness both sides are evaluated exactly
+(SymPy integers and rationals, never floats) at random integer points that
+satisfy the layer's assumptions — sizes positive, padding non-negative,
+``G | C_in`` and ``G | C_out``. An identity holds only if both agree.
+
+A false identity comes back with ``holds=False`` and a concrete
+counterexample: a point where the two sides differ, with both values.
+
+:func:`prove_integer` shows that an expression is an integer for every valid
+configuration: after ``C_in = G·c`` and ``C_out = G·o`` it must be a
+polynomial with integer coefficients.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import sympy as sp
+
+from .conv1d import BIAS, IDENTITIES, INTEGRALITY, Identity, Integrality, integer_form
+from .symbols import C_in, C_out, G, INFO, c, o, p
+
+__all__ = ["ProofResult", "prove", "prove_integer", "prove_conv1d", "sample_point", "ASSUMPTIONS"]
+
+#: The assumptions every proof states (and every witness point satisfies).
+ASSUMPTIONS: tuple[str, ...] = (
+    "N, C_in, C_out, L_in, L_out, K, G, s, d are positive integers",
+    "p is a non-negative integer; b (bias) is 0 or 1",
+    "G divides C_in and C_out",
+)
+
+_EXACT = "exact: cancel(lhs - rhs) == 0 as a rational function"
+_POLY = "exact: integer-coefficient polynomial after C_in = G*c, C_out = G*o"
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    """Outcome of one proof.
+
+    Attributes:
+        name: short name of the identity.
+        statement: what is claimed, in words.
+        holds: the verdict; ``bool(result)`` is the same.
+        method: how it was decided (exact method; witness).
+        residual: the cancelled difference ``lhs - rhs`` (0 when it holds), or
+            for integrality the polynomial form.
+        counterexample: a point (symbol name -> int) where the claim fails.
+        counterexample_values: ``(lhs, rhs)`` at that point (for integrality,
+            the non-integer value and its nearest integer).
+        assumptions: the assumptions the proof used.
+        witness_points: how many random integer points were evaluated.
+    """
+
+    name: str
+    statement: str
+    holds: bool
+    method: str
+    residual: sp.Expr
+    counterexample: Mapping[str, int] | None = None
+    counterexample_values: tuple[sp.Expr, sp.Expr] | None = None
+    assumptions: tuple[str, ...] = ASSUMPTIONS
+    witness_points: int = 0
+    lhs: sp.Expr | None = field(default=None, repr=False)
+    rhs: sp.Expr | None = field(default=None, repr=False)
+
+    def __bool__(self) -> bool:
+        return self.holds
+
+    @property
+    def verdict(self) -> str:
+        return "holds" if self.holds else "FAILS"
+
+    def describe(self) -> str:
+        """One or two lines for a terminal."""
+        text = f"{self.verdict:5}  {self.name}  [{self.method}]"
+        if self.counterexample is not None:
+            point = ", ".join(f"{k}={v}" for k, v in self.counterexample.items())
+            a, b = self.counterexample_values or ("?", "?")
+            text += f"\n       counterexample: {point}: {a} != {b}"
+        return text
+
+
+def sample_point(symbols: Iterable[sp.Symbol], rng: random.Random,
+                 high: int = 40) -> dict[sp.Symbol, sp.Integer]:
+    """A random integer point satisfying :data:`ASSUMPTIONS` for ``symbols``.
+
+    ``C_in`` and ``C_out`` are drawn as multiples of ``G`` so that the
+    divisibility assumption holds; ``b`` is 0 or 1; ``p`` may be 0.
+    """
+    symbols = set(symbols)
+    groups = rng.randint(1, 8)
+    point: dict[sp.Symbol, sp.Integer] = {}
+    for sym in sorted(symbols, key=lambda x: x.name):
+        if sym == G:
+            value = groups
+        elif sym == C_in:
+            value = groups * rng.randint(1, 8)
+        elif sym == C_out:
+            value = groups * rng.randint(1, 8)
+        elif sym == BIAS:
+            value = rng.randint(0, 1)
+        elif sym == p:
+            value = rng.randint(0, high)
+        else:
+            value = rng.randint(1, high)
+        point[sym] = sp.Integer(value)
+    return point
+
+
+def _evaluate(expr: sp.Expr, point: Mapping[sp.Symbol, sp.Integer]) -> sp.Expr:
+    value = sp.sympify(expr).xreplace(dict(point))
+    return sp.nsimplify(value) if value.is_Float else value  # never happens for our exprs
+
+
+def _named(point: Mapping[sp.Symbol, sp.Integer]) -> dict[str, int]:
+    return {INFO[s].unicode if s in INFO else s.name: int(v) for s, v in point.items()}
+
+
+def _witness(lhs: sp.Expr, rhs: sp.Expr, samples: int, seed: int):
+    """Evaluate both sides exactly at random valid points; first difference or None."""
+    rng = random.Random(seed)
+    free = sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols
+    for _ in range(samples):
+        point = sample_point(free, rng)
+        a, b = _evaluate(lhs, point), _evaluate(rhs, point)
+        if a != b:
+            return point, (a, b)
+    return None
+
+
+def prove(lhs: sp.Expr, rhs: sp.Expr, *, name: str = "identity", statement: str = "",
+          samples: int = 200, seed: int = 0) -> ProofResult:
+    """Decide ``lhs == rhs`` exactly, with an integer-point witness.
+
+    Args:
+        lhs, rhs: SymPy expressions over the layer symbols.
+        name, statement: how the identity is reported.
+        samples: number of random integer points for the witness (and for
+            the counterexample search when the exact decision fails).
+        seed: seed of the point generator (results are reproducible).
+
+    Returns:
+        A :class:`ProofResult`; ``holds`` is True only if the difference
+        cancels to 0 *and* every witness point agrees. Otherwise it carries a
+        counterexample whenever one was found.
+    """
+    lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    residual = sp.cancel(sp.together(lhs - rhs))
+    found = _witness(lhs, rhs, samples, seed)
+    if residual == 0 and found is None:
+        return ProofResult(name, statement, True,
+                           f"{_EXACT}; exact evaluation agrees at {samples} random valid integer points",
+                           residual, None, None, ASSUMPTIONS, samples, lhs, rhs)
+    if found is None:  # nonzero rational function that vanished on every sample: widen the search
+        found = _witness(lhs, rhs, samples * 20, seed + 1)
+    method = (_EXACT.replace("== 0", f"= {residual} != 0") if residual != 0
+              else f"{_EXACT}, but the integer witness disagrees")
+    point, values = (found if found is not None else (None, None))
+    return ProofResult(name, statement, False, method, residual,
+                       _named(point) if point is not None else None, values,
+                       ASSUMPTIONS, samples, lhs, rhs)
+
+
+def prove_integer(expr: sp.Expr, *, name: str = "integrality", statement: str = "",
+                  samples: int = 200, seed: int = 0) -> ProofResult:
+    """Show that ``expr`` is an integer whenever ``G | C_in`` and ``G | C_out``.
+
+    Substitutes ``C_in = G·c``, ``C_out = G·o`` and requires an expanded
+    polynomial with integer coefficients in the remaining symbols. If not,
+    searches for a valid integer point where the value is not an integer.
+    """
+    form = integer_form(sp.sympify(expr))
+    gens = sorted(form.free_symbols, key=lambda x: x.name)
+    ok = False
+    if gens:
+        try:
+            poly = sp.Poly(form, *gens)
+            ok = all(coeff.is_Integer for coeff in poly.coeffs())
+        except sp.PolynomialError:
+            ok = False
+    else:
+        ok = form.is_Integer is True
+    rng = random.Random(seed)
+    bad = None
+    for _ in range(samples if ok else samples * 20):
+        point = sample_point(set(gens) | {G}, rng)
+        value = _evaluate(form, point)
+        if not value.is_Integer:
+            full = {**point, C_in: point[G] * point.get(c, 1), C_out: point[G] * point.get(o, 1)}
+            shown = {s: v for s, v in full.items() if s in sp.sympify(expr).free_symbols}
+            bad = (shown, (value, sp.floor(value)))
+            break
+    if ok and bad is None:
+        return ProofResult(name, statement, True,
+                           f"{_POLY}; exact evaluation integral at {samples} random valid points",
+                           form, None, None, ASSUMPTIONS, samples, sp.sympify(expr), form)
+    return ProofResult(name, statement, False,
+                       f"{_POLY}: not an integer polynomial: {form}" if not ok
+                       else f"{_POLY}, but a witness point is not integral",
+                       form, _named(bad[0]) if bad else None, bad[1] if bad else None,
+                       ASSUMPTIONS, samples, sp.sympify(expr), form)
+
+
+def prove_identity(identity: Identity, **kwargs) -> ProofResult:
+    return prove(identity.lhs, identity.rhs, name=identity.name, statement=identity.statement, **kwargs)
+
+
+def prove_integrality(claim: Integrality, **kwargs) -> ProofResult:
+    return prove_integer(claim.expr, name=claim.name, statement=claim.statement, **kwargs)
+
+
+def prove_conv1d(samples: int = 200, seed: int = 0) -> list[ProofResult]:
+    """Every Conv1d identity and integrality claim, proved."""
+    results = [prove_identity(i, samples=samples, seed=seed) for i in IDENTITIES]
+    results += [prove_integrality(i, samples=samples, seed=seed) for i in INTEGRALITY]
+    return results

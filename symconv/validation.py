@@ -1,0 +1,120 @@
+"""Validation of Conv1d parameters: PyTorch's rules, with messages that name
+the parameter, its value and the rule.
+
+The rule texts live here once (:data:`RULES`); every evaluator (this
+package, and the generated Python / NumPy / C code) reports the same rule
+for the same class of bad input.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+__all__ = ["RULES", "SIZE_PARAMETERS", "check_size", "check_padding", "check_bias",
+           "check_groups", "check_conv1d", "ConvParams"]
+
+#: One entry per class of invalid input: key -> the rule, as users read it.
+RULES: dict[str, str] = {
+    "type": "sizes are integers (bool is not accepted)",
+    "positive": "sizes are positive integers (>= 1)",
+    "padding_negative": "padding is an integer >= 0, 'same' or 'valid'",
+    "padding_string": "padding is an integer >= 0, 'same' or 'valid'",
+    "groups_in": "groups must divide in_channels",
+    "groups_out": "groups must divide out_channels",
+    "same_stride": "padding='same' is only supported with stride=1 (PyTorch rule)",
+    "kernel_too_long": ("the dilated kernel dilation*(kernel_size-1)+1 must fit in the padded "
+                        "input input_length+2*padding (output length >= 1)"),
+    "bias_type": "bias is True or False",
+}
+
+#: Parameters that must be positive integers.
+SIZE_PARAMETERS = ("batch_size", "in_channels", "out_channels", "input_length",
+                   "kernel_size", "stride", "dilation", "groups")
+
+ConvParams = dict
+
+
+def check_size(name: str, value: Any) -> int:
+    """Return ``value`` as an ``int`` if it is a positive integer, else raise.
+
+    ``bool`` is refused even though it is an ``int`` subclass; NumPy integer
+    scalars are accepted (via ``__index__``); floats are refused even when
+    integral, so that no count ever passes through a float.
+    """
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__}): {RULES['type']}")
+    v = operator.index(value)
+    if v < 1:
+        raise ValueError(f"{name} must be a positive integer, got {v}: {RULES['positive']}")
+    return v
+
+
+def check_padding(value: Any) -> int | str:
+    """Return ``'same'``, or the padding as a non-negative ``int`` (``'valid'`` is 0)."""
+    if isinstance(value, str):
+        if value == "same":
+            return "same"
+        if value == "valid":
+            return 0
+        raise ValueError(f"padding must be 'same', 'valid' or an int >= 0, got {value!r}: "
+                         f"{RULES['padding_string']}")
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"padding must be an int, 'same' or 'valid', got {value!r} "
+                        f"({type(value).__name__}): {RULES['type']}")
+    v = operator.index(value)
+    if v < 0:
+        raise ValueError(f"padding must be >= 0, got {v}: {RULES['padding_negative']}")
+    return v
+
+
+def check_bias(value: Any) -> bool:
+    """Accept ``True``/``False`` (and 0/1); refuse anything else."""
+    if isinstance(value, bool):
+        return value
+    if hasattr(type(value), "__index__") and operator.index(value) in (0, 1):
+        return bool(operator.index(value))
+    raise TypeError(f"bias must be True or False, got {value!r}: {RULES['bias_type']}")
+
+
+def check_groups(in_channels: int, out_channels: int, groups: int) -> None:
+    if in_channels % groups:
+        raise ValueError(f"in_channels={in_channels} is not divisible by groups={groups}: {RULES['groups_in']}")
+    if out_channels % groups:
+        raise ValueError(f"out_channels={out_channels} is not divisible by groups={groups}: {RULES['groups_out']}")
+
+
+def check_length(input_length: int, kernel_size: int, stride: int, padding: int | str,
+                 dilation: int) -> int:
+    """Validate the length parameters; return the numeric padding (0 for 'same' is not used)."""
+    if padding == "same":
+        if stride != 1:
+            raise ValueError(f"stride must be 1 with padding='same', got stride={stride}: "
+                             f"{RULES['same_stride']}")
+        return 0
+    span = dilation * (kernel_size - 1) + 1
+    padded = input_length + 2 * padding
+    if span > padded:
+        raise ValueError(
+            f"kernel_size={kernel_size} with dilation={dilation} spans {span} elements, more than "
+            f"input_length={input_length} + 2*padding={padding} = {padded}: {RULES['kernel_too_long']}")
+    return padding
+
+
+def check_conv1d(batch_size: Any, in_channels: Any, out_channels: Any, input_length: Any,
+                 kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+                 groups: Any = 1, bias: Any = True) -> dict[str, Any]:
+    """Validate every Conv1d parameter; return them normalized (ints, 'same', bool).
+
+    ``batch_size=None`` (unbatched input) counts as 1.
+    """
+    values = dict(batch_size=1 if batch_size is None else batch_size, in_channels=in_channels,
+                  out_channels=out_channels, input_length=input_length,
+                  kernel_size=kernel_size, stride=stride, dilation=dilation, groups=groups)
+    out: dict[str, Any] = {name: check_size(name, values[name]) for name in SIZE_PARAMETERS}
+    out["padding"] = check_padding(padding)
+    out["bias"] = check_bias(bias)
+    check_groups(out["in_channels"], out["out_channels"], out["groups"])
+    check_length(out["input_length"], out["kernel_size"], out["stride"], out["padding"],
+                 out["dilation"])
+    return out
