@@ -13,9 +13,10 @@ import sympy as sp
 
 from . import conv1d as _m
 from .symbols import C_in, C_out, G, K, L_in, L_out, N, d, p, s
-from .validation import check_conv1d, check_length, check_padding, check_size
+from .validation import (check_bias, check_conv1d, check_groups, check_length, check_padding,
+                         check_size)
 
-__all__ = ["conv1d_ops", "conv1d_output_length"]
+__all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters"]
 
 
 def _length(input_length: int, kernel_size: int, stride: int, padding: int | str,
@@ -73,4 +74,15 @@ def conv1d_ops(batch_size: int | None, in_channels: int, out_channels: int, inpu
                              _m.BIAS: sp.Integer(int(v["bias"]))})
     if not value.is_Integer:  # cannot happen for valid input (integrality is proved)
         raise ArithmeticError(f"count is not an integer: {value}")
+    return int(value)
+
+
+def conv1d_parameters(in_channels: int, out_channels: int, kernel_size: int, groups: int = 1,
+                      bias: bool = True) -> int:
+    """Number of learnable parameters of ``torch.nn.Conv1d`` (weight plus bias)."""
+    cin, cout = check_size("in_channels", in_channels), check_size("out_channels", out_channels)
+    k, g, b = check_size("kernel_size", kernel_size), check_size("groups", groups), check_bias(bias)
+    check_groups(cin, cout, g)
+    value = _m.PARAMETERS.xreplace({C_in: sp.Integer(cin), C_out: sp.Integer(cout),
+                                    K: sp.Integer(k), G: sp.Integer(g), _m.BIAS: sp.Integer(int(b))})
     return int(value)

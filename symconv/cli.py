@@ -145,8 +145,28 @@ def _register_eval(sub) -> None:
     p.set_defaults(func=_cmd_eval)
 
 
+# --- generate -----------------------------------------------------------------------
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from .generate import write_all
+
+    for path in write_all(args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def _register_generate(sub) -> None:
+    p = sub.add_parser("generate", help="write every generated artefact (evaluators, LaTeX)",
+                       description="Write every artefact symconv generates from the proven "
+                                   "expressions (the committed contents of generated/).")
+    p.add_argument("--out", default="generated", metavar="DIR",
+                   help="output directory (default: generated)")
+    p.set_defaults(func=_cmd_generate)
+
+
 #: Subcommand registrations, in the order --help lists them.
-COMMANDS: list[Callable] = [_register_derive, _register_prove, _register_eval]
+COMMANDS: list[Callable] = [_register_derive, _register_prove, _register_eval,
+                            _register_generate]
 
 
 class _Parser(argparse.ArgumentParser):

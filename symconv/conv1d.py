@@ -34,7 +34,7 @@ __all__ = [
     "BIAS", "L_OUT", "L_OUT_VALID", "L_OUT_SAME", "PSI", "LAMBDA", "GAMMA",
     "GAMMA_BIAS", "GAMMA_NO_BIAS", "TOTAL", "OPS", "OPS_BIAS", "OPS_NO_BIAS",
     "SUMMARY_BIAS", "SUMMARY_NO_BIAS", "SUMMARY_BIAS_DISPLAY",
-    "SUMMARY_NO_BIAS_DISPLAY", "MACS", "BIAS_ADDITIONS", "CONVENTION",
+    "SUMMARY_NO_BIAS_DISPLAY", "MACS", "BIAS_ADDITIONS", "PARAMETERS", "CONVENTION",
     "Identity", "Integrality", "DERIVATION", "IDENTITIES", "INTEGRALITY",
     "integer_form", "label",
 ]
@@ -101,6 +101,8 @@ OPS_NO_BIAS: sp.Expr = OPS.subs(BIAS, 0)
 MACS: sp.Expr = N * C_out * L_out * K * C_in / G
 #: One bias addition per output element.
 BIAS_ADDITIONS: sp.Expr = N * C_out * L_out
+#: Learnable parameters: weight (C_out, C_in/G, K) plus bias (C_out) when ``b = 1``.
+PARAMETERS: sp.Expr = C_out * (C_in / G) * K + BIAS * C_out
 
 # --- the two documented summary forms ------------------------------------------
 
@@ -267,4 +269,5 @@ INTEGRALITY: tuple[Integrality, ...] = (
     Integrality("no-bias total is an integer", "with C_in = G c, C_out = G o the no-bias total is an integer polynomial", OPS_NO_BIAS),
     Integrality("filters are an integer", "psi = C_in C_out / G is an integer polynomial in G, c, o", PSI),
     Integrality("MACs are an integer", "MACs are an integer polynomial in G, c, o", MACS),
+    Integrality("parameters are an integer", "the parameter count is an integer polynomial in G, c, o", PARAMETERS),
 )

@@ -1,0 +1,80 @@
+"""The one entry point that writes every committed artefact into ``generated/``.
+
+Each artefact provider is a function returning ``{file name: text}``; this
+module collects them (sorted), writes them with ``\\n`` line endings, and
+compares a directory against what the generator would write today (the
+staleness check). Nothing written depends on the time, the machine, paths or
+the package version, so regeneration is byte-for-byte reproducible.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Callable
+
+__all__ = ["PROVIDERS", "artifacts", "write_all", "compare", "REFRESH_COMMAND"]
+
+#: The command that refreshes the committed files.
+REFRESH_COMMAND = "make generate   (or: symconv generate --out generated)"
+
+
+#: Artefact providers: each returns {file name in generated/: content}.
+PROVIDERS: list[Callable[[], dict[str, str]]] = []
+
+
+def artifacts() -> dict[str, str]:
+    """Every generated file, name -> content, in sorted order (README.md included)."""
+    files: dict[str, str] = {}
+    for provider in PROVIDERS:
+        for name, text in provider().items():
+            if name in files:
+                raise RuntimeError(f"two providers write {name}")
+            files[name] = text
+    listing = "\n".join(f"- `{name}`" for name in sorted(files))
+    files["README.md"] = (
+        "# generated/\n\n"
+        "Written by `symconv generate` from the proven SymPy expressions and the templates in\n"
+        "`symconv/templates/` — do not edit by hand. Refresh with `make generate`; a test fails\n"
+        "when these files are stale.\n\n" + (listing + "\n" if listing else ""))
+    return dict(sorted(files.items()))
+
+
+def write_all(out_dir: str | Path) -> list[Path]:
+    """Write every artefact into ``out_dir`` (created if needed); return the paths written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in artifacts().items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        written.append(path)
+    return written
+
+
+def compare(directory: str | Path) -> list[str]:
+    """Differences between ``directory`` and a fresh generation, as messages.
+
+    Compares the file *set* (files missing or extra) and each file's bytes;
+    a changed file is reported with a unified diff. Empty list: fresh.
+    """
+    directory = Path(directory)
+    expected = artifacts()
+    present = {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()}
+    problems = []
+    for name in sorted(set(expected) - present):
+        problems.append(f"missing: {name}")
+    for name in sorted(present - set(expected)):
+        problems.append(f"not generated (stale or stray): {name}")
+    for name in sorted(set(expected) & present):
+        actual = (directory / name).read_bytes()
+        want = expected[name].encode("utf-8")
+        if actual != want:
+            diff = difflib.unified_diff(
+                actual.decode("utf-8", "replace").splitlines(keepends=True),
+                expected[name].splitlines(keepends=True),
+                fromfile=f"generated/{name} (committed)", tofile=f"generated/{name} (generator)")
+            problems.append(f"stale: {name}\n" + "".join(diff))
+    return problems
