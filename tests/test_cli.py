@@ -89,3 +89,9 @@ def test_help_everywhere(argv, capsys):
         main(argv)
     out, _ = capsys.readouterr()
     assert info.value.code == 0 and "usage: symconv" in out
+
+
+def test_derive_keeps_nested_parentheses(capsys):
+    _, out, _ = run(capsys, "derive", "conv1d")
+    assert "λ = Lₒᵤₜ⋅(K + (K - 1))" in out
+    assert "((2⋅K - 1) + 1)" in out

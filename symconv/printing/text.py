@@ -13,16 +13,43 @@ __all__ = ["pretty", "render_step", "render_derivation"]
 _SETTINGS = {"order": "none", "use_unicode": True, "wrap_line": False}
 
 
+class DisplayPrettyPrinter(PrettyPrinter):
+    """SymPy's pretty printer, keeping the parentheses of a sum nested in a sum.
+
+    The display forms write ``K + (K - 1)`` to show the K multiplications and
+    K - 1 additions; the stock printer flattens that to ``K + K - 1``.
+    """
+
+    def _print_Add(self, expr, order=None):
+        if not any(arg.is_Add for arg in expr.args):
+            return super()._print_Add(expr, order)
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        result = None
+        for arg in expr.args:
+            negative = arg.could_extract_minus_sign() and not arg.is_Add
+            body = -arg if negative else arg
+            form = self._print(body)
+            if body.is_Add:
+                form = prettyForm(*form.parens())
+            if result is None:
+                result = prettyForm(*form.left("-")) if negative else form
+            else:
+                result = prettyForm(*result.right(" - " if negative else " + ", form))
+        result.binding = prettyForm.ADD  # so products parenthesize it
+        return result
+
+
 def pretty(expr: sp.Expr) -> str:
     """Unicode 2-D form of ``expr``, factors in the order they were written."""
-    return sp.pretty(expr, **_SETTINGS)
+    return DisplayPrettyPrinter(_SETTINGS).doprint(expr)
 
 
 def render_step(step: Step, number: int) -> str:
     """``(n) title — justification`` followed by the equation ``lhs = rhs``."""
     lhs = pretty(step.lhs)
     # Put "lhs = " on the baseline row of the 2-D right-hand side.
-    pform = PrettyPrinter(_SETTINGS)._print(step.expr)
+    pform = DisplayPrettyPrinter(_SETTINGS)._print(step.expr)
     rhs_lines, base = pform.render(wrap_line=False).split("\n"), pform.baseline
     prefix = f"{lhs} = "
     pad = " " * len(prefix)
