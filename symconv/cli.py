@@ -114,12 +114,38 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                                               "input_length", "kernel_size", "stride",
                                               "padding", "dilation", "groups")}
     params["bias"] = not args.no_bias
+    if args.convention is not None:
+        return _print_conventions(args, params, length)
     if args.json:
         print(json.dumps({"layer": "conv1d", "parameters": params, "output_length": length,
                           "ops": count, "convention": CONVENTION}, indent=2))
     else:
         print(f"L_out = {length}")
         print(f"ops   = {count:,}  ({CONVENTION}; batch of {args.batch_size})")
+    return 0
+
+
+def _print_conventions(args: argparse.Namespace, params: dict, length: int) -> int:
+    from . import conventions as cv
+
+    values = cv.counts(*(params[k] for k in ("batch_size", "in_channels", "out_channels",
+                                              "input_length", "kernel_size", "stride", "padding",
+                                              "dilation", "groups", "bias")))
+    chosen = cv.CONVENTIONS if args.convention == "all" else (cv.get(args.convention),)
+    if args.json:
+        print(json.dumps({"layer": "conv1d", "parameters": params, "output_length": length,
+                          "counts": [{"convention": c.name, "tool": c.tool, "unit": c.unit,
+                                      "bias": c.bias, "per": c.scope, "count": values[c.name],
+                                      "description": c.description} for c in chosen]},
+                         indent=2))
+        return 0
+    print(f"L_out = {length}")
+    width = max(len(c.name) for c in chosen)
+    digits = max(len(f"{values[c.name]:,}") for c in chosen)
+    for c in chosen:
+        per = "per sample" if c.scope == "sample" else f"batch of {args.batch_size}"
+        print(f"{c.name:<{width}}  {values[c.name]:>{digits},}  {c.unit} ({c.tool}: "
+              f"bias {c.bias}; {per})")
     return 0
 
 
@@ -142,7 +168,59 @@ def _register_eval(sub) -> None:
     p.add_argument("--groups", type=int, default=1, help="default 1")
     p.add_argument("--no-bias", action="store_true", help="layer without bias (bias=False)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--convention", metavar="NAME|all", type=_convention_name, default=None,
+                   help="print the count in this tool's convention, or in every convention "
+                        "(see `symconv conventions`)")
     p.set_defaults(func=_cmd_eval)
+
+
+def _convention_name(text: str) -> str:
+    from .conventions import NAMES
+
+    if text != "all" and text not in NAMES:
+        raise argparse.ArgumentTypeError(
+            f"convention must be 'all' or one of {', '.join(NAMES)}, got {text!r}")
+    return text
+
+
+# --- conventions --------------------------------------------------------------------
+
+def _cmd_conventions(args: argparse.Namespace) -> int:
+    from . import conventions as cv
+
+    results = cv.prove_relations(samples=args.samples)
+    if args.json:
+        print(json.dumps({
+            "conventions": [{"name": c.name, "aliases": list(c.aliases), "tool": c.tool,
+                             "unit": c.unit, "bias": c.bias, "per": c.scope,
+                             "expression": str(c.expr), "description": c.description,
+                             "source": c.source} for c in cv.CONVENTIONS],
+            "relations": [{"name": r.name, "relation": cv.relation_text(r),
+                           "condition": r.condition, "holds": res.holds, "method": res.method,
+                           "counterexample": res.counterexample}
+                          for r, res in zip(cv.RELATIONS, results)],
+        }, indent=2))
+    elif args.markdown:
+        print(cv.render_markdown(results), end="")
+    else:
+        print(cv.render_table(results), end="")
+    return 0 if all(results) else 1
+
+
+def _register_conventions(sub) -> None:
+    p = sub.add_parser("conventions", help="the counting conventions of other tools, and proven "
+                                           "relations",
+                       description="Print each tool's Conv1d count (torch.utils.flop_counter, "
+                                   "fvcore, thop, ptflops, DeepSpeed/calflops, MACs) as an "
+                                   "expression over symconv's symbols, with its source, and prove "
+                                   "how each relates to symconv's count. Exits 1 if a relation "
+                                   "fails.")
+    p.add_argument("--samples", type=int, default=200, metavar="N",
+                   help="random integer witness points per relation (default 200)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print as JSON")
+    fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    p.set_defaults(func=_cmd_conventions)
 
 
 # --- generate -----------------------------------------------------------------------
@@ -166,7 +244,7 @@ def _register_generate(sub) -> None:
 
 #: Subcommand registrations, in the order --help lists them.
 COMMANDS: list[Callable] = [_register_derive, _register_prove, _register_eval,
-                            _register_generate]
+                            _register_generate, _register_conventions]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,363 @@
+"""What other tools call "the FLOPs of a Conv1d": each convention as an expression.
+
+Tools that count the cost of a ``torch.nn.Conv1d`` disagree on what they
+count: multiply-accumulates or multiplications plus additions, with or
+without the bias, per batch or per sample. This module states each tool's
+count as a SymPy expression over symconv's own symbols — built from
+:data:`symconv.conv1d.MACS`, :data:`~symconv.conv1d.BIAS_ADDITIONS` and
+:data:`~symconv.conv1d.OPS`, never retyped — together with what it counts
+and where that fact comes from, and the relations between the conventions,
+each proved with :func:`symconv.proof.prove`.
+
+Every expression is a function of ``N, C_in, C_out, L_out, K, G`` and the
+bias indicator ``b`` (1 with bias, 0 without); ``L_out`` comes from
+:data:`symconv.conv1d.L_OUT`. For unbatched input ``N = 1``.
+
+A relation is written with one symbol per convention (``torch``,
+``fvcore``, ...) standing for that tool's number, e.g.
+``Conv1d_ops = torch - (1 - b)·N·C_out·L_out``; it is proved by replacing
+each such symbol with the convention's expression and deciding the
+resulting identity exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import sympy as sp
+
+from . import conv1d as _m
+from .api import conv1d_output_length
+from .proof import ProofResult, prove
+from .symbols import C_in, C_out, G, K, L_out, N, ops, unicode_names
+from .validation import check_conv1d
+
+__all__ = [
+    "Convention", "Relation", "CONVENTIONS", "RELATIONS", "NAMES", "get", "count", "counts",
+    "to_ops", "convert", "prove_relation", "prove_relations", "text", "relation_text",
+    "render_table",
+    "render_markdown",
+]
+
+b = _m.BIAS
+#: One addition per output element (the bias), as an expression.
+_BA = _m.BIAS_ADDITIONS
+
+
+def _value_symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, integer=True, nonnegative=True)
+
+
+@dataclass(frozen=True)
+class Convention:
+    """One tool's Conv1d count.
+
+    Attributes:
+        name: the name used on the command line (``--convention NAME``).
+        tool: the tool (and backend) that reports it.
+        unit: what the tool calls its number (ops, MACs, FLOPs).
+        expr: the count as a SymPy expression (``b`` is the bias indicator).
+        bias: "counted" or "ignored".
+        scope: "batch" (the whole batch) or "sample" (divided by N).
+        description: one line saying what is counted.
+        source: where the fact comes from (the tool's counting code).
+        symbol: the symbol that stands for this tool's number in relations.
+        aliases: other names accepted for it.
+    """
+
+    name: str
+    tool: str
+    unit: str
+    expr: sp.Expr
+    bias: str
+    scope: str
+    description: str
+    source: str
+    symbol: sp.Symbol
+    aliases: tuple[str, ...] = ()
+
+    def evaluate(self, values: dict[sp.Symbol, int]) -> int:
+        """Exact value at a point ``{symbol: int}`` (must give an integer)."""
+        value = self.expr.xreplace({k: sp.Integer(v) for k, v in values.items()})
+        if not value.is_Integer:
+            raise ArithmeticError(f"{self.name}: count is not an integer: {value}")
+        return int(value)
+
+
+#: Every convention symconv knows, symconv's own first.
+CONVENTIONS: tuple[Convention, ...] = (
+    Convention(
+        "symconv", "symconv / moduleprofiler", "ops", _m.OPS, "counted", "batch",
+        _m.CONVENTION,
+        "the derivation in symconv.conv1d, checked against an instrumented direct convolution "
+        "(symconv.reference)",
+        ops, ("moduleprofiler", "ops")),
+    Convention(
+        "macs", "multiply-accumulates", "MACs", _m.MACS, "ignored", "batch",
+        "one per product of a weight and an input element; additions and bias not counted",
+        "definition: N·C_out·L_out outputs, each a sum of K·C_in/G products",
+        _value_symbol("MACs")),
+    Convention(
+        "torch", "torch.utils.flop_counter (FlopCounterMode)", "FLOPs", 2 * _m.MACS, "ignored",
+        "batch",
+        "2 per multiply-accumulate; the bias is ignored",
+        "torch/utils/flop_counter.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:]) · 2",
+        _value_symbol("torch")),
+    Convention(
+        "fvcore", "fvcore (FlopCountAnalysis)", "FLOPs (= MACs)", _m.MACS, "ignored", "batch",
+        "one per multiply-accumulate; additions and bias ignored",
+        "fvcore/nn/jit_handles.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:])",
+        _value_symbol("fvcore")),
+    Convention(
+        "thop", "thop (profile)", "MACs", _m.MACS, "ignored", "batch",
+        "one per multiply-accumulate; the bias is ignored",
+        "thop/vision/calc_func.py, calculate_conv2d_flops: prod(output) · (C_in // G) · K",
+        _value_symbol("thop")),
+    Convention(
+        "ptflops", "ptflops, aten backend", "MACs", _m.MACS + b * _BA, "counted", "batch",
+        "one per multiply-accumulate plus one addition per output element for the bias",
+        "ptflops/aten_ops.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:]) "
+        "+ batch · C_out · L_out with bias",
+        _value_symbol("ptflops")),
+    Convention(
+        "ptflops-sample", "ptflops, pytorch backend (get_model_complexity_info)", "MACs",
+        (_m.MACS + b * _BA) / N, "counted", "sample",
+        "as the aten backend, divided by the batch size (reported per sample)",
+        "ptflops/pytorch_ops.py, conv_flops_counter_hook (K · C_in · C_out/G per output position, "
+        "plus C_out · L_out for the bias), divided by the batch count",
+        _value_symbol("ptflops_sample")),
+    Convention(
+        "deepspeed", "DeepSpeed flops profiler / calflops", "FLOPs", 2 * _m.MACS + b * _BA,
+        "counted", "batch",
+        "2 per multiply-accumulate plus one addition per output element for the bias",
+        "deepspeed/profiling/flops_profiler/profiler.py, _conv_flops_compute: "
+        "2 · MACs + C_out · (batch · L_out) with bias; calflops uses the same rule",
+        _value_symbol("deepspeed"), ("calflops",)),
+)
+
+_BY_NAME: dict[str, Convention] = {}
+for _c in CONVENTIONS:
+    for _n in (_c.name, *_c.aliases):
+        _BY_NAME[_n] = _c
+
+#: Names accepted by :func:`get` and ``--convention`` (aliases included).
+NAMES: tuple[str, ...] = tuple(_BY_NAME)
+
+_SYMBOLS: dict[sp.Symbol, sp.Expr] = {c.symbol: c.expr for c in CONVENTIONS}
+
+
+def get(name: str) -> Convention:
+    """The convention called ``name`` (or one of its aliases)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ValueError(f"convention must be one of {', '.join(NAMES)}, got {name!r}") from None
+
+
+# --- relations ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Relation:
+    """A claimed relation ``lhs = rhs`` between conventions.
+
+    ``lhs`` and ``rhs`` may contain convention symbols (``torch``, ``fvcore``,
+    ...), which stand for that tool's number. ``condition`` is ``"bias"``,
+    ``"no bias"`` or ``""`` (for every ``b``).
+    """
+
+    name: str
+    statement: str
+    lhs: sp.Expr
+    rhs: sp.Expr
+    condition: str = ""
+
+    def expanded(self) -> tuple[sp.Expr, sp.Expr]:
+        """Both sides with every convention symbol replaced by its expression."""
+        subs = dict(_SYMBOLS)
+        if self.condition:
+            value = sp.Integer(1 if self.condition == "bias" else 0)
+            subs = {k: v.subs(b, value) for k, v in subs.items()}
+            subs[b] = value
+        return self.lhs.xreplace(subs), self.rhs.xreplace(subs)
+
+
+def _sym(name: str) -> sp.Symbol:
+    return get(name).symbol
+
+
+_OPS = _sym("symconv")
+
+#: How each tool's number turns into symconv's count, for every b.
+_TO_OPS: dict[str, sp.Expr] = {
+    "symconv": _OPS,
+    "macs": 2 * _sym("macs") - (1 - b) * _BA,
+    "torch": _sym("torch") - (1 - b) * _BA,
+    "fvcore": 2 * _sym("fvcore") - (1 - b) * _BA,
+    "thop": 2 * _sym("thop") - (1 - b) * _BA,
+    "ptflops": 2 * _sym("ptflops") - (1 + b) * _BA,
+    "ptflops-sample": 2 * N * _sym("ptflops-sample") - (1 + b) * _BA,
+    "deepspeed": _sym("deepspeed") - _BA,
+}
+
+
+def _relations() -> list[Relation]:
+    out: list[Relation] = []
+    for conv in CONVENTIONS[1:]:
+        rhs = _TO_OPS[conv.name]
+        out.append(Relation(f"ops from {conv.name}",
+                            f"symconv's count from {conv.tool}'s number, for b = 0 and b = 1",
+                            _OPS, rhs))
+        if b not in rhs.free_symbols:
+            continue
+        for cond, value in (("bias", 1), ("no bias", 0)):
+            special = rhs.subs(b, value)
+            out.append(Relation(f"ops from {conv.name} ({cond})",
+                                    f"with{'out' if value == 0 else ''} bias, symconv's count "
+                                    f"from {conv.tool}'s number", _OPS, special, cond))
+    pairs = [
+        ("torch = 2 MACs", "FlopCounterMode counts two operations per multiply-accumulate",
+         _sym("torch"), 2 * _sym("macs")),
+        ("fvcore = MACs", "fvcore counts multiply-accumulates", _sym("fvcore"), _sym("macs")),
+        ("thop = MACs", "thop counts multiply-accumulates", _sym("thop"), _sym("macs")),
+        ("ptflops = MACs + b N C_out L_out", "ptflops adds one addition per output element for the bias",
+         _sym("ptflops"), _sym("macs") + b * _BA),
+        ("ptflops = N ptflops-sample", "the pytorch backend reports the aten count per sample",
+         _sym("ptflops"), N * _sym("ptflops-sample")),
+        ("deepspeed = torch + b N C_out L_out", "DeepSpeed/calflops add the bias to the torch count",
+         _sym("deepspeed"), _sym("torch") + b * _BA),
+    ]
+    out += [Relation(n, st, lhs, rhs) for n, st, lhs, rhs in pairs]
+    return out
+
+
+#: Every relation between conventions that symconv proves.
+RELATIONS: tuple[Relation, ...] = tuple(_relations())
+
+
+def prove_relation(relation: Relation, **kwargs: Any) -> ProofResult:
+    """Prove one relation with :func:`symconv.proof.prove` (exact + integer witness)."""
+    lhs, rhs = relation.expanded()
+    return prove(lhs, rhs, name=relation.name, statement=relation.statement, **kwargs)
+
+
+def prove_relations(relations: Iterable[Relation] = RELATIONS, **kwargs: Any) -> list[ProofResult]:
+    """Prove every relation (by default :data:`RELATIONS`)."""
+    return [prove_relation(r, **kwargs) for r in relations]
+
+
+# --- numbers -------------------------------------------------------------------------
+
+def _point(batch_size: int | None, in_channels: int, out_channels: int, input_length: int,
+           kernel_size: int, stride: int = 1, padding: int | str = 0, dilation: int = 1,
+           groups: int = 1, bias: bool = True) -> dict[sp.Symbol, int]:
+    v = check_conv1d(batch_size, in_channels, out_channels, input_length, kernel_size, stride,
+                     padding, dilation, groups, bias)
+    length = conv1d_output_length(v["input_length"], v["kernel_size"], v["stride"], v["padding"],
+                                  v["dilation"])
+    return {N: v["batch_size"], C_in: v["in_channels"], C_out: v["out_channels"], L_out: length,
+            K: v["kernel_size"], G: v["groups"], b: int(v["bias"])}
+
+
+def count(name: str, batch_size: int | None, in_channels: int, out_channels: int,
+          input_length: int, kernel_size: int, stride: int = 1, padding: int | str = 0,
+          dilation: int = 1, groups: int = 1, bias: bool = True) -> int:
+    """The Conv1d count in convention ``name`` (PyTorch's parameter names; exact int).
+
+    ``batch_size=None`` is unbatched input (counts as 1).
+
+    Raises:
+        ValueError: unknown convention, or an invalid layer (message names the parameter).
+    """
+    conv = get(name)
+    return conv.evaluate(_point(batch_size, in_channels, out_channels, input_length, kernel_size,
+                                stride, padding, dilation, groups, bias))
+
+
+def counts(*args: Any, **kwargs: Any) -> dict[str, int]:
+    """The count in every convention, ``{name: int}`` in :data:`CONVENTIONS` order."""
+    point = _point(*args, **kwargs)
+    return {c.name: c.evaluate(point) for c in CONVENTIONS}
+
+
+def to_ops(name: str) -> sp.Expr:
+    """symconv's count as an expression of convention ``name``'s number (its symbol)."""
+    return _TO_OPS[get(name).name]
+
+
+def convert(value: int, source: str, target: str = "symconv", *, batch_size: int | None,
+            out_channels: int, output_length: int, bias: bool) -> int:
+    """Turn ``source``'s number into ``target``'s with the proven relations, exactly.
+
+    Only ``N``, ``C_out``, ``L_out`` and ``b`` enter the relations, so these
+    are all that is needed besides the number itself.
+    """
+    src, dst = get(source), get(target)
+    point = {N: sp.Integer(1 if batch_size is None else batch_size),
+             C_out: sp.Integer(out_channels), L_out: sp.Integer(output_length),
+             b: sp.Integer(int(bool(bias)))}
+    ops_value = _TO_OPS[src.name].xreplace({**point, src.symbol: sp.Integer(value)})
+    if dst.name == "symconv":
+        result = ops_value
+    else:
+        (result,) = sp.solve(sp.Eq(_TO_OPS[dst.name].xreplace(point), ops_value), dst.symbol)
+    if not sp.sympify(result).is_Integer:
+        raise ArithmeticError(f"{source} -> {target}: {value} does not convert to an integer")
+    return int(result)
+
+
+# --- text ----------------------------------------------------------------------------
+
+def text(expr: sp.Expr, order: str = "lex") -> str:
+    """One-line Unicode form of ``expr`` with symconv's symbol names.
+
+    A convention's symbol prints as its name (``-`` written ``_``).
+    """
+    names = {s: sp.Symbol(n) for s, n in unicode_names().items()}
+    names[b] = sp.Symbol("b")
+    for conv in CONVENTIONS[1:]:
+        names[conv.symbol] = sp.Symbol(conv.name.replace("-", "_"))
+    out = sp.sstr(sp.sympify(expr).xreplace(names), order=order)
+    return out.replace("**", "^").replace("*", "·")
+
+
+def relation_text(r: Relation) -> str:
+    """``lhs = rhs`` of a relation, one line (the condition is not included)."""
+    return f"{text(r.lhs, 'rev-lex')} = {text(r.rhs, 'rev-lex')}"
+
+
+def _relation_text(r: Relation) -> str:
+    return relation_text(r) + (f"   [{r.condition}]" if r.condition else "")
+
+
+def render_table(results: list[ProofResult] | None = None) -> str:
+    """The conventions and the proven relations, for a terminal."""
+    lines = ["Conv1d counting conventions (b = 1 with bias, 0 without; N = 1 for unbatched input)", ""]
+    width = max(len(c.name) for c in CONVENTIONS)
+    for c in CONVENTIONS:
+        alias = f" (also: {', '.join(c.aliases)})" if c.aliases else ""
+        lines.append(f"{c.name:<{width}}  {text(sp.factor(c.expr))}")
+        lines.append(f"{'':<{width}}  {c.tool}{alias}: {c.unit}, bias {c.bias}, per {c.scope}")
+        lines.append(f"{'':<{width}}  {c.description}")
+        lines.append(f"{'':<{width}}  source: {c.source}")
+    lines += ["", "Relations (proved: exact cancellation plus integer witness points)"]
+    results = results if results is not None else prove_relations()
+    for r, res in zip(RELATIONS, results):
+        lines.append(f"  {res.verdict:5}  {_relation_text(r)}")
+        if res.counterexample is not None:
+            lines.append("         " + res.describe().splitlines()[-1].strip())
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(results: list[ProofResult] | None = None) -> str:
+    """The conventions table and the proven relations as Markdown (README)."""
+    rows = ["| convention | tool | counts | bias | per | expression |", "|---|---|---|---|---|---|"]
+    for c in CONVENTIONS:
+        name = f"`{c.name}`" + "".join(f", `{a}`" for a in c.aliases)
+        rows.append(f"| {name} | {c.tool} | {c.unit} | {c.bias} | {c.scope} | {text(sp.factor(c.expr))} |")
+    results = results if results is not None else prove_relations()
+    rel = ["", "| relation | condition | verdict |", "|---|---|---|"]
+    for r, res in zip(RELATIONS, results):
+        rel.append(f"| {relation_text(r)} | {r.condition or 'b = 0 or 1'} | "
+                   f"{'proved' if res.holds else 'FAILS'} |")
+    return "\n".join(rows + rel) + "\n"

@@ -1,0 +1,213 @@
+"""Counting conventions of other tools: expressions, proven relations, refutation, CLI."""
+
+import json
+import random
+
+import pytest
+import sympy as sp
+
+import symconv
+from symconv import conv1d as m
+from symconv import conventions as cv
+from symconv.cli import main
+from symconv.symbols import C_out, L_out, N
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+EVAL = ("eval", "conv1d", "--batch-size", "8", "--in-channels", "16", "--out-channels", "32",
+        "--input-length", "100", "--kernel-size", "3")
+
+
+def test_expressions_are_built_from_the_core_model():
+    assert cv.get("symconv").expr == m.OPS
+    assert cv.get("macs").expr == m.MACS
+    assert cv.get("torch").expr == 2 * m.MACS
+    assert cv.get("fvcore").expr == m.MACS
+    assert cv.get("thop").expr == m.MACS
+    assert cv.get("ptflops").expr == m.MACS + m.BIAS * m.BIAS_ADDITIONS
+    assert cv.get("deepspeed").expr == 2 * m.MACS + m.BIAS * m.BIAS_ADDITIONS
+    assert cv.get("calflops") is cv.get("deepspeed")
+    assert cv.get("moduleprofiler") is cv.get("symconv")
+
+
+def test_every_convention_documents_itself():
+    names = [c.name for c in cv.CONVENTIONS]
+    assert len(set(names)) == len(names)
+    assert names[0] == "symconv"
+    for c in cv.CONVENTIONS:
+        assert c.description and c.source and c.tool and c.unit
+        assert c.bias in ("counted", "ignored")
+        assert c.scope in ("batch", "sample")
+        # free symbols: only the layer's own
+        assert c.expr.free_symbols <= {N, m.C_in, C_out, L_out, m.K, m.G, m.BIAS}
+        # bias ignored <=> the expression does not depend on b
+        assert (m.BIAS in c.expr.free_symbols) == (c.bias == "counted")
+
+
+def test_every_convention_is_an_integer():
+    for c in cv.CONVENTIONS:
+        assert symconv.prove_integer(c.expr, name=c.name), c.name
+
+
+def test_unknown_convention_is_refused():
+    with pytest.raises(ValueError, match="convention must be one of"):
+        cv.get("flops")
+
+
+def test_every_relation_is_proved():
+    results = cv.prove_relations(samples=100)
+    assert len(results) == len(cv.RELATIONS) >= 20
+    for r, res in zip(cv.RELATIONS, results):
+        assert res.holds, (r.name, res.describe())
+        assert res.residual == 0
+        assert "cancel" in res.method
+
+
+def test_the_issue_relations_are_among_them():
+    texts = {(cv.relation_text(r), r.condition) for r in cv.RELATIONS}
+    assert ("Conv1d_ops = torch", "bias") in texts
+    assert ("Conv1d_ops = torch - C_out·L_out·N", "no bias") in texts
+    assert ("torch = 2·macs", "") in texts
+
+
+@pytest.mark.parametrize("wrong", [
+    # ops = torch only with bias: without the condition it must be refuted at b = 0
+    cv.Relation("ops = torch (unconditional)", "wrong", cv.get("symconv").symbol,
+                cv.get("torch").symbol),
+    # thop is not half of torch's count plus the bias
+    cv.Relation("thop = torch/2 + bias", "wrong", cv.get("thop").symbol,
+                cv.get("torch").symbol / 2 + m.BIAS_ADDITIONS),
+    # the per-sample count is not the batch count
+    cv.Relation("ptflops-sample = ptflops", "wrong", cv.get("ptflops-sample").symbol,
+                cv.get("ptflops").symbol),
+    cv.Relation("ops = torch (no bias)", "wrong", cv.get("symconv").symbol,
+                cv.get("torch").symbol, "no bias"),
+])
+def test_a_wrong_relation_is_refuted_with_a_counterexample(wrong):
+    res = cv.prove_relation(wrong)
+    assert not res.holds
+    assert res.residual != 0
+    assert res.counterexample is not None
+    lhs, rhs = res.counterexample_values
+    assert lhs != rhs
+
+
+def test_the_unconditional_torch_relation_fails_exactly_without_bias():
+    res = cv.prove_relation(cv.Relation("x", "", cv.get("symconv").symbol, cv.get("torch").symbol))
+    assert res.counterexample["b"] == 0
+    assert sp.expand(res.residual + (1 - m.BIAS) * m.BIAS_ADDITIONS) == 0
+
+
+def test_counts_for_the_readme_layer():
+    values = cv.counts(8, 16, 32, 100, 3)
+    macs = 8 * 32 * 98 * 3 * 16
+    assert values == {"symconv": 2 * macs, "macs": macs, "torch": 2 * macs, "fvcore": macs,
+                      "thop": macs, "ptflops": macs + 8 * 32 * 98,
+                      "ptflops-sample": (macs + 8 * 32 * 98) // 8,
+                      "deepspeed": 2 * macs + 8 * 32 * 98}
+    assert values["symconv"] == symconv.conv1d_ops(8, 16, 32, 100, 3)
+
+
+def test_unbatched_counts_as_one():
+    assert cv.counts(None, 4, 6, 50, 5, groups=2) == cv.counts(1, 4, 6, 50, 5, groups=2)
+
+
+def test_invalid_layer_names_the_parameter():
+    with pytest.raises(ValueError, match="groups"):
+        cv.count("torch", 1, 3, 4, 10, 3, groups=2)
+
+
+def _random_layer(rng):
+    g = rng.randint(1, 4)
+    return dict(batch_size=rng.choice([None, 1, 2, 7]), in_channels=g * rng.randint(1, 5),
+                out_channels=g * rng.randint(1, 5), input_length=rng.randint(20, 200),
+                kernel_size=rng.randint(1, 7), stride=rng.randint(1, 3),
+                padding=rng.randint(0, 3), dilation=rng.randint(1, 3), groups=g,
+                bias=rng.random() < 0.5)
+
+
+def test_convert_between_every_pair_of_conventions():
+    rng = random.Random(5)
+    for _ in range(40):
+        layer = _random_layer(rng)
+        values = cv.counts(**layer)
+        length = symconv.conv1d_output_length(layer["input_length"], layer["kernel_size"],
+                                              layer["stride"], layer["padding"], layer["dilation"])
+        for src in values:
+            for dst in values:
+                got = cv.convert(values[src], src, dst, batch_size=layer["batch_size"],
+                                 out_channels=layer["out_channels"], output_length=length,
+                                 bias=layer["bias"])
+                assert got == values[dst], (src, dst, layer)
+
+
+def test_to_ops_is_the_relation_to_symconv():
+    assert cv.to_ops("torch") == cv.get("torch").symbol - (1 - m.BIAS) * m.BIAS_ADDITIONS
+
+
+def test_text_uses_the_unicode_names():
+    assert cv.text(cv.get("macs").expr) == "C_in·C_out·K·L_out·N/G"
+
+
+# --- command line ------------------------------------------------------------------------
+
+def test_cli_eval_all_conventions(capsys):
+    code, out, _ = run(capsys, *EVAL, "--convention", "all")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "L_out = 98"
+    values = cv.counts(8, 16, 32, 100, 3)
+    for c, line in zip(cv.CONVENTIONS, lines[1:]):
+        assert line.split()[0] == c.name
+        assert f"{values[c.name]:,}" in line
+        assert c.tool in line
+    assert len(lines) == 1 + len(cv.CONVENTIONS)
+
+
+def test_cli_eval_one_convention_by_alias(capsys):
+    code, out, _ = run(capsys, *EVAL, "--convention", "calflops", "--no-bias")
+    assert code == 0
+    assert out.splitlines()[1].startswith("deepspeed")
+    assert f"{cv.count('deepspeed', 8, 16, 32, 100, 3, bias=False):,}" in out
+
+
+def test_cli_eval_convention_json(capsys):
+    code, out, _ = run(capsys, *EVAL, "--convention", "all", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert {c["convention"]: c["count"] for c in data["counts"]} == cv.counts(8, 16, 32, 100, 3)
+
+
+def test_cli_eval_unknown_convention_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([*EVAL, "--convention", "gflops"])
+    assert exc.value.code == 2
+    assert "convention must be 'all' or one of" in capsys.readouterr().err
+
+
+def test_cli_eval_without_convention_is_unchanged(capsys):
+    code, out, _ = run(capsys, *EVAL)
+    assert out.splitlines()[1].startswith("ops   = 2,408,448")
+
+
+def test_cli_conventions_table(capsys):
+    code, out, _ = run(capsys, "conventions", "--samples", "20")
+    assert code == 0
+    for c in cv.CONVENTIONS:
+        assert c.name in out and c.source in out
+    assert "FAILS" not in out
+    assert out.count("holds") == len(cv.RELATIONS)
+
+
+def test_cli_conventions_markdown_and_json(capsys):
+    code, md, _ = run(capsys, "conventions", "--markdown", "--samples", "20")
+    assert code == 0 and md.startswith("| convention |")
+    code, js, _ = run(capsys, "conventions", "--json", "--samples", "20")
+    data = json.loads(js)
+    assert [c["name"] for c in data["conventions"]] == [c.name for c in cv.CONVENTIONS]
+    assert all(r["holds"] for r in data["relations"])
