@@ -14,5 +14,14 @@ from .conv1d import CONVENTION, DERIVATION
 from .proof import ProofResult, prove, prove_conv1d, prove_integer
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "CONVENTION", "DERIVATION",
-           "ProofResult", "prove", "prove_conv1d", "prove_integer"]
+           "ProofResult", "prove", "prove_conv1d", "prove_integer", "from_torch"]
+
+
+def __getattr__(name: str):
+    # from_torch lives in symconv.torch_interop, which imports torch only when called;
+    # resolving it lazily keeps `import symconv` free of torch altogether.
+    if name == "from_torch":
+        from .torch_interop import from_torch
+        return from_torch
+    raise AttributeError(f"module 'symconv' has no attribute {name!r}")
 __version__ = "0.1.0"

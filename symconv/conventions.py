@@ -106,7 +106,8 @@ CONVENTIONS: tuple[Convention, ...] = (
         _value_symbol("torch")),
     Convention(
         "fvcore", "fvcore (FlopCountAnalysis)", "FLOPs (= MACs)", _m.MACS, "ignored", "batch",
-        "one per multiply-accumulate; additions and bias ignored",
+        "one per multiply-accumulate; additions and bias ignored (fvcore 0.1.5 counts 0 for "
+        "padding='same'/'valid': it has no handle for aten::_convolution_mode)",
         "fvcore/nn/jit_handles.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:])",
         _value_symbol("fvcore")),
     Convention(
