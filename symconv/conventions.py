@@ -112,7 +112,8 @@ CONVENTIONS: tuple[Convention, ...] = (
         _value_symbol("fvcore")),
     Convention(
         "thop", "thop (profile)", "MACs", _m.MACS, "ignored", "batch",
-        "one per multiply-accumulate; the bias is ignored",
+        "one per multiply-accumulate; the bias is ignored (thop 0.1.1 reads C_in from dim 1, "
+        "so it miscounts unbatched input)",
         "thop/vision/calc_func.py, calculate_conv2d_flops: prod(output) · (C_in // G) · K",
         _value_symbol("thop")),
     Convention(

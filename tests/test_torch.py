@@ -310,6 +310,15 @@ def test_thop_counts_macs():
         assert int(macs) == cv.count("thop", *_symconv_args(cfg)), cfg
 
 
+def test_thop_miscounts_unbatched_input():
+    thop = pytest.importorskip("thop", reason="thop is not installed (optional comparison)")
+    with contextlib.redirect_stdout(io.StringIO()):
+        macs, _ = thop.profile(nn.Conv1d(4, 6, 3), inputs=(torch.randn(4, 40),), verbose=False)
+    # thop takes dim 1 (here L_in = 40) as C_in: C_out·L_out·L_in·K instead of C_out·L_out·C_in·K
+    assert cv.count("thop", None, 4, 6, 40, 3) == 6 * 38 * 4 * 3
+    assert int(macs) == 6 * 38 * 40 * 3
+
+
 @pytest.mark.parametrize("backend,name", [("pytorch", "ptflops-sample"), ("aten", "ptflops")])
 def test_ptflops_counts_macs_plus_bias(backend, name):
     ptflops = pytest.importorskip("ptflops", reason="ptflops is not installed (optional comparison)")
