@@ -51,6 +51,12 @@ class _OneLine(StrPrinter):
     def __init__(self) -> None:
         super().__init__({"order": "none"})
 
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        args = expr.args
+        if len(args) == 2 and args[0] == -1 and args[1].is_Number:  # unevaluated -(number)
+            return f"-{self._print(args[1])}"
+        return super()._print_Mul(expr)
+
     def _print_FloorDiv(self, expr: FloorDiv) -> str:
         a, b = expr.args
         den = self._print(b)

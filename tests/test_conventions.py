@@ -211,3 +211,11 @@ def test_cli_conventions_markdown_and_json(capsys):
     data = json.loads(js)
     assert [c["name"] for c in data["conventions"]] == [c.name for c in cv.CONVENTIONS]
     assert all(r["holds"] for r in data["relations"])
+
+
+def test_readme_states_the_conventions_table_as_printed():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert cv.render_markdown(cv.prove_relations(samples=20)) in readme, \
+        "README's conventions table is stale: paste `symconv conventions --markdown`"
