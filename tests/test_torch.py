@@ -258,6 +258,25 @@ def test_from_torch_single_module_kwargs_and_tuple_inputs():
     assert [ly.input_length for ly in by_tuple] == [20, 30] == [ly.input_length for ly in by_kwargs]
 
 
+def test_from_torch_runs_no_arithmetic_on_meta_tensors():
+    # 64 x 512 x 4,000,000 floats would be 512 GB: only a shape-only run can finish
+    model = nn.Sequential(nn.Conv1d(512, 512, 9, padding=4, groups=8), nn.Conv1d(512, 256, 1))
+    layers = from_torch(model, torch.empty(64, 512, 4_000_000, device="meta"))
+    assert layers.method == "meta"
+    assert [ly.ops for ly in layers] == [
+        symconv.conv1d_ops(64, 512, 512, 4_000_000, 9, padding=4, groups=8),
+        symconv.conv1d_ops(64, 512, 256, 4_000_000, 1)]
+    assert all(p.device.type == "cpu" for p in model.parameters())
+
+
+def test_from_torch_lazy_module_falls_back_and_reads_the_materialized_layer():
+    model = nn.Sequential(nn.LazyConv1d(8, 3), nn.Conv1d(8, 4, 3, bias=False))
+    layers = from_torch(model, torch.randn(2, 5, 30))
+    assert layers.method == "forward"
+    assert (layers[0].in_channels, layers[0].out_channels) == (5, 8)
+    assert layers[1].ops == symconv.conv1d_ops(2, 8, 4, 28, 3, bias=False)
+
+
 def test_from_torch_refuses_a_non_module():
     with pytest.raises(TypeError, match="torch.nn.Module"):
         from_torch(lambda x: x, torch.randn(1, 1, 4))
