@@ -242,9 +242,33 @@ def _register_generate(sub) -> None:
     p.set_defaults(func=_cmd_generate)
 
 
+# --- codegen ------------------------------------------------------------------------
+
+def _cmd_codegen(args: argparse.Namespace) -> int:
+    from .codegen import write
+
+    for path in write(args.lang, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def _register_codegen(sub) -> None:
+    p = sub.add_parser("codegen", help="write one language's evaluator (python, numpy or c)",
+                       description="Print the proven expressions into one evaluator: exact "
+                                   "Python (stdlib only), NumPy (int64, vectorized, "
+                                   "overflow-checked) or C99 (header and source).")
+    _add_layer(p)
+    p.add_argument("--lang", required=True, choices=("python", "numpy", "c"),
+                   help="target language")
+    p.add_argument("--out", default="generated", metavar="DIR",
+                   help="output directory (default: generated)")
+    p.set_defaults(func=_cmd_codegen)
+
+
 #: Subcommand registrations, in the order --help lists them.
 COMMANDS: list[Callable] = [_register_derive, _register_prove, _register_eval,
-                            _register_generate, _register_conventions]
+                            _register_generate, _register_conventions,
+                            _register_codegen]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -23,6 +23,16 @@ REFRESH_COMMAND = "make generate   (or: symconv generate --out generated)"
 PROVIDERS: list[Callable[[], dict[str, str]]] = []
 
 
+def _codegen_artifacts() -> dict[str, str]:
+    """The Python, NumPy and C evaluators and generated/__init__.py (symconv.codegen)."""
+    from .codegen import artifacts as codegen_artifacts
+
+    return codegen_artifacts()
+
+
+PROVIDERS.append(_codegen_artifacts)
+
+
 def artifacts() -> dict[str, str]:
     """Every generated file, name -> content, in sorted order (README.md included)."""
     files: dict[str, str] = {}

@@ -1,0 +1,181 @@
+"""Integer-exact code printers: subclasses of SymPy's Python and C99 printers.
+
+SymPy's stock code printers are unsafe for exact counts: ``floor(a/b)``
+becomes float division, a ``Rational`` becomes ``1.0/2.0`` in C, C's ``/``
+truncates toward zero and its default integer type is ``int``. The printers
+here print only what is exact in integer arithmetic and refuse the rest:
+
+* :class:`IntegerPythonPrinter` prints :class:`~symconv.functions.FloorDiv`
+  as ``//`` and refuses non-integer rationals, floats, negative powers and
+  any function it does not know (no silent float). The same text runs on
+  Python ints, NumPy int64 arrays and the generated checking wrappers, which
+  is why the generated NumPy evaluator reuses it.
+* :class:`CheckedCPrinter` prints every ``+``, ``-``, ``*`` as a call to an
+  overflow-checked ``int64_t`` helper and ``FloorDiv`` as an exact floor
+  division helper. Sums and products are folded left to right in the order
+  the Python printer writes them, so the C code computes the same
+  intermediates as the Python text evaluated left to right (the generated
+  NumPy overflow check relies on this to report the same rows as C).
+
+Both take ``names``: symbol -> identifier in the generated code.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import sympy as sp
+from sympy.printing.c import C99CodePrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.pycode import PythonCodePrinter
+
+from ..functions import FloorDiv
+
+__all__ = ["IntegerCodeError", "IntegerPythonPrinter", "CheckedCPrinter", "python_code", "c_code"]
+
+
+class IntegerCodeError(ValueError):
+    """The expression is not exact integer arithmetic (a fraction, a float, 1/x, ...)."""
+
+
+def _refuse(expr: sp.Basic, why: str):
+    raise IntegerCodeError(f"cannot print {expr} into integer code: {why}")
+
+
+class _IntegerMixin:
+    """Shared refusals and symbol naming."""
+
+    def __init__(self, names: Mapping[sp.Symbol, str] | None = None, **settings):
+        super().__init__(settings={"strict": True, **settings})
+        self._names = dict(names or {})
+
+    def _print_Symbol(self, expr):
+        if self._names and expr not in self._names:
+            _refuse(expr, "no identifier is given for this symbol")
+        return self._names.get(expr, expr.name)
+
+    def _print_Rational(self, expr):
+        if expr.q != 1:
+            _refuse(expr, "non-integer rational")
+        return self._print_Integer(sp.Integer(expr.p))
+
+    _print_Half = _print_Rational
+
+    def _print_Float(self, expr):
+        _refuse(expr, "floating-point number")
+
+    def _print_NumberSymbol(self, expr):
+        _refuse(expr, "irrational constant")
+
+    def _print_Pow(self, expr, rational=False):
+        exp = expr.exp
+        if not (exp.is_Integer and exp >= 0):
+            _refuse(expr, "only non-negative integer powers are integer arithmetic")
+        return self._print_power(expr.base, int(exp))
+
+    def _print_Function(self, expr):
+        _refuse(expr, f"{type(expr).__name__} has no integer-exact printing")
+
+    def _print_floor(self, expr):
+        _refuse(expr, "floor() of a quotient is float division; use symconv.functions.FloorDiv")
+
+    _print_ceiling = _print_floor
+
+
+class IntegerPythonPrinter(_IntegerMixin, PythonCodePrinter):
+    """Python integer code: ``FloorDiv`` -> ``//``; anything inexact raises :class:`IntegerCodeError`."""
+
+    printmethod = "_symconv_python"
+
+    def parenthesize(self, item, level, strict=False):
+        # ``a // b`` binds like ``*`` in Python: parenthesize it inside products.
+        prec = PRECEDENCE["Mul"] if isinstance(item, FloorDiv) else precedence(item)
+        if prec < level or (not strict and prec <= level):
+            return "(%s)" % self._print(item)
+        return self._print(item)
+
+    def _print_FloorDiv(self, expr):
+        a, b = expr.args
+        level = PRECEDENCE["Mul"]
+        return "%s//%s" % (self.parenthesize(a, level, strict=True), self.parenthesize(b, level))
+
+    def _print_power(self, base, exp):
+        if exp == 0:
+            return "1"
+        return "*".join([self.parenthesize(base, PRECEDENCE["Mul"], strict=True)] * exp)
+
+    def _print_Mul(self, expr):
+        if any(arg.is_Rational and arg.q != 1 for arg in expr.args):
+            _refuse(expr, "non-integer rational")
+        if any(arg.is_Pow and not (arg.exp.is_Integer and arg.exp >= 0) for arg in expr.args):
+            _refuse(expr, "division is not exact integer arithmetic")
+        return super()._print_Mul(expr)
+
+
+class CheckedCPrinter(_IntegerMixin, C99CodePrinter):
+    """C99 ``int64_t`` code where every operation is overflow checked.
+
+    Prints ``a + b`` as ``ADD(a, b)``, ``a - b`` as ``SUB(a, b)``, ``a * b``
+    as ``MUL(a, b)`` and ``FloorDiv(a, b)`` as ``FLOORDIV(a, b)``, where the
+    helper names (``ops``) are functions of the generated C file that take a
+    trailing ``int *overflow`` flag (``flag``) they set on overflow.
+    """
+
+    printmethod = "_symconv_c"
+
+    def __init__(self, names=None, *, ops: Mapping[str, str], flag: str = "&overflow", **settings):
+        super().__init__(names, **settings)
+        self._ops = dict(ops)
+        self._flag = flag
+
+    def _call(self, op: str, a: str, b: str) -> str:
+        return f"{self._ops[op]}({a}, {b}, {self._flag})"
+
+    def _print_Integer(self, expr):
+        return f"INT64_C({int(expr)})"
+
+    def _print_FloorDiv(self, expr):
+        a, b = expr.args
+        return self._call("floordiv", self._print(a), self._print(b))
+
+    def _print_power(self, base, exp):
+        if exp == 0:
+            return "INT64_C(1)"
+        out = self._print(base)
+        for _ in range(exp - 1):
+            out = self._call("mul", out, self._print(base))
+        return out
+
+    def _print_Mul(self, expr):
+        if any(arg.is_Rational and arg.q != 1 for arg in expr.args):
+            _refuse(expr, "non-integer rational")
+        coeff, rest = expr.as_coeff_Mul()
+        if coeff.is_negative:
+            # As the Python printer writes it: -(rest); only reached for a leading term.
+            return self._call("sub", "INT64_C(0)", self._print(-expr))
+        factors = ([coeff] if coeff != 1 else []) + list(rest.as_ordered_factors())
+        out = self._print(factors[0])
+        for f in factors[1:]:
+            out = self._call("mul", out, self._print(f))
+        return out
+
+    def _print_Add(self, expr, order=None):
+        terms = self._as_ordered_terms(expr, order=order)
+        out = self._print(terms[0])
+        for t in terms[1:]:
+            if t.could_extract_minus_sign():
+                out = self._call("sub", out, self._print(-t))
+            else:
+                out = self._call("add", out, self._print(t))
+        return out
+
+
+def python_code(expr: sp.Expr, names: Mapping[sp.Symbol, str]) -> str:
+    """``expr`` as a Python integer expression over the identifiers in ``names``."""
+    return IntegerPythonPrinter(names).doprint(expr)
+
+
+def c_code(expr: sp.Expr, names: Mapping[sp.Symbol, str], ops: Mapping[str, str],
+           flag: str = "&overflow") -> str:
+    """``expr`` as a C99 ``int64_t`` expression of overflow-checked helper calls."""
+    return CheckedCPrinter(names, ops=ops, flag=flag).doprint(expr)
