@@ -61,6 +61,7 @@ def _symconv_args(cfg: dict) -> tuple:
             cfg["bias"])
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
 def test_output_length_equals_real_conv1d():
     rng = random.Random(20261125)
     valid, refused = [], 0
@@ -350,6 +351,7 @@ def test_ptflops_counts_macs_plus_bias(backend, name):
         assert flops == cv.count(name, *_symconv_args(cfg)), cfg
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_fvcore_counts_macs():
     pytest.importorskip("fvcore", reason="fvcore is not installed (optional comparison)")
     from fvcore.nn import FlopCountAnalysis
