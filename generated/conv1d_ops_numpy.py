@@ -235,6 +235,8 @@ def _checked(fn, env, shape):
 def _integers(name, value):
     a = np.asarray(value)
     kind = a.dtype.kind
+    if a.size == 0 and kind in "biuf":  # np.asarray([]) is float64: no value to refuse
+        return a.astype(np.int64)
     if kind == "i":
         return a.astype(np.int64, copy=False)
     if kind == "u":

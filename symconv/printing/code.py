@@ -65,7 +65,11 @@ class _IntegerMixin:
         _refuse(expr, "floating-point number")
 
     def _print_NumberSymbol(self, expr):
-        _refuse(expr, "irrational constant")
+        _refuse(expr, "not an integer constant")
+
+    _print_Pi = _print_Exp1 = _print_EulerGamma = _print_GoldenRatio = _print_NumberSymbol
+    _print_Catalan = _print_Infinity = _print_NegativeInfinity = _print_NumberSymbol
+    _print_NaN = _print_ComplexInfinity = _print_ImaginaryUnit = _print_NumberSymbol
 
     def _print_Pow(self, expr, rational=False):
         exp = expr.exp
