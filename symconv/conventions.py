@@ -35,7 +35,7 @@ from .validation import check_conv1d
 
 __all__ = [
     "Convention", "Relation", "CONVENTIONS", "RELATIONS", "NAMES", "get", "count", "counts",
-    "to_ops", "convert", "prove_relation", "prove_relations", "text", "relation_text",
+    "layer_values", "to_ops", "convert", "prove_relation", "prove_relations", "text", "relation_text",
     "render_table",
     "render_markdown",
 ]
@@ -132,7 +132,9 @@ CONVENTIONS: tuple[Convention, ...] = (
     Convention(
         "deepspeed", "DeepSpeed flops profiler / calflops", "FLOPs", 2 * _m.MACS + b * _BA,
         "counted", "batch",
-        "2 per multiply-accumulate plus one addition per output element for the bias",
+        "2 per multiply-accumulate plus one addition per output element for the bias "
+        "(calflops 0.3.2 computes L_out itself: with padding='same' and d·(K-1) odd it counts "
+        "L_in - 1 output positions)",
         "deepspeed/profiling/flops_profiler/profiler.py, _conv_flops_compute: "
         "2 · MACs + C_out · (batch · L_out) with bias; calflops uses the same rule",
         _value_symbol("deepspeed"), ("calflops",)),
@@ -250,9 +252,10 @@ def prove_relations(relations: Iterable[Relation] = RELATIONS, **kwargs: Any) ->
 
 # --- numbers -------------------------------------------------------------------------
 
-def _point(batch_size: int | None, in_channels: int, out_channels: int, input_length: int,
-           kernel_size: int, stride: int = 1, padding: int | str = 0, dilation: int = 1,
-           groups: int = 1, bias: bool = True) -> dict[sp.Symbol, int]:
+def layer_values(batch_size: int | None, in_channels: int, out_channels: int,
+                 input_length: int, kernel_size: int, stride: int = 1, padding: int | str = 0,
+                 dilation: int = 1, groups: int = 1, bias: bool = True) -> dict[sp.Symbol, int]:
+    """The values of N, C_in, C_out, L_out, K, G and b for a layer (validated; exact ints)."""
     v = check_conv1d(batch_size, in_channels, out_channels, input_length, kernel_size, stride,
                      padding, dilation, groups, bias)
     length = conv1d_output_length(v["input_length"], v["kernel_size"], v["stride"], v["padding"],
@@ -272,13 +275,13 @@ def count(name: str, batch_size: int | None, in_channels: int, out_channels: int
         ValueError: unknown convention, or an invalid layer (message names the parameter).
     """
     conv = get(name)
-    return conv.evaluate(_point(batch_size, in_channels, out_channels, input_length, kernel_size,
-                                stride, padding, dilation, groups, bias))
+    return conv.evaluate(layer_values(batch_size, in_channels, out_channels, input_length,
+                                      kernel_size, stride, padding, dilation, groups, bias))
 
 
 def counts(*args: Any, **kwargs: Any) -> dict[str, int]:
     """The count in every convention, ``{name: int}`` in :data:`CONVENTIONS` order."""
-    point = _point(*args, **kwargs)
+    point = layer_values(*args, **kwargs)
     return {c.name: c.evaluate(point) for c in CONVENTIONS}
 
 

@@ -373,3 +373,39 @@ def test_fvcore_counts_macs():
         else:
             assert total == cv.count("fvcore", *_symconv_args(cfg)), cfg
     assert 0 < string_padding < 40
+
+
+def _calflops_conv():
+    """calflops' own Conv counting function, loaded without its package __init__ (which needs
+    huggingface_hub and accelerate, unrelated to counting)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("calflops")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("calflops is not installed (optional comparison)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "pytorch_ops.py"
+    loader = importlib.util.spec_from_file_location("_calflops_pytorch_ops", path)
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    return module._conv_flops_compute
+
+
+def test_calflops_counts_two_macs_plus_bias():
+    conv_flops = _calflops_conv()
+    deepspeed = cv.get("deepspeed")
+    odd_same = 0
+    for cfg in _peer_configs(60, 4):
+        m, x = _module(cfg), _input(cfg)
+        flops, macs = conv_flops(x, m.weight, m.bias, m.stride, m.padding, m.dilation, m.groups)
+        args = _symconv_args(cfg)
+        if cfg["padding"] == "same" and cfg["dilation"] * (cfg["kernel_size"] - 1) % 2 == 1:
+            # calflops pads d(K-1)//2 on each side for 'same': one output position short
+            point = cv.layer_values(*args)
+            point[cv.L_out] = cfg["input_length"] - 1
+            assert flops == deepspeed.evaluate(point), cfg
+            odd_same += 1
+        else:
+            assert flops == cv.count("deepspeed", *args), cfg
+            assert macs == cv.count("macs", *args), cfg
+    assert odd_same > 0
