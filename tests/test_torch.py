@@ -206,6 +206,39 @@ def test_from_torch_counts_equal_flop_counter_per_layer():
     assert conv_total == layers.total("torch")
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
+def test_from_torch_random_stacks_match_flop_counter_and_the_evaluator():
+    rng = random.Random(11)
+    stacks = 0
+    while stacks < 60:
+        batch = rng.choice([None, 1, 3])
+        first_length, first_channels = rng.randint(40, 300), rng.randint(1, 4)
+        length, channels, modules, expected = first_length, first_channels, [], []
+        for _ in range(rng.randint(1, 4)):
+            cfg = _random_config(rng)
+            g = cfg["groups"] if channels % cfg["groups"] == 0 else 1
+            cfg.update(in_channels=channels, groups=g, out_channels=g * rng.randint(1, 3),
+                       input_length=length, batch_size=batch)
+            try:
+                expected.append(symconv.conv1d_ops(*_symconv_args(cfg)))
+            except ValueError:
+                break
+            modules.append(_module(cfg))
+            channels = cfg["out_channels"]
+            length = symconv.conv1d_output_length(length, cfg["kernel_size"], cfg["stride"],
+                                                  cfg["padding"], cfg["dilation"])
+        if not modules:
+            continue
+        model = nn.Sequential(*modules)
+        x = torch.randn(((batch,) if batch else ()) + (first_channels, first_length))
+        layers = from_torch(model, x)
+        assert layers.method == "meta"
+        assert [ly.ops for ly in layers] == expected
+        assert all(r.unbatched == (batch is None) for r in layers.records)
+        assert _flop_counter(model, x) == layers.total("torch")
+        stacks += 1
+
+
 def test_from_torch_meta_and_real_forward_agree():
     model = AudioStack()
     x = torch.randn(3, 1, 8000)
