@@ -137,8 +137,9 @@ class LayerDerivation:
         lines.append(f"  ({_m.CONVENTION})")
         if conventions:
             width = max(len(c.name) for c in CONVENTIONS)
-            lines += [f"  {c.name:<{width}}  {self.counts[c.name]:,}  {c.unit}, bias {c.bias}, "
-                      f"per {c.scope}" for c in CONVENTIONS]
+            digits = max(len(f"{v:,}") for v in self.counts.values())
+            lines += [f"  {c.name:<{width}}  {self.counts[c.name]:>{digits},}  {c.unit}, "
+                      f"bias {c.bias}, per {c.scope}" for c in CONVENTIONS]
         return "\n".join(lines) + "\n"
 
 
