@@ -134,7 +134,7 @@ _DEFINITIONS = (
          "Kernel positions along the padded input: the floor counts whole strides."),
     Step("filters_per_group", "Number of filters", psi,
          _mul(_frac(C_in, G), _frac(C_out, G), G),
-         "Each of the G groups pairs its C_in/G input channels with its C_out/G output channels."),
+         "Each group pairs its C_in/G input channels with its C_out/G output channels; the factor G counts the groups."),
     Step("filters", "Number of filters", psi, _frac(_mul(C_in, C_out), G),
          "One 1-D kernel per (input channel, output channel) pair inside a group."),
     Step("per_filter_terms", "Operations per filter", lam,

@@ -1,0 +1,278 @@
+"""LaTeX printing of the symconv expressions (a subclass of SymPy's ``LatexPrinter``).
+
+Two notations, chosen by :class:`LatexNotation`:
+
+* ``documented`` (default) — the notation of the reference documentation:
+  ``C_{\\text{in}}``, ``\\text{kernel\\_size}``, ``\\text{groups}``, ``\\times``;
+* ``short`` — ``K``, ``G``, ``\\cdot``.
+
+Display forms (unevaluated ``Mul``/``Add``) print in the order they were
+written. Beyond SymPy's own printer, two rules make them read like the
+reference:
+
+* a product nested in a product keeps its parentheses, so the substituted
+  ``ψ · λ`` reads ``(C_in C_out / G) × (L_out × (2K − 1))``;
+* a fraction with a product in its numerator, as a factor, is parenthesised:
+  the summary forms read ``N × (\\frac{…}{groups})`` as documented.
+
+A bare fraction such as ``\\frac{C_in}{G}`` is never parenthesised.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from ..symbols import latex_names
+
+__all__ = ["LatexNotation", "DOCUMENTED", "SHORT", "SymconvLatexPrinter", "latex",
+           "latex_number", "latex_escape", "prose_to_latex"]
+
+
+@dataclass(frozen=True)
+class LatexNotation:
+    """How symbols and products are written."""
+
+    short: bool = False
+
+    @property
+    def mul_symbol(self) -> str:
+        return "dot" if self.short else "times"
+
+    @property
+    def times(self) -> str:
+        return r"\cdot" if self.short else r"\times"
+
+    def names(self) -> dict[sp.Symbol, str]:
+        return latex_names(short=self.short)
+
+
+DOCUMENTED = LatexNotation(short=False)
+SHORT = LatexNotation(short=True)
+
+
+def _is_fraction(expr: sp.Expr) -> bool:
+    """``Mul(num, Pow(den, -1))`` as built by the display helpers (``_frac``)."""
+    return (isinstance(expr, sp.Mul) and len(expr.args) == 2
+            and isinstance(expr.args[1], sp.Pow) and expr.args[1].exp == -1
+            and expr.args[0] != 1)
+
+
+def _is_negation(expr: sp.Expr) -> bool:
+    return isinstance(expr, sp.Mul) and len(expr.args) == 2 and expr.args[0] == -1
+
+
+class SymconvLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with symconv's symbol names and display rules."""
+
+    printmethod = "_latex"
+
+    def __init__(self, notation: LatexNotation = DOCUMENTED,
+                 symbol_names: Mapping[sp.Symbol, str] | None = None):
+        names = notation.names()
+        if symbol_names:
+            names.update(symbol_names)
+        super().__init__({"symbol_names": names, "mul_symbol": notation.mul_symbol,
+                          "order": "none"})
+        self.notation = notation
+
+    def _paren(self, tex: str) -> str:
+        return r"\left(%s\right)" % tex
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # Only unevaluated display forms get the documented layout; anything
+        # else (evaluated expressions) goes to SymPy's printer.
+        if _is_fraction(expr):
+            num, den = expr.args[0], expr.args[1].base
+            return r"\frac{%s}{%s}" % (self._print(num), self._print(den))
+        if _is_negation(expr):
+            inner = expr.args[1]
+            tex = self._print(inner)
+            if isinstance(inner, sp.Add):
+                tex = self._paren(tex)
+            return "- " + tex
+        if any(isinstance(a, sp.Pow) and a.exp.is_negative for a in expr.args):
+            return super()._print_Mul(expr)  # an evaluated quotient: SymPy's layout
+        parts = []
+        for arg in expr.args:
+            tex = self._print(arg)
+            if isinstance(arg, sp.Add):
+                tex = self._paren(tex)
+            elif _is_fraction(arg):
+                if isinstance(arg.args[0], sp.Mul):
+                    tex = self._paren(tex)
+            elif isinstance(arg, sp.Mul):
+                tex = self._paren(tex)
+            parts.append(tex)
+        return (" %s " % self.notation.times).join(parts)
+
+
+def latex(expr: sp.Expr, notation: LatexNotation = DOCUMENTED,
+          symbol_names: Mapping[sp.Symbol, str] | None = None) -> str:
+    """LaTeX of ``expr`` (math mode content) in ``notation``."""
+    return SymconvLatexPrinter(notation, symbol_names).doprint(expr)
+
+
+def latex_number(value: int) -> str:
+    """An exact integer with thin spaces between groups of three digits (``2\\,408\\,448``)."""
+    sign = "-" if value < 0 else ""
+    return sign + f"{abs(int(value)):,}".replace(",", r"\,")
+
+
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+_SPECIAL_RE = re.compile("|".join(re.escape(k) for k in _SPECIAL))
+
+
+def latex_escape(text: str) -> str:
+    """``text`` safe in LaTeX text mode (``_ & % # $ { } ~ ^ \\`` escaped)."""
+    return _SPECIAL_RE.sub(lambda m: _SPECIAL[m.group(0)], text)
+
+
+# --- plain-text justifications -> LaTeX prose with inline math ---------------------
+
+# Identifiers that the derivation's plain-text justifications use, by their
+# plain (Unicode-name) spelling. Longest first so that C_in wins over C.
+def _prose_symbols() -> dict[str, sp.Symbol]:
+    from ..symbols import C_in, C_out, G, K, L_in, L_out, N, gamma, lam, ops, psi
+    table = {"C_in": C_in, "C_out": C_out, "L_in": L_in, "L_out": L_out, "K": K, "G": G,
+             "N": N, "psi": psi, "ψ": psi, "lambda": lam, "λ": lam, "gamma": gamma, "γ": gamma,
+             "Conv1d_ops": ops}
+    return dict(sorted(table.items(), key=lambda kv: -len(kv[0])))
+
+
+_PROSE_SYMBOLS = _prose_symbols()
+_TOKEN_RE = re.compile(
+    r"(?P<ident>(?<![A-Za-z_'])(?:%s)(?![A-Za-z0-9_]))"
+    r"|(?P<num>(?<![A-Za-z_])\d+(?![A-Za-z_]|-[A-Za-z]))"
+    r"|(?P<num_ident>\d+(?=(?:%s)(?![A-Za-z0-9_])))"
+    r"|(?P<op>[+\-/=−·×])"
+    r"|(?P<lpar>\()|(?P<rpar>\))"
+    r"|(?P<space>[ ]+)"
+    r"|(?P<other>.)" % ("|".join(map(re.escape, _PROSE_SYMBOLS)),
+                        "|".join(map(re.escape, _PROSE_SYMBOLS))),
+    re.S)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out = []
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup
+        if kind == "num_ident":
+            kind = "num"
+        out.append((kind, m.group(0)))
+    return out
+
+
+def _math_run_end(toks: list[tuple[str, str]], start: int) -> int:
+    """Index after the longest run of math tokens that starts at ``start`` (0 if none)."""
+    def is_operand(k: int) -> bool:
+        return k < len(toks) and toks[k][0] in ("ident", "num")
+
+    def next_nonspace(k: int) -> int:
+        while k < len(toks) and toks[k][0] == "space":
+            k += 1
+        return k
+
+    kind = toks[start][0]
+    if kind == "op" and toks[start][1] in "+-−" and is_operand(start + 1):
+        pass  # a signed number: "+1", "-1"
+    elif kind == "lpar" and is_operand(next_nonspace(start + 1)):
+        pass
+    elif kind not in ("ident", "num"):
+        return 0
+    depth = 0
+    end = start
+    k = start
+    while k < len(toks):
+        kind = toks[k][0]
+        if kind in ("ident", "num"):
+            end = k + 1
+        elif kind == "lpar":
+            if not is_operand(next_nonspace(k + 1)):
+                break
+            depth += 1
+        elif kind == "rpar":
+            if depth == 0:
+                break
+            depth -= 1
+            end = k + 1
+        elif kind == "op":
+            if not (is_operand(next_nonspace(k + 1)) or toks[next_nonspace(k + 1)][0] == "lpar"
+                    if next_nonspace(k + 1) < len(toks) else False):
+                break
+        elif kind != "space":
+            break
+        k += 1
+    # never leave a parenthesis unbalanced
+    while depth and end > start:
+        opened = sum(1 for t in toks[start:end] if t[0] == "lpar")
+        closed = sum(1 for t in toks[start:end] if t[0] == "rpar")
+        if opened == closed:
+            break
+        end -= 1
+    return end if end > start else 0
+
+
+def _math_tex(toks: list[tuple[str, str]], notation: LatexNotation) -> str:
+    names = notation.names()
+    out: list[str] = []
+    prev = None  # kind of the previous non-space token
+    for kind, text in toks:
+        if kind == "space":
+            continue
+        if kind in ("ident", "num", "lpar") and prev in ("ident", "num", "rpar"):
+            # juxtaposition is a product
+            out.append(notation.times if not notation.short or prev == "rpar" or kind == "num"
+                       else "")
+        if kind == "ident":
+            out.append(names[_PROSE_SYMBOLS[text]])
+        elif kind == "num":
+            out.append(text)
+        elif kind == "op":
+            out.append({"−": "-", "·": notation.times, "×": notation.times}.get(text, text))
+        elif kind == "lpar":
+            out.append("(")
+        elif kind == "rpar":
+            out.append(")")
+        prev = kind if kind != "op" else "op"
+    tex = " ".join(t for t in out if t)
+    return re.sub(r"\( ", "(", re.sub(r" \)", ")", tex)).replace(" / ", "/")
+
+
+def prose_to_latex(text: str, notation: LatexNotation = DOCUMENTED,
+                   math: tuple[str, str] = ("\\(", "\\)"),
+                   escape: Callable[[str], str] | None = None) -> str:
+    """A plain-text justification as LaTeX prose: symbols and formulas become inline math.
+
+    ``"K multiplications and K - 1 additions"`` becomes
+    ``"\\(\\text{kernel\\_size}\\) multiplications and \\(\\text{kernel\\_size} - 1\\) additions"``;
+    everything else is escaped for LaTeX text mode. ``math`` gives the inline
+    delimiters (``("$", "$")`` for Markdown) and ``escape`` the escaping of
+    the plain text (:func:`latex_escape` by default).
+    """
+    escape = escape or latex_escape
+    toks = _tokens(text)
+    out: list[str] = []
+    k = 0
+    plain: list[str] = []
+    while k < len(toks):
+        end = _math_run_end(toks, k)
+        if end:
+            if plain:
+                out.append(escape("".join(plain)))
+                plain = []
+            out.append(math[0] + _math_tex(toks[k:end], notation) + math[1])
+            k = end
+        else:
+            plain.append(toks[k][1])
+            k += 1
+    if plain:
+        out.append(escape("".join(plain)))
+    return "".join(out)
