@@ -1,0 +1,121 @@
+"""A worked example for a paper: the summary form with the numbers substituted.
+
+``render_example(Example(8, 16, 32, 100, 3))`` prints the output length and
+the summary form (bias or no bias) with each symbol replaced by its value,
+followed by the exact result and the convention. The value is the same
+number :func:`symconv.conv1d_ops` returns (tested).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .. import conv1d as m
+from ..api import conv1d_ops, conv1d_output_length
+from ..printing.latex import DOCUMENTED, LatexNotation, latex, latex_number
+from ..symbols import C_in, C_out, G, K, L_in, L_out, N, d, ops, p, s
+from ..validation import check_conv1d
+from .render import BASE_NOTE, STANDALONE_PACKAGES, environment, markdown_escape
+
+__all__ = ["Example", "render_example", "EXAMPLE_FORMATS"]
+
+EXAMPLE_FORMATS = ("tex", "fragment", "md")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One Conv1d configuration, PyTorch's parameter names (``batch_size=None``: unbatched)."""
+
+    batch_size: int | None
+    in_channels: int
+    out_channels: int
+    input_length: int
+    kernel_size: int
+    stride: int = 1
+    padding: int | str = 0
+    dilation: int = 1
+    groups: int = 1
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        check_conv1d(self.batch_size, self.in_channels, self.out_channels, self.input_length,
+                     self.kernel_size, self.stride, self.padding, self.dilation, self.groups,
+                     self.bias)
+
+    @property
+    def output_length(self) -> int:
+        return conv1d_output_length(self.input_length, self.kernel_size, self.stride,
+                                    self.padding, self.dilation)
+
+    @property
+    def ops(self) -> int:
+        return conv1d_ops(self.batch_size, self.in_channels, self.out_channels,
+                          self.input_length, self.kernel_size, self.stride, self.padding,
+                          self.dilation, self.groups, self.bias)
+
+    def values(self) -> dict[sp.Symbol, int]:
+        pad = 0 if self.padding in ("valid", "same") else self.padding
+        return {N: 1 if self.batch_size is None else self.batch_size, C_in: self.in_channels,
+                C_out: self.out_channels, L_in: self.input_length, L_out: self.output_length,
+                K: self.kernel_size, G: self.groups, s: self.stride, p: pad, d: self.dilation}
+
+
+def _equations(ex: Example, notation: LatexNotation) -> list[dict[str, str]]:
+    values = ex.values()
+    numbers = {sym: str(v) for sym, v in values.items()}
+
+    def sym(e: sp.Expr) -> str:
+        return latex(e, notation)
+
+    def num(e: sp.Expr) -> str:
+        return latex(e, notation, numbers)
+
+    if ex.padding == "same":
+        length_body = f"{sym(L_out)} = {sym(m.L_OUT_SAME)} = {latex_number(ex.output_length)}"
+        length_note = "(padding='same' keeps the length)"
+    else:
+        step = m.DERIVATION.definition("output_length")
+        length_body = f"{sym(L_out)} = {num(step.expr)} = {latex_number(ex.output_length)}"
+        length_note = "(padding='valid' is padding 0)" if ex.padding == "valid" else ""
+    summary = m.SUMMARY_BIAS_DISPLAY if ex.bias else m.SUMMARY_NO_BIAS_DISPLAY
+    ops_body = f"{sym(ops)} = {num(summary)} = {latex_number(ex.ops)}"
+    return [
+        dict(label=m.label("example_output_length"), body=length_body, note=length_note),
+        dict(label=m.label("example_ops"), body=ops_body, note=""),
+    ]
+
+
+def _parameters(ex: Example, notation: LatexNotation) -> list[dict[str, str]]:
+    names = notation.names()
+    values = ex.values()
+    rows = [(names[x], str(values[x])) for x in (N, C_in, C_out, L_in, K)]
+    pad = ex.padding if isinstance(ex.padding, int) else r"\text{%s}" % ex.padding
+    rows += [(names[s], str(ex.stride)), (names[p], str(pad)), (names[d], str(ex.dilation)),
+             (names[G], str(ex.groups))]
+    return [dict(symbol=a, value=b) for a, b in rows]
+
+
+def render_example(ex: Example, fmt: str = "tex", notation: LatexNotation = DOCUMENTED) -> str:
+    """The worked example as ``tex`` (standalone), ``fragment`` or ``md``."""
+    if fmt not in EXAMPLE_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(EXAMPLE_FORMATS)}, got {fmt!r}")
+    summary = "first summary form (bias)" if ex.bias else "second summary form (no bias)"
+    ctx = dict(
+        equations=_equations(ex, notation), parameters=_parameters(ex, notation),
+        bias="with bias" if ex.bias else "without bias", summary=summary,
+        convention=m.CONVENTION, value=ex.ops, value_tex=latex_number(ex.ops),
+        batch=1 if ex.batch_size is None else ex.batch_size,
+        unbatched=ex.batch_size is None,
+    )
+    env = environment()
+    if fmt == "md":
+        return env.get_template("example.md.jinja").render(template="example.md.jinja", **ctx)
+    body = env.get_template("example_body.tex.jinja").render(template="example_body.tex.jinja",
+                                                             **ctx)
+    if fmt == "fragment":
+        return body
+    return env.get_template("standalone.tex.jinja").render(
+        body=body, title="Worked example: operation count of torch.nn.Conv1d",
+        template="example_body.tex.jinja", packages=STANDALONE_PACKAGES, package_note=BASE_NOTE)
