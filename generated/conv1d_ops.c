@@ -22,6 +22,12 @@
 #  endif
 #endif
 
+#if defined(__GNUC__)
+#  define SYMCONV_INLINE __inline__ __attribute__((always_inline))
+#else
+#  define SYMCONV_INLINE
+#endif
+
 static int64_t checked_add(int64_t a, int64_t b, int *overflow)
 {
 #ifdef SYMCONV_BUILTIN_OVERFLOW
@@ -174,7 +180,7 @@ int symconv_conv1d_output_length(int64_t input_length, int64_t kernel_size,
 }
 
 /* One configuration: the checks in the order of every symconv evaluator, then the count. */
-static int conv1d(int64_t batch_size, int64_t in_channels, int64_t out_channels,
+static SYMCONV_INLINE int conv1d(int64_t batch_size, int64_t in_channels, int64_t out_channels,
                   int64_t input_length, int64_t kernel_size, int64_t stride, int64_t padding,
                   int64_t dilation, int64_t groups, int64_t b, int64_t *length_out,
                   int64_t *ops_out)
@@ -247,13 +253,55 @@ int symconv_conv1d_ops(int64_t batch_size, int64_t in_channels,
     return status;
 }
 
+/* Store one row's results; returns 1 if the row failed. */
+static SYMCONV_INLINE size_t store(size_t i, int status, int64_t length, int64_t ops,
+                                   int64_t *length_out, int64_t *ops_out, int *status_out)
+{
+    status_out[i] = status;
+    if (status != SYMCONV_OK) {
+        return 1;
+    }
+    if (length_out != NULL) {
+        length_out[i] = length;
+    }
+    ops_out[i] = ops;
+    return 0;
+}
+
 size_t symconv_conv1d_ops_batch(size_t n, const symconv_conv1d_columns *in,
     int64_t *length_out, int64_t *ops_out, int *status_out)
 {
     size_t i, failed = 0;
+    int64_t length = 0, ops = 0;
+    if (in->batch_size.step == 1 &&
+        in->in_channels.step == 1 &&
+        in->out_channels.step == 1 &&
+        in->input_length.step == 1 &&
+        in->kernel_size.step == 1 &&
+        in->stride.step == 1 &&
+        in->dilation.step == 1 &&
+        in->groups.step == 1 &&
+        in->padding.step == 1 &&
+        in->bias.step == 1) {
+        /* every column an array: plain indexing, the common case of sweeps */
+        const int64_t *batch_size = in->batch_size.data;
+        const int64_t *in_channels = in->in_channels.data;
+        const int64_t *out_channels = in->out_channels.data;
+        const int64_t *input_length = in->input_length.data;
+        const int64_t *kernel_size = in->kernel_size.data;
+        const int64_t *stride = in->stride.data;
+        const int64_t *dilation = in->dilation.data;
+        const int64_t *groups = in->groups.data;
+        const int64_t *padding = in->padding.data;
+        const int64_t *bias = in->bias.data;
+        for (i = 0; i < n; i++) {
+            int status = conv1d(batch_size[i], in_channels[i], out_channels[i], input_length[i], kernel_size[i], stride[i], padding[i], dilation[i], groups[i], bias[i], &length, &ops);
+            failed += store(i, status, length, ops, length_out, ops_out, status_out);
+        }
+        return failed;
+    }
     for (i = 0; i < n; i++) {
         const ptrdiff_t row = (ptrdiff_t)i;
-        int64_t length, ops;
         int status = conv1d(
             in->batch_size.data[row * in->batch_size.step],
             in->in_channels.data[row * in->in_channels.step],
@@ -266,15 +314,7 @@ size_t symconv_conv1d_ops_batch(size_t n, const symconv_conv1d_columns *in,
             in->groups.data[row * in->groups.step],
             in->bias.data[row * in->bias.step],
             &length, &ops);
-        status_out[i] = status;
-        if (status == SYMCONV_OK) {
-            if (length_out != NULL) {
-                length_out[i] = length;
-            }
-            ops_out[i] = ops;
-        } else {
-            failed++;
-        }
+        failed += store(i, status, length, ops, length_out, ops_out, status_out);
     }
     return failed;
 }

@@ -77,6 +77,14 @@ def _ops(b, batch_size, groups, in_per_group, kernel_size, length, out_per_group
     return groups*length*batch_size*out_per_group*(2*kernel_size*in_per_group + b - 1)
 
 
+def _in_per_group_divmod(groups, in_channels):
+    return in_channels, groups
+
+
+def _out_per_group_divmod(groups, out_channels):
+    return out_channels, groups
+
+
 def _call(fn, env):
     return fn(**{k: env[k] for k in fn.__code__.co_varnames[:fn.__code__.co_argcount]})
 
@@ -207,27 +215,39 @@ class _Bound(_Rows):
         return self._new(self._v(other) + 1.0, other)
 
 
-def _checked(fn, env, shape):
-    """``fn`` over the arrays of ``env`` in int64, and the rows where it overflows (None if none)."""
-    args = {k: env[k] for k in fn.__code__.co_varnames[:fn.__code__.co_argcount]}
+def _args(fn, env):
+    return {k: env[k] for k in fn.__code__.co_varnames[:fn.__code__.co_argcount]}
+
+
+def _checked(fn, env, ranges, shape):
+    """``fn`` over ``env`` in int64: (values, rows that overflow or None, range of the values or None).
+
+    ``ranges`` holds the [min, max] interval of every argument; when the
+    interval evaluation stays inside int64 no row can overflow and nothing
+    more is checked.
+    """
+    args = _args(fn, env)
     try:
-        fn(**{k: _Interval(int(v.min()), int(v.max())) if v.size else _Interval(0, 0)
-              for k, v in args.items()})
+        bounds = fn(**_args(fn, ranges))
     except _Overflow:
         pass
     else:
-        return fn(**args), None
-    bound = fn(**{k: _Bound(v.astype(np.float64)) for k, v in args.items()})
+        return fn(**args), None, _Interval.of(bounds)
+    bound = fn(**{k: _Bound(np.asarray(v).astype(np.float64)) for k, v in args.items()})
     candidates = np.broadcast_to(bound.bad, shape)
     with np.errstate(over="ignore"):
         value = fn(**args)
     if not candidates.any():
-        return value, None
+        return value, None, None
     exact = fn(**{k: _Exact(np.broadcast_to(v, shape)[candidates].astype(object))
                   for k, v in args.items()})
     overflow = np.zeros(shape, dtype=bool)
     overflow[candidates] = exact.bad
-    return value, (overflow if overflow.any() else None)
+    return value, (overflow if overflow.any() else None), None
+
+
+def _range(v):
+    return _Interval(int(v.min()), int(v.max())) if v.size else _Interval(1, 1)
 
 
 # --- input columns -----------------------------------------------------------------------
@@ -296,6 +316,8 @@ def _biases(value):
     if a.dtype.kind == "b":
         return a.astype(np.int64), None
     if a.dtype.kind in "iu":
+        if a.size == 0 or (a.min() >= 0 and a.max() <= 1):
+            return a.astype(np.int64, copy=False), None
         bad = (a != 0) & (a != 1)
         return np.where(bad, 0, a).astype(np.int64), (bad if bad.any() else None)
     if a.dtype.kind == "O":
@@ -326,32 +348,34 @@ def _evaluate(env, same, unknown, bias_bad, with_ops, raw):
     shape = np.broadcast_shapes(*(v.shape for v in env.values()),
                                 *(() if same is None else same.shape,))
     sizes = _SIZES if with_ops else _LENGTH_SIZES
-    if (all(_positive(env[name]) for name in sizes) and unknown is None and bias_bad is None
-            and (env["padding"].size == 0 or env["padding"].min() >= 0)):
-        with np.errstate(divide="ignore"):
-            values = _compute(env, same, shape, with_ops)
+    ranges = {k: _range(v) for k, v in env.items()}
+    if (all(ranges[name].lo > 0 for name in sizes) and unknown is None and bias_bad is None
+            and ranges["padding"].lo >= 0):
+        values = _compute(env, ranges, same, shape, with_ops)
         if values is not None:
             return values
     _raise_first(env, same, unknown, bias_bad, shape, with_ops, raw)
 
 
-def _compute(env, same, shape, with_ops, masks=None):
+def _compute(env, ranges, same, shape, with_ops, masks=None):
     """(length, ops) for sizes >= 1 and padding >= 0, or None when a later rule or overflow fails.
 
     With ``masks`` (a dict), every row is checked and the bad-row masks are stored instead.
+    ``ranges`` maps each name of ``env`` to the interval of its values (None: unknown).
     """
     if with_ops:
-        env["in_per_group"] = _call(_in_per_group, env)
-        env["out_per_group"] = _call(_out_per_group, env)
-        bad = _call(_in_channels_from_groups, env) != env["in_channels"]
+        # c = C_in // G and o = C_out // G, exact exactly when the remainder is 0 (the groups rules)
+        env["in_per_group"], rest = np.divmod(*_call(_in_per_group_divmod, env))
+        ranges["in_per_group"] = _call(_in_per_group, ranges) if ranges else None
         if masks is not None:
-            masks['groups_in'] = bad
-        elif bad.any():
+            masks['groups_in'] = rest != 0
+        elif rest.any():
             return None
-        bad = _call(_out_channels_from_groups, env) != env["out_channels"]
+        env["out_per_group"], rest = np.divmod(*_call(_out_per_group_divmod, env))
+        ranges["out_per_group"] = _call(_out_per_group, ranges) if ranges else None
         if masks is not None:
-            masks['groups_out'] = bad
-        elif bad.any():
+            masks['groups_out'] = rest != 0
+        elif rest.any():
             return None
     if same is not None:
         bad = same & (env["stride"] != 1)
@@ -359,20 +383,32 @@ def _compute(env, same, shape, with_ops, masks=None):
             masks["same_stride"] = bad
         elif bad.any():
             return None
-    length, overflow = _checked(_length, env, shape)
+    if masks is not None:
+        ranges = {k: _range(v) for k, v in env.items()}
+    length, overflow, span = _checked(_length, env, ranges, shape)
     if same is not None:
         length = np.where(same, _call(_length_same, env), length)
         overflow = None if overflow is None else overflow & ~same
-    too_long = length < 1 if same is None else (length < 1) & ~same
+        span = None
+    if span is not None and span.lo >= 1:
+        too_long = None  # every row's output length is >= 1
+    else:
+        too_long = length < 1 if same is None else (length < 1) & ~same
     if masks is not None:
         masks["overflow_length"] = overflow
-        masks["kernel_too_long"] = too_long if overflow is None else too_long & ~overflow
-    elif overflow is not None or too_long.any():
+        masks["kernel_too_long"] = (None if too_long is None else
+                                    too_long if overflow is None else too_long & ~overflow)
+    elif overflow is not None or (too_long is not None and too_long.any()):
         return None
     if not with_ops:
         return np.broadcast_to(length, shape), None
-    env["length"] = np.where(length < 1, 1, length) if masks is not None else length
-    ops, overflow = _checked(_ops, env, shape)
+    if masks is not None:
+        length = np.where(length < 1, 1, length)
+    env["length"] = length
+    # every length is >= 1 here: the interval of the printed expression, clipped, or measured
+    ranges["length"] = (_Interval(max(span.lo, 1), span.hi) if span is not None and masks is None
+                        else _range(length))
+    ops, overflow, _ = _checked(_ops, env, ranges, shape)
     if masks is not None:
         masks["overflow"] = overflow
         return None
@@ -409,8 +445,7 @@ def _raise_first(env, same, unknown, bias_bad, shape, with_ops, raw):
     for name in sizes:
         safe[name] = np.where(env[name] < 1, 1, env[name])
     safe["padding"] = np.where(env["padding"] < 0, 0, env["padding"])
-    with np.errstate(divide="ignore"):
-        _compute(safe, same, shape, with_ops, masks)
+    _compute(safe, {k: _range(v) for k, v in safe.items()}, same, shape, with_ops, masks)
     first = None
     for key, _, _ in _ORDER:
         m = masks.get(key)

@@ -49,7 +49,8 @@ __all__ = ["CompilerNotFoundError", "CompileError", "compiler", "library", "stre
            "PADDING_SAME"]
 
 #: Flags of the cached library (warnings are checked by the tests, not at run time).
-CFLAGS = ("-std=c99", "-O2", "-fPIC", "-shared")
+#: -O3: the batch loop is about 10% faster than with -O2 (see benchmarks/).
+CFLAGS = ("-std=c99", "-O3", "-fPIC", "-shared")
 #: The C value of ``padding='same'``.
 PADDING_SAME = -1
 
@@ -281,14 +282,23 @@ def _column(np, name: str, value: Any):
     return a.astype(np.int64, copy=False)
 
 
+def _threads(threads: int | None, n: int) -> int:
+    if threads is None:  # all cores for large batches; one thread per 2**16 rows at least
+        threads = os.cpu_count() or 1
+    return max(1, min(threads, n >> 16))
+
+
 def conv1d_batch(batch_size, in_channels, out_channels, input_length, kernel_size, stride=1,
-                 padding=0, dilation=1, groups=1, bias=True, *, threads: int = 1):
+                 padding=0, dilation=1, groups=1, bias=True, *, threads: int | None = None,
+                 lengths: bool = True):
     """Every row through the C batch function: ``(length, ops, status)`` int arrays.
 
     Inputs broadcast together; ``padding`` may be ``'same'``/``'valid'`` or
     hold -1 for 'same' (the C convention). ``length`` and ``ops`` are 0 where
-    ``status`` is not 0 (:data:`STATUS`, :func:`strerror`). ``threads > 1``
-    splits the rows over that many threads (ctypes releases the GIL).
+    ``status`` is not 0 (:data:`STATUS`, :func:`strerror`); ``length`` is
+    None with ``lengths=False``. Rows are split over ``threads`` threads
+    (default: every core for batches of 2**17 rows and more; ctypes releases
+    the GIL during the call), each running the C loop on its own slice.
     """
     import numpy as np
 
@@ -309,9 +319,9 @@ def conv1d_batch(batch_size, in_channels, out_channels, input_length, kernel_siz
             steps[name] = 1
         cols[name] = a
         keep.append(a)
-    length = np.zeros(shape, dtype=np.int64)
-    ops = np.zeros(shape, dtype=np.int64)
-    status = np.zeros(shape, dtype=np.intc)
+    length = np.empty(shape, dtype=np.int64) if lengths else None
+    ops = np.empty(shape, dtype=np.int64)
+    status = np.empty(shape, dtype=np.intc)
     lib = library()
     p64 = ctypes.POINTER(ctypes.c_int64)
 
@@ -323,12 +333,12 @@ def conv1d_batch(batch_size, in_channels, out_channels, input_length, kernel_siz
             setattr(spec, name, _Column(ctypes.cast(a.ctypes.data + offset, p64), steps[name]))
         lib.symconv_conv1d_ops_batch(
             stop - start, ctypes.byref(spec),
-            ctypes.cast(length.ctypes.data + start * 8, p64),
+            None if length is None else ctypes.cast(length.ctypes.data + start * 8, p64),
             ctypes.cast(ops.ctypes.data + start * 8, p64),
             ctypes.cast(status.ctypes.data + start * ctypes.sizeof(ctypes.c_int),
                         ctypes.POINTER(ctypes.c_int)))
 
-    threads = max(1, min(threads, n // 65536 or 1))
+    threads = _threads(threads, n)
     if threads == 1:
         run(0, n)
     else:
@@ -339,17 +349,22 @@ def conv1d_batch(batch_size, in_channels, out_channels, input_length, kernel_siz
         for w in workers:
             w.join()
     del keep
+    failed = status != 0
+    if failed.any():  # outputs of failed rows are left untouched by C: make them 0
+        ops[failed] = 0
+        if length is not None:
+            length[failed] = 0
     return length, ops, status
 
 
 def conv1d_ops_array(batch_size, in_channels, out_channels, input_length, kernel_size, stride=1,
-                     padding=0, dilation=1, groups=1, bias=True, *, threads: int = 1):
+                     padding=0, dilation=1, groups=1, bias=True, *, threads: int | None = None):
     """Counts of every row (int64 array) by the C batch function; raises for the first bad row."""
     import numpy as np
 
     length, ops, status = conv1d_batch(batch_size, in_channels, out_channels, input_length,
                                        kernel_size, stride, padding, dilation, groups, bias,
-                                       threads=threads)
+                                       threads=threads, lengths=False)
     if status.size and status.any():
         flat = int(np.argmax(status.ravel() != 0))
         row = flat if status.ndim <= 1 else tuple(int(i) for i in np.unravel_index(flat, status.shape))

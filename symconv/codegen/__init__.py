@@ -85,6 +85,12 @@ def context(code: Conv1dCode = CONV1D) -> dict:
             "ops": printer(code.ops),
             "span": printer(code.span),
             "padded": printer(code.padded),
+            # the exact divisions c = C_in // G, o = C_out // G with the rule that makes them exact:
+            # (name, rule key, arguments, printed numerator, printed denominator)
+            "divisions": [(names[sym], f"groups_{'in' if i == 0 else 'out'}",
+                           sorted(names[x] for x in e.free_symbols),
+                           printer(e.args[0]), printer(e.args[1]))
+                          for i, (sym, e) in enumerate(code.per_group.items())],
             # (function name, its arguments: the identifiers the expression uses, printed body)
             "functions": [(fn, sorted(names[x] for x in e.free_symbols), printer(e))
                           for fn, e in functions],
