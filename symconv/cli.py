@@ -270,6 +270,9 @@ COMMANDS: list[Callable] = [_register_derive, _register_prove, _register_eval,
                             _register_generate, _register_conventions,
                             _register_codegen]
 
+from .latex.cli import register_latex, register_table  # noqa: E402  (latex, table)
+COMMANDS += [register_latex, register_table]
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2, no usage dump

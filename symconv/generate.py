@@ -33,6 +33,16 @@ def _codegen_artifacts() -> dict[str, str]:
 PROVIDERS.append(_codegen_artifacts)
 
 
+def _latex_artifacts() -> dict[str, str]:
+    """The derivation (LaTeX article, Markdown) and the paper macros (symconv.latex)."""
+    from .latex import artifacts as latex_artifacts
+
+    return latex_artifacts()
+
+
+PROVIDERS.append(_latex_artifacts)
+
+
 def artifacts() -> dict[str, str]:
     """Every generated file, name -> content, in sorted order (README.md included)."""
     files: dict[str, str] = {}

@@ -1,0 +1,133 @@
+"""The ``symconv latex`` and ``symconv table`` subcommands (registered in :mod:`symconv.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["register_latex", "register_table"]
+
+_EXAMPLE_ARGS = ("batch_size", "in_channels", "out_channels", "input_length", "kernel_size")
+
+
+def _write(text: str, out: str | None) -> None:
+    if out is None or out == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(out)
+    if path.parent and not path.parent.is_dir():
+        from ..cli import CliError
+        raise CliError(f"--out {out}: directory {path.parent} does not exist")
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+def _padding(text: str) -> int | str:
+    if text in ("same", "valid"):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"padding must be an integer >= 0, 'same' or 'valid', got {text!r}") from None
+
+
+def _cmd_latex(args: argparse.Namespace) -> int:
+    from ..cli import CliError
+    from ..printing.latex import DOCUMENTED, SHORT
+    from .example import Example, render_example
+    from .macros import render_macros
+    from .render import RenderOptions, render_derivation
+
+    notation = SHORT if args.short else DOCUMENTED
+    given = [name for name in _EXAMPLE_ARGS if getattr(args, name) is not None]
+    extra = [name for name in ("stride", "padding", "dilation", "groups")
+             if getattr(args, name) is not None] + (["no_bias"] if args.no_bias else [])
+    if given or extra:
+        missing = [name for name in _EXAMPLE_ARGS if getattr(args, name) is None]
+        if missing:
+            raise CliError("a worked example needs " + ", ".join(
+                "--" + n.replace("_", "-") for n in missing) + " as well")
+        if args.format == "macros":
+            raise CliError("--format macros has no worked example; use tex, fragment or md")
+        try:
+            example = Example(args.batch_size, args.in_channels, args.out_channels,
+                              args.input_length, args.kernel_size,
+                              1 if args.stride is None else args.stride,
+                              0 if args.padding is None else args.padding,
+                              1 if args.dilation is None else args.dilation,
+                              1 if args.groups is None else args.groups, not args.no_bias)
+        except (TypeError, ValueError) as exc:
+            raise CliError(str(exc)) from None
+        text = render_example(example, args.format, notation)
+    elif args.format == "macros":
+        text = render_macros(notation)
+    else:
+        text = render_derivation(args.format, RenderOptions(notation=notation))
+    _write(text, args.out)
+    return 0
+
+
+def register_latex(sub) -> None:
+    p = sub.add_parser(
+        "latex", help="the derivation, paper macros or a worked example as LaTeX / Markdown",
+        description="Print the derivation of the operation count as a standalone LaTeX article "
+                    "(tex), a fragment to \\input into a paper (fragment), Markdown with $$ "
+                    "blocks (md), or a file of \\newcommand macros (macros). With the layer "
+                    "options (--batch-size ... --kernel-size) print a worked example instead: "
+                    "the summary form with the numbers substituted and the result.")
+    p.add_argument("layer", choices=("conv1d",), help="layer type (only conv1d for now)")
+    p.add_argument("--format", choices=("tex", "fragment", "md", "macros"), default="tex",
+                   help="output format (default tex)")
+    p.add_argument("--short", action="store_true",
+                   help="short notation (K, G, \\cdot) instead of the documented one "
+                        "(kernel_size, groups, \\times)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    ex = p.add_argument_group("worked example (all five required together)")
+    ex.add_argument("--batch-size", type=int, metavar="N")
+    ex.add_argument("--in-channels", type=int, metavar="C_IN")
+    ex.add_argument("--out-channels", type=int, metavar="C_OUT")
+    ex.add_argument("--input-length", type=int, metavar="L_IN")
+    ex.add_argument("--kernel-size", type=int, metavar="K")
+    ex.add_argument("--stride", type=int, help="default 1")
+    ex.add_argument("--padding", type=_padding, help="integer >= 0, 'same' or 'valid' (default 0)")
+    ex.add_argument("--dilation", type=int, help="default 1")
+    ex.add_argument("--groups", type=int, help="default 1")
+    ex.add_argument("--no-bias", action="store_true", help="layer without bias")
+    p.set_defaults(func=_cmd_latex)
+
+
+def _cmd_table(args: argparse.Namespace) -> int:
+    from ..cli import CliError
+    from ..layers import LayerSpecError
+    from .tables import TableOptions, render_table_file
+
+    if not Path(args.layers).is_file():
+        raise CliError(f"{args.layers}: no such file")
+    options = TableOptions(si=args.si, **({"caption": args.caption} if args.caption else {}))
+    try:
+        text = render_table_file(args.layers, args.format, options)
+    except (LayerSpecError, ValueError) as exc:
+        raise CliError(f"{args.layers}: {exc}" if str(args.layers) not in str(exc) else str(exc)
+                       ) from None
+    _write(text, args.out)
+    return 0
+
+
+def register_table(sub) -> None:
+    p = sub.add_parser(
+        "table", help="a table of a model's Conv1d layers (LaTeX booktabs, Markdown, CSV)",
+        description="Read a layer file (JSON: name, in_channels, out_channels, kernel_size, "
+                    "input_length, optional stride, padding, dilation, groups, bias, batch_size) "
+                    "and print per layer L_out, parameters and operations, with a totals row and "
+                    "the counting convention. The LaTeX table needs booktabs.")
+    p.add_argument("layers", metavar="LAYERS.json", help="layer file")
+    p.add_argument("--format", choices=("tex", "md", "csv"), default="tex",
+                   help="output format (default tex)")
+    p.add_argument("--si", action="store_true",
+                   help="counts with SI prefixes (k, M, G, T), 3 significant digits "
+                        "(tex and md; csv keeps exact integers)")
+    p.add_argument("--caption", help="caption (tex) or title line (md)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=_cmd_table)
