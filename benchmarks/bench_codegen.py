@@ -84,14 +84,19 @@ def per_call(repeat: int) -> list[tuple[str, float]]:
     assert handwritten(n, cin, cout, length, k, stride, pad, dil, groups, b) == expected
     assert lam(*ARGS[:-1], b) == expected and cb(*ARGS) == expected
     number = 200_000
+    env = {"handwritten": handwritten, "lam": lam, "gen": gen, "cb": cb, "bias": bias, **g}
+    call = "({n}, {cin}, {cout}, {L}, {k}, {s}, {p}, {d}, {G}, {b})"
+
+    def timed(stmt: str, number: int = number) -> float:
+        """Statement timed with timeit: no lambda between the timer and the call."""
+        return min(timeit.Timer(stmt, globals=env).repeat(number=number, repeat=repeat)) / number
+
+    args = call.format(n="n", cin="cin", cout="cout", L="L", k="k", s="s", p="p", d="d", G="G",
+                       b="b")
     rows = [("hand-written inline expression (no validation)",
              min(inline.repeat(number=number, repeat=repeat)) / number),
-            ("hand-written function (no validation)",
-             best(lambda: handwritten(n, cin, cout, length, k, stride, pad, dil, groups, b),
-                  number, repeat)),
-            ("sympy.lambdify(modules='math') (float result)",
-             best(lambda: lam(n, cin, cout, length, k, stride, pad, dil, groups, b),
-                  number, repeat))]
+            ("hand-written function (no validation)", timed("handwritten" + args)),
+            ("sympy.lambdify(modules='math') (float result)", timed("lam" + args))]
     try:
         from torch.utils.flop_counter import conv_flop_count
 
@@ -99,18 +104,16 @@ def per_call(repeat: int) -> list[tuple[str, float]]:
             lout = (L + 2 * p - d * (k - 1) - 1) // s + 1
             return conv_flop_count([n, cin, L], [cout, cin // G, k], [n, cout, lout])
 
+        env["torch_count"] = torch_count
         torch_count(n, cin, cout, length, k)
         rows.append(("torch.utils.flop_counter.conv_flop_count from ints",
-                     best(lambda: torch_count(n, cin, cout, length, k, stride, pad, dil, groups),
-                          number // 4, repeat)))
+                     timed("torch_count(n, cin, cout, L, k, s, p, d, G)", number // 4)))
     except ImportError:
         rows.append(("torch.utils.flop_counter.conv_flop_count (torch not installed)", float("nan")))
     rows.append(("generated Python, validated (symconv.conv1d_ops)",
-                 best(lambda: gen(n, cin, cout, length, k, stride, pad, dil, groups, bias),
-                      number, repeat)))
+                 timed("gen(n, cin, cout, L, k, s, p, d, G, bias)")))
     rows.append(("generated C per call (ctypes)",
-                 best(lambda: cb(n, cin, cout, length, k, stride, pad, dil, groups, bias),
-                      number // 4, repeat)))
+                 timed("cb(n, cin, cout, L, k, s, p, d, G, bias)", number // 4)))
     return rows
 
 
@@ -150,7 +153,7 @@ def per_element(rows: int, repeat: int) -> list[tuple[str, float]]:
         return gen_np.conv1d_ops(**cols)
 
     def c_batch():
-        return cbackend.conv1d_ops_array(**cols)
+        return cbackend.conv1d_ops_array(**cols, threads=1)
 
     def c_batch2():
         return cbackend.conv1d_ops_array(**cols, threads=2)

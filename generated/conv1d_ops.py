@@ -40,10 +40,14 @@ def _size(name, value):
     return v
 
 
+#: What _padding returns for 'same' (compared by identity: every non-int padding goes through _padding).
+_SAME = "same"
+
+
 def _padding(value):
     if isinstance(value, str):
         if value == "same":
-            return "same"
+            return _SAME
         if value == "valid":
             return 0
         raise ValueError(f"padding must be 'same', 'valid' or an int >= 0, got {value!r}: "
@@ -93,7 +97,7 @@ def conv1d_output_length(input_length, kernel_size, stride=1, padding=0, dilatio
         dilation = _size('dilation', dilation)
     if type(padding) is not int or padding < 0:
         padding = _padding(padding)
-    if padding == "same":
+    if padding is _SAME:
         if stride != 1:
             _same_stride(stride)
         return input_length
@@ -137,13 +141,17 @@ def conv1d_ops(batch_size, in_channels, out_channels, input_length, kernel_size,
         b = 0
     else:
         b = _bias(bias)
-    in_per_group = in_channels//groups
-    out_per_group = out_channels//groups
-    if groups*in_per_group != in_channels:
-        raise ValueError(f"in_channels={in_channels} is not divisible by groups={groups}: {RULES['groups_in']}")
-    if groups*out_per_group != out_channels:
-        raise ValueError(f"out_channels={out_channels} is not divisible by groups={groups}: {RULES['groups_out']}")
-    if padding == "same":
+    if groups == 1:
+        in_per_group = in_channels
+        out_per_group = out_channels
+    else:
+        in_per_group = in_channels//groups
+        out_per_group = out_channels//groups
+        if groups*in_per_group != in_channels:
+            raise ValueError(f"in_channels={in_channels} is not divisible by groups={groups}: {RULES['groups_in']}")
+        if groups*out_per_group != out_channels:
+            raise ValueError(f"out_channels={out_channels} is not divisible by groups={groups}: {RULES['groups_out']}")
+    if padding is _SAME:
         if stride != 1:
             _same_stride(stride)
         length = input_length

@@ -240,6 +240,22 @@ def conv1d_ops(batch_size: int | None, in_channels: int, out_channels: int, inpu
                kernel_size: int, stride: int = 1, padding: int | str = 0, dilation: int = 1,
                groups: int = 1, bias: bool = True) -> int:
     """``symconv.conv1d_ops`` computed by the C library (``OverflowError`` above int64)."""
+    if batch_size is None:
+        batch_size = 1
+    if (type(batch_size) is int and type(in_channels) is int and type(out_channels) is int
+            and type(input_length) is int and type(kernel_size) is int and type(stride) is int
+            and type(padding) is int and type(dilation) is int and type(groups) is int
+            and type(bias) is bool and padding >= 0):
+        # fast path: plain ints go straight to C (ctypes refuses values outside int64)
+        out = ctypes.c_int64()
+        try:
+            status = (_lib or library()).symconv_conv1d_ops(
+                batch_size, in_channels, out_channels, input_length, kernel_size, stride, padding,
+                dilation, groups, bias, ctypes.byref(out))
+        except ctypes.ArgumentError:
+            status = -1
+        if status == 0:
+            return out.value
     values = {name: _int(name, v) for name, v in zip(SIZE_PARAMETERS, (
         1 if batch_size is None else batch_size, in_channels, out_channels, input_length,
         kernel_size, stride, dilation, groups))}

@@ -25,6 +25,7 @@ import dataclasses
 from pathlib import Path
 
 import jinja2
+import sympy as sp
 
 from ..printing.code import c_code, python_code
 from .model import CONV1D, Conv1dCode
@@ -78,6 +79,10 @@ def context(code: Conv1dCode = CONV1D) -> dict:
     def printed(printer):
         return {
             "per_group": [(names[sym], printer(e)) for sym, e in code.per_group.items()],
+            # the same quotients specialised to one group (FloorDiv(x, 1) evaluates to x), where
+            # the groups rules hold by themselves: the common case gets no division at all
+            "per_group_one": [(names[sym], printer(e)) for sym, e in per_group_one.items()],
+            "groups": names[groups_symbol],
             "group_checks": [(names[total], printer(product), f"groups_{'in' if i == 0 else 'out'}")
                              for i, (total, product) in enumerate(code.group_products)],
             "length": printer(code.length),
@@ -96,6 +101,11 @@ def context(code: Conv1dCode = CONV1D) -> dict:
                           for fn, e in functions],
         }
 
+    groups_symbol = next(iter(code.per_group.values())).args[1]
+    per_group_one = {sym: e.xreplace({groups_symbol: 1}) for sym, e in code.per_group.items()}
+    for total, product in code.group_products:
+        if sp.expand(product.xreplace({groups_symbol: 1}).xreplace(per_group_one) - total) != 0:
+            raise AssertionError("the groups rules do not hold by themselves for one group")
     functions = ([(names[sym], e) for sym, e in code.per_group.items()]
                  + [(f"{names[total]}_from_groups", product)
                     for total, product in code.group_products]
