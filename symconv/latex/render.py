@@ -167,6 +167,13 @@ def _mul(*args: sp.Expr) -> sp.Expr:
 
 def visible_length(tex: str) -> int:
     """Rough count of the characters a reader sees in ``tex`` (a fraction counts its wider part)."""
+    while "\\vphantom{" in tex:  # invisible: drop with its balanced argument
+        start = tex.index("\\vphantom{")
+        k, depth = start + len("\\vphantom{"), 1
+        while depth:
+            depth += {"{": 1, "}": -1}.get(tex[k], 0)
+            k += 1
+        tex = tex[:start] + tex[k:]
     frac = re.compile(r"\\frac\{((?:[^{}]|\{[^{}]*\})*)\}\{((?:[^{}]|\{[^{}]*\})*)\}")
     while True:
         new = frac.sub(lambda mm: max(mm.group(1), mm.group(2), key=len), tex)

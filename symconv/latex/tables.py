@@ -53,7 +53,7 @@ def si_format(value: int, digits: int = 3) -> tuple[str, str]:
             q = Decimal(value) / Decimal(scale)
             exp = q.adjusted()  # power of ten of the leading digit
             quantum = Decimal(1).scaleb(exp - digits + 1)
-            text = str(q.quantize(quantum, rounding=ROUND_HALF_EVEN))
+            text = f"{q.quantize(quantum, rounding=ROUND_HALF_EVEN):f}"
             if Decimal(text) >= 1000 and prefix != "T":  # 999.96k rounds to 1000k: next prefix
                 return si_format(int(Decimal(text)) * scale, digits)
             return text, prefix

@@ -124,8 +124,10 @@ def latex_number(value: int) -> str:
 
 
 _SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    # ~ ^ \ $ without the TS1 text-companion font (which a bare texlive-latex-base
+    # may have to build with METAFONT at compile time): accents and a math symbol.
+    "\\": r"\ensuremath{\backslash}", "&": r"\&", "%": r"\%", "$": r"\ensuremath{\$}", "#": r"\#",
+    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\~{}", "^": r"\^{}",
 }
 _SPECIAL_RE = re.compile("|".join(re.escape(k) for k in _SPECIAL))
 
@@ -217,7 +219,11 @@ def _math_run_end(toks: list[tuple[str, str]], start: int) -> int:
         if opened == closed:
             break
         end -= 1
-    return end if end > start else 0
+    if end <= start:
+        return 0
+    if not any(kind in ("ident", "op") for kind, _ in toks[start:end]):
+        return 0  # a lone number ("50%", "one 2-step") stays text
+    return end
 
 
 def _math_tex(toks: list[tuple[str, str]], notation: LatexNotation) -> str:

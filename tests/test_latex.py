@@ -1,0 +1,336 @@
+"""LaTeX and Markdown output: exact strings in both notations, structure, Markdown parsing.
+
+Compilation with real pdflatex is in tests/test_latex_compile.py.
+"""
+
+import re
+
+import pytest
+import sympy as sp
+
+import symconv.conv1d as m
+from symconv.cli import main
+from symconv.latex import GENERATED_FILES, artifacts
+from symconv.latex.example import Example, render_example
+from symconv.latex.macros import _parameters_display, macros, render_macros
+from symconv.latex.render import (MACS_SYMBOL, RenderOptions, derivation_sections,
+                                  display_monomial, markdown_escape, render_derivation,
+                                  side_facts, visible_length)
+from symconv.printing.latex import (DOCUMENTED, SHORT, latex, latex_escape, latex_number,
+                                    prose_to_latex)
+from symconv.symbols import C_in, C_out, G, K, L_out, N
+
+
+def step(name):
+    for s in m.DERIVATION.definitions:
+        if s.name == name:
+            return s
+    for chain in m.DERIVATION.chains:
+        for s in chain:
+            if s.name == name:
+                return s
+    raise KeyError(name)
+
+
+# --- the printer: exact strings, both notations ----------------------------------------------
+
+def test_summary_bias_documented():
+    assert latex(m.SUMMARY_BIAS_DISPLAY) == (
+        r"N \times \left(\frac{C_{\text{in}} \times C_{\text{out}} \times L_{\text{out}} "
+        r"\times 2 \times \text{kernel\_size}}{\text{groups}}\right)")
+
+
+def test_summary_no_bias_documented():
+    assert latex(m.SUMMARY_NO_BIAS_DISPLAY) == (
+        r"N \times \left(\frac{C_{\text{out}} \times L_{\text{out}} \times \left(C_{\text{in}} "
+        r"\times 2 \times \text{kernel\_size} - \text{groups}\right)}{\text{groups}}\right)")
+
+
+def test_summary_forms_short():
+    assert latex(m.SUMMARY_BIAS_DISPLAY, SHORT) == (
+        r"N \cdot \left(\frac{C_{\text{in}} \cdot C_{\text{out}} \cdot L_{\text{out}} \cdot 2 "
+        r"\cdot K}{G}\right)")
+    assert latex(m.SUMMARY_NO_BIAS_DISPLAY, SHORT) == (
+        r"N \cdot \left(\frac{C_{\text{out}} \cdot L_{\text{out}} \cdot \left(C_{\text{in}} "
+        r"\cdot 2 \cdot K - G\right)}{G}\right)")
+
+
+def test_nested_sums_keep_their_parentheses():
+    assert latex(step("per_filter_terms").expr) == (
+        r"L_{\text{out}} \times \left(\text{kernel\_size} + \left(\text{kernel\_size} - 1\right)"
+        r"\right)")
+    assert latex(step("per_filter_terms").expr, SHORT) == (
+        r"L_{\text{out}} \cdot \left(K + \left(K - 1\right)\right)")
+    assert latex(step("aggregation_terms").expr, SHORT) == (
+        r"C_{\text{out}} \cdot L_{\text{out}} \cdot \left(\left(\frac{C_{\text{in}}}{G} - 1\right)"
+        r" + 1\right)")
+
+
+def test_output_length_floor_both_notations():
+    assert latex(step("output_length").expr) == (
+        r"\left\lfloor \frac{L_{\text{in}} + 2 \times \text{padding} - \text{dilation} \times "
+        r"\left(\text{kernel\_size} - 1\right) - 1}{\text{stride}} \right\rfloor + 1")
+    assert latex(step("output_length").expr, SHORT) == (
+        r"\left\lfloor \frac{L_{\text{in}} + 2 \cdot p - d \cdot \left(K - 1\right) - 1}{s} "
+        r"\right\rfloor + 1")
+
+
+def test_substituted_product_keeps_psi_and_lambda_grouped():
+    assert latex(step("expanded_bias").expr, SHORT) == (
+        r"N \cdot \left(\left(\frac{C_{\text{in}} \cdot C_{\text{out}}}{G}\right) \cdot "
+        r"\left(L_{\text{out}} \cdot \left(2 \cdot K - 1\right)\right) + C_{\text{out}} \cdot "
+        r"L_{\text{out}} \cdot \frac{C_{\text{in}}}{G}\right)")
+
+
+def test_simple_fractions_are_not_parenthesised():
+    assert latex(step("filters_per_group").expr, SHORT) == (
+        r"\frac{C_{\text{in}}}{G} \cdot \frac{C_{\text{out}}}{G} \cdot G")
+
+
+def test_evaluated_expressions_fall_back_to_sympy_layout():
+    assert latex(m.OPS_BIAS.subs(L_out, 5), SHORT).count(r"\frac") >= 1
+    assert latex(sp.Integer(7)) == "7"
+
+
+def test_display_monomials_equal_the_canonical_expressions():
+    for expr in (m.MACS, m.BIAS_ADDITIONS, 2 * m.MACS, N * C_out):
+        shown = display_monomial(expr)
+        assert sp.simplify(shown.doit() - expr) == 0
+    assert latex(display_monomial(m.MACS), SHORT) == (
+        r"N \cdot \left(\frac{C_{\text{in}} \cdot C_{\text{out}} \cdot L_{\text{out}} \cdot K}"
+        r"{G}\right)")
+    assert latex(display_monomial(m.BIAS_ADDITIONS)) == (
+        r"N \times C_{\text{out}} \times L_{\text{out}}")
+    assert sp.simplify(_parameters_display().doit() - m.PARAMETERS) == 0
+
+
+def test_numbers_and_escaping():
+    assert latex_number(2408448) == r"2\,408\,448"
+    assert latex_number(999) == "999"
+    assert latex_escape(r"a_b & 50% #1 $x$ {y} ~z^2 \w") == (
+        r"a\_b \& 50\% \#1 \ensuremath{\$}x\ensuremath{\$} \{y\} \~{}z\^{}2 "
+        r"\ensuremath{\backslash}w")
+    assert markdown_escape("a_b | *c* $x$") == r"a\_b \| \*c\* \$x\$"
+
+
+# --- prose from the justifications --------------------------------------------------------------
+
+def test_prose_turns_symbols_and_formulas_into_inline_math():
+    text = "At each of the L_out kernel positions: K multiplications and K - 1 additions."
+    assert prose_to_latex(text) == (
+        r"At each of the \(L_{\text{out}}\) kernel positions: \(\text{kernel\_size}\) "
+        r"multiplications and \(\text{kernel\_size} - 1\) additions.")
+    assert prose_to_latex(text, SHORT, ("$", "$")) == (
+        "At each of the $L_{\\text{out}}$ kernel positions: $K$ multiplications and $K - 1$ "
+        "additions.")
+    assert prose_to_latex("C_in (2K - 1) + C_in = C_in 2K: done", SHORT) == (
+        r"\(C_{\text{in}} (2 K - 1) + C_{\text{in}} = C_{\text{in}} \cdot 2 K\): done")
+    assert prose_to_latex("One 1-D kernel per (input channel, output channel) pair.") == (
+        "One 1-D kernel per (input channel, output channel) pair.")
+    assert prose_to_latex("Substitute psi, lambda and gamma.") == (
+        r"Substitute \(\psi\), \(\lambda\) and \(\gamma\).")
+    assert prose_to_latex("the group's 50% & more_x") == r"the group's 50\% \& more\_x"
+
+
+def test_every_justification_renders_with_balanced_math():
+    for s in list(m.DERIVATION.definitions) + [s for c in m.DERIVATION.chains for s in c]:
+        tex = prose_to_latex(s.justification)
+        assert tex.count(r"\(") == tex.count(r"\)")
+        assert "_" not in re.sub(r"\\\(.*?\\\)", "", tex).replace(r"\_", "")
+
+
+# --- the derivation document ----------------------------------------------------------------------
+
+EXPECTED_LABELS = [
+    "eq:conv1d-output-length", "eq:conv1d-filters", "eq:conv1d-per-filter",
+    "eq:conv1d-aggregation-terms", "eq:conv1d-aggregation", "eq:conv1d-total",
+    "eq:conv1d-summary-bias", "eq:conv1d-summary-no-bias",
+]
+
+
+def test_sections_follow_the_reference_order():
+    sections = derivation_sections(m.DERIVATION)
+    assert [s.equation.label for s in sections] == EXPECTED_LABELS
+    assert [s.equation.label for s in side_facts()] == ["eq:conv1d-bias-difference",
+                                                        "eq:conv1d-macs"]
+    shown = {name for s in sections for name in s.equation.steps}
+    every = {s.name for s in m.DERIVATION.definitions} | {
+        s.name for c in m.DERIVATION.chains for s in c}
+    assert shown == every
+    for s in sections:  # prose is the steps' own justifications
+        for name in s.equation.steps:
+            if s.equation.label != "eq:conv1d-total":
+                assert step(name).justification in s.prose
+
+
+def test_gamma_is_printed_as_cases():
+    body = [s for s in derivation_sections(m.DERIVATION)
+            if s.equation.label == "eq:conv1d-aggregation"][0].equation.body
+    assert body == (
+        "\\gamma =\n\\begin{cases}\n"
+        "  \\displaystyle C_{\\text{out}} \\times L_{\\text{out}} \\times "
+        "\\frac{C_{\\text{in}}}{\\text{groups}} & \\text{with bias} \\\\[1ex]\n"
+        "  \\displaystyle C_{\\text{out}} \\times L_{\\text{out}} \\times "
+        "\\left(\\frac{C_{\\text{in}}}{\\text{groups}} - 1\\right) & \\text{without bias}\n"
+        "\\end{cases}")
+
+
+def test_long_rows_are_broken_with_matching_parentheses():
+    body = [s for s in derivation_sections(m.DERIVATION)
+            if s.equation.label == "eq:conv1d-summary-bias"][0].equation.body
+    rows = body.split(" \\\\\n")
+    assert len(rows) == 4  # expanded form on two rows, rearranged, summary
+    assert rows[0].endswith(r"\right.") and r"\vphantom" in rows[0]
+    assert rows[1].lstrip().startswith(r"&\qquad \left.\vphantom")
+    for row in rows:
+        assert visible_length(row) <= 60 + 12  # 12: the left-hand side
+    short = [s for s in derivation_sections(m.DERIVATION, SHORT)
+             if s.equation.label == "eq:conv1d-summary-bias"][0].equation.body
+    assert short.count(" \\\\\n") == 2  # short notation fits on one row each
+
+
+def test_side_facts_print_the_conv1d_expressions():
+    (diff, macs) = side_facts(SHORT)
+    assert diff.equation.body.endswith(r"= N \cdot C_{\text{out}} \cdot L_{\text{out}}")
+    assert r"\text{MACs} &= N \cdot \left(\frac{C_{\text{in}} \cdot C_{\text{out}} \cdot " \
+        r"L_{\text{out}} \cdot K}{G}\right)" in macs.equation.body
+    assert r"&= 2 \cdot \text{MACs} - N \cdot C_{\text{out}} \cdot L_{\text{out}}" in \
+        macs.equation.body
+    # the printed relations hold for the expressions they come from
+    assert sp.simplify((2 * MACS_SYMBOL).subs(MACS_SYMBOL, m.MACS) - m.OPS_BIAS) == 0
+    assert sp.simplify(m.OPS_BIAS - m.OPS_NO_BIAS - m.BIAS_ADDITIONS) == 0
+
+
+def test_fragment_has_one_labelled_equation_per_section():
+    tex = render_derivation("fragment")
+    labels = re.findall(r"\\label\{([^}]*)\}", tex)
+    assert labels == EXPECTED_LABELS + ["eq:conv1d-bias-difference", "eq:conv1d-macs"]
+    assert tex.count(r"\begin{equation}") == len(labels)
+    assert r"\documentclass" not in tex and "align*" not in tex
+    assert m.CONVENTION in tex
+    assert r"\paragraph{Number of filters.}" in tex
+
+
+def test_standalone_uses_only_base_packages():
+    tex = render_derivation("tex")
+    assert tex.startswith("% generated by symconv")
+    packages = re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", tex)
+    assert packages == ["amsmath", "geometry"]  # both in texlive-latex-base
+    assert render_derivation("fragment") in tex
+
+
+def test_short_option_changes_every_symbol():
+    tex = render_derivation("fragment", RenderOptions.short())
+    assert r"\text{kernel\_size} " not in tex.split("Symbols:")[0]
+    assert r"\times" not in tex and r"\cdot" in tex
+
+
+def test_markdown_parses_with_one_math_block_per_equation():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    md = render_derivation("md")
+    tokens = MarkdownIt("commonmark").use(dollarmath_plugin).parse(md)
+    blocks = [t for t in tokens if t.type == "math_block"]
+    n = len(derivation_sections(m.DERIVATION)) + len(side_facts())
+    assert len(blocks) == n
+    for i, block in enumerate(blocks, start=1):
+        assert block.content.rstrip().endswith(r"\tag{%d}" % i)
+        assert "align*" not in block.content and r"\label" not in block.content
+        assert "\n\n" not in block.content.strip()
+    assert any(r"\begin{cases}" in b.content for b in blocks)
+    assert any(r"\begin{aligned}" in b.content for b in blocks)
+    inline = [c for t in tokens if t.children for c in t.children if c.type == "math_inline"]
+    assert inline, "prose symbols should be inline math"
+    assert m.CONVENTION in md
+
+
+def test_artifacts_are_the_generated_files():
+    files = artifacts()
+    assert tuple(files) == GENERATED_FILES
+    assert files["conv1d_derivation.tex"] == render_derivation("tex")
+    assert files["conv1d_macros.tex"] == render_macros()
+
+
+# --- macros -------------------------------------------------------------------------------------
+
+def test_macros_are_unique_letters_only_and_cover_the_summary_forms():
+    names = [mac.name for mac in macros()]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"symconv[A-Za-z]+", n) for n in names)
+    text = render_macros()
+    defined = re.findall(r"\\newcommand\{\\([A-Za-z]+)\}", text)
+    assert defined == names + ["symconvConvention"]
+    assert ("\\newcommand{\\symconvOpsBias}{\\ensuremath{" + latex(m.SUMMARY_BIAS_DISPLAY)
+            + "}}") in text
+    assert ("\\newcommand{\\symconvOpsNoBias}{\\ensuremath{" + latex(m.SUMMARY_NO_BIAS_DISPLAY)
+            + "}}") in text
+    short = render_macros(SHORT)
+    assert "\\newcommand{\\symconvOpsBias}{\\ensuremath{" + latex(
+        m.SUMMARY_BIAS_DISPLAY, SHORT) + "}}" in short
+
+
+# --- worked example ------------------------------------------------------------------------------
+
+def test_worked_example_substitutes_the_numbers():
+    from symconv import conv1d_ops
+    ex = Example(8, 16, 32, 100, 3)
+    tex = render_example(ex, "fragment")
+    assert (r"\text{Conv1d}_{ops} = 8 \times \left(\frac{16 \times 32 \times 98 \times 2 \times 3}"
+            r"{1}\right) = 2\,408\,448") in tex
+    assert (r"L_{\text{out}} = \left\lfloor \frac{100 + 2 \times 0 - 1 \times \left(3 - 1\right)"
+            r" - 1}{1} \right\rfloor + 1 = 98") in tex
+    assert m.CONVENTION in tex and "batch of 8" in tex
+    assert ex.ops == conv1d_ops(8, 16, 32, 100, 3) == 2408448
+
+
+def test_worked_example_without_bias_uses_the_second_summary_form():
+    ex = Example(2, 8, 8, 50, 5, stride=2, padding=2, dilation=1, groups=4, bias=False)
+    md = render_example(ex, "md", SHORT)
+    assert (r"\text{Conv1d}_{ops} = 2 \cdot \left(\frac{8 \cdot 25 \cdot \left(8 \cdot 2 \cdot 5 "
+            r"- 4\right)}{4}\right) = " + latex_number(ex.ops)) in md
+    assert "second summary form" in md and "without bias" in md
+    assert md.count("$$") == 4
+
+
+def test_worked_example_same_padding_and_unbatched():
+    ex = Example(None, 4, 4, 10, 3, padding="same")
+    tex = render_example(ex, "fragment")
+    assert r"L_{\text{out}} = L_{\text{in}} = 10" in tex
+    assert "unbatched" in tex
+
+
+def test_worked_example_rejects_invalid_configurations():
+    with pytest.raises(ValueError, match="groups"):
+        Example(1, 3, 4, 10, 3, groups=2)
+
+
+# --- command line ----------------------------------------------------------------------------------
+
+def test_cli_latex_formats(capsys, tmp_path):
+    for fmt, needle in (("tex", r"\documentclass"), ("fragment", r"\label{eq:conv1d-total}"),
+                        ("md", "$$"), ("macros", r"\newcommand{\symconvOpsBias}")):
+        assert main(["latex", "conv1d", "--format", fmt]) == 0
+        assert needle in capsys.readouterr().out
+    out = tmp_path / "d.tex"
+    assert main(["latex", "conv1d", "--short", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == render_derivation("tex", RenderOptions.short())
+
+
+def test_cli_worked_example(capsys):
+    code = main(["latex", "conv1d", "--format", "md", "--batch-size", "8", "--in-channels", "16",
+                 "--out-channels", "32", "--input-length", "100", "--kernel-size", "3"])
+    out = capsys.readouterr().out
+    assert code == 0 and r"2\,408\,448" in out and "moduleprofiler" in out
+
+
+def test_cli_latex_errors_are_one_line(capsys):
+    assert main(["latex", "conv1d", "--batch-size", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "--in-channels" in err and err.count("\n") == 1
+    assert main(["latex", "conv1d", "--format", "macros", "--batch-size", "1", "--in-channels",
+                 "1", "--out-channels", "1", "--input-length", "5", "--kernel-size", "3"]) == 2
+    assert "macros" in capsys.readouterr().err
+    assert main(["latex", "conv1d", "--batch-size", "1", "--in-channels", "3", "--out-channels",
+                 "4", "--input-length", "5", "--kernel-size", "3", "--groups", "2"]) == 2
+    assert "groups" in capsys.readouterr().err

@@ -1,0 +1,132 @@
+"""Every LaTeX output compiles with real pdflatex, and the PDF says what it should.
+
+Needs pdflatex and pdftotext (Debian: texlive-latex-base, poppler-utils; the
+layer table also needs booktabs from texlive-latex-recommended). .ci/run
+installs them; where they are absent these tests skip and say why.
+"""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from symconv.latex.example import Example, render_example
+from symconv.latex.macros import macros, render_macros
+from symconv.latex.render import RenderOptions, render_derivation
+from symconv.latex.tables import TableOptions, render_table_file
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "generated"
+LAYERS = Path(__file__).resolve().parent / "data" / "layers_small.json"
+
+_MISSING = [tool for tool in ("pdflatex", "pdftotext") if shutil.which(tool) is None]
+pytestmark = pytest.mark.skipif(
+    bool(_MISSING),
+    reason=f"{' and '.join(_MISSING)} not installed (Debian: texlive-latex-base, poppler-utils;"
+           " .ci/run installs them)")
+
+
+def compile_tex(directory: Path, name: str, text: str) -> tuple[str, str]:
+    """Write ``name.tex``, run pdflatex twice (references), return (log, pdftotext output)."""
+    (directory / f"{name}.tex").write_text(text, encoding="utf-8")
+    for _ in range(2):
+        proc = subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+             f"{name}.tex"], cwd=directory, capture_output=True, text=True, timeout=120)
+        log = (directory / f"{name}.log").read_text(encoding="latin-1")
+        assert proc.returncode == 0, f"pdflatex failed on {name}.tex:\n{log[-3000:]}"
+    text_out = subprocess.run(["pdftotext", "-layout", f"{name}.pdf", "-"], cwd=directory,
+                              capture_output=True, text=True, check=True).stdout
+    return log, text_out
+
+
+def assert_clean(log: str) -> None:
+    assert "Overfull \\hbox" not in log, re.findall(r"Overfull \\hbox.*", log)
+    assert "undefined" not in log.lower(), re.findall(r".*undefined.*", log)
+    assert "Rerun to get cross-references right" not in log
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["documented", "short"])
+def test_standalone_derivation_compiles_cleanly(tmp_path, short):
+    options = RenderOptions.short() if short else RenderOptions()
+    log, text = compile_tex(tmp_path, "derivation", render_derivation("tex", options))
+    assert_clean(log)
+    flat = squash(text)
+    for needle in ("Operation count of torch.nn.Conv1d", "Output length.", "Number of filters.",
+                   "Operations per filter.", "Filter aggregation.", "Total operations with bias.",
+                   "Total operations without bias.", "with bias", "without bias", "MACs",
+                   "moduleprofiler ops", "(10)"):
+        assert needle in flat, needle
+    if not short:  # pdftotext reads the underscore rule of kernel\_size as a space
+        assert "kernel size" in flat and "groups" in flat
+
+
+def test_committed_derivation_compiles(tmp_path):
+    text = (GENERATED / "conv1d_derivation.tex").read_text(encoding="utf-8")
+    log, out = compile_tex(tmp_path, "conv1d_derivation", text)
+    assert_clean(log)
+    assert "Operation count of torch.nn.Conv1d" in out
+
+
+def test_paper_inputs_fragment_and_uses_every_macro(tmp_path):
+    shutil.copy(GENERATED / "conv1d_macros.tex", tmp_path / "conv1d_macros.tex")
+    (tmp_path / "derivation.tex").write_text(render_derivation("fragment"), encoding="utf-8")
+    uses = "\n".join(
+        f"\\noindent\\texttt{{{mac.name}}}: \\[ {chr(92)}{mac.name} \\]" for mac in macros())
+    paper = (
+        "\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n\\usepackage[margin=1in]{geometry}\n"
+        "\\input{conv1d_macros}\n\\begin{document}\n"
+        "\\section{Cost}\nThe summary form \\eqref{eq:conv1d-summary-bias} and its no-bias twin "
+        "\\eqref{eq:conv1d-summary-no-bias}; the output length is \\eqref{eq:conv1d-output-length}.\n"
+        "\\input{derivation}\n"
+        "\\section{Macros}\nIn text: \\symconvOps{} counts \\symconvConvention.\n"
+        "\\begin{equation}\\symconvOps = \\symconvOpsBias\\end{equation}\n"
+        f"{uses}\n\\end{{document}}\n")
+    log, text = compile_tex(tmp_path, "paper", paper)
+    assert "undefined" not in log.lower(), re.findall(r".*undefined.*", log)
+    flat = squash(text)
+    assert "The summary form (7) and its no-bias twin (8); the output length is (1)." in flat
+    assert "symconvOpsNoBias" in flat and "moduleprofiler ops" in flat
+    assert render_macros() == (GENERATED / "conv1d_macros.tex").read_text(encoding="utf-8")
+
+
+def test_worked_example_compiles(tmp_path):
+    log, text = compile_tex(tmp_path, "example", render_example(Example(8, 16, 32, 100, 3), "tex"))
+    assert_clean(log)
+    flat = squash(text)
+    assert re.search(r"2\s?408\s?448", flat)
+    assert "= 98" in flat and "moduleprofiler ops" in flat
+
+
+def test_layer_table_compiles_with_booktabs(tmp_path):
+    if subprocess.run(["kpsewhich", "booktabs.sty"], capture_output=True).returncode != 0:
+        pytest.skip("booktabs.sty not installed (Debian: texlive-latex-recommended)")
+    for si in (False, True):
+        table = render_table_file(LAYERS, "tex", TableOptions(si=si))
+        doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{booktabs}\n"
+               "\\usepackage[margin=1in]{geometry}\n\\begin{document}\n" + table
+               + "\\end{document}\n")
+        log, text = compile_tex(tmp_path, f"table{int(si)}", doc)
+        assert_clean(log)
+        flat = squash(text).replace("\u02dc", "~").replace("\u02c6", "^")
+        # escaped names come out as written
+        assert "depthwise #1 & 50% {dw}" in flat
+        assert "point~wise^2 $x$ \\ proj" in flat
+        assert "Total" in flat and "moduleprofiler ops" in flat
+        assert ("281 M" in flat) if si else re.search(r"281\s?403\s?392", flat)
+
+
+def test_pdf_renders_to_png(tmp_path):
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm not installed (Debian: poppler-utils)")
+    compile_tex(tmp_path, "derivation", render_derivation("tex"))
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "derivation.pdf", "page"], cwd=tmp_path,
+                   check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert pages and all(p.stat().st_size > 1000 for p in pages)
