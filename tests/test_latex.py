@@ -169,7 +169,7 @@ def test_gamma_is_printed_as_cases():
     assert body == (
         "\\gamma =\n\\begin{cases}\n"
         "  \\displaystyle C_{\\text{out}} \\times L_{\\text{out}} \\times "
-        "\\frac{C_{\\text{in}}}{\\text{groups}} & \\text{with bias} \\\\[1ex]\n"
+        "\\frac{C_{\\text{in}}}{\\text{groups}} & \\text{with bias} \\\\[2ex]\n"
         "  \\displaystyle C_{\\text{out}} \\times L_{\\text{out}} \\times "
         "\\left(\\frac{C_{\\text{in}}}{\\text{groups}} - 1\\right) & \\text{without bias}\n"
         "\\end{cases}")

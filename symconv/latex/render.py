@@ -283,9 +283,11 @@ def derivation_sections(derivation: Derivation, notation: LatexNotation = DOCUME
             results = [g[-1] for g in block]
             rows = [f"  \\displaystyle {p(r.expr)} & \\text{{{_condition_text(r.condition)}}}"
                     for r in results]
-            body = (f"{p(group[0].lhs)} =\n\\begin{{cases}}\n" + " \\\\[1ex]\n".join(rows)
+            body = (f"{p(group[0].lhs)} =\n\\begin{{cases}}\n" + " \\\\[2ex]\n".join(rows)
                     + "\n\\end{cases}")
-            sections.append(Section(group[0].title, tuple(r.justification for r in results),
+            cases_title = f"{group[0].title}, " + " and ".join(
+                _condition_text(r.condition) for r in results)
+            sections.append(Section(cases_title, tuple(r.justification for r in results),
                                     Equation(m.label(_common_name(results)), body,
                                              tuple(r.name for r in results))))
         i = j
@@ -351,14 +353,18 @@ def side_facts(notation: LatexNotation = DOCUMENTED) -> list[Section]:
 def legend(notation: LatexNotation = DOCUMENTED) -> list[dict[str, str]]:
     """``symbol`` (LaTeX), ``meaning``, ``torch`` name for every parameter, in the reference's order."""
     names = notation.names()
-    n = len(SYMBOLS)
+
     def plain(tex: str) -> str:
         return re.sub(r"\\text\{(.*?)\}", r"\1", tex).replace("\\_", "_")
 
+    # a row that would only repeat the symbol's own name ("groups: groups") is left out
+    shown = [sym for sym in SYMBOLS
+             if not (INFO[sym].meaning == plain(names[sym]) == INFO[sym].torch_name)]
+    n = len(shown)
     return [dict(symbol=names[sym], meaning=INFO[sym].meaning,
                  torch="" if INFO[sym].torch_name == plain(names[sym]) else INFO[sym].torch_name,
                  end="." if i == n - 1 else ";")
-            for i, sym in enumerate(SYMBOLS)]
+            for i, sym in enumerate(shown)]
 
 
 def _prose(sentences: Sequence[str], notation: LatexNotation, md: bool) -> str:
