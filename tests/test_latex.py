@@ -334,3 +334,17 @@ def test_cli_latex_errors_are_one_line(capsys):
     assert main(["latex", "conv1d", "--batch-size", "1", "--in-channels", "3", "--out-channels",
                  "4", "--input-length", "5", "--kernel-size", "3", "--groups", "2"]) == 2
     assert "groups" in capsys.readouterr().err
+
+
+def test_worked_example_markdown_and_valid_padding():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    ex = Example(2, 4, 4, 10, 3, padding="valid")
+    md = render_example(ex, "md")
+    tokens = MarkdownIt("commonmark").use(dollarmath_plugin).parse(md)
+    blocks = [t.content for t in tokens if t.type == "math_block"]
+    assert len(blocks) == 2 and blocks[1].rstrip().endswith(r"= 1\,536 \tag{2}")
+    assert "since `padding='valid'` is padding 0," in md
+    tex = render_example(ex, "fragment")
+    assert r"since \texttt{padding='valid'} is padding 0," in tex

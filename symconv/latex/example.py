@@ -74,16 +74,17 @@ def _equations(ex: Example, notation: LatexNotation) -> list[dict[str, str]]:
 
     if ex.padding == "same":
         length_body = f"{sym(L_out)} = {sym(m.L_OUT_SAME)} = {latex_number(ex.output_length)}"
-        length_note = "(padding='same' keeps the length)"
+        length_note = ("padding='same'", "keeps the length")
     else:
         step = m.DERIVATION.definition("output_length")
         length_body = f"{sym(L_out)} = {num(step.expr)} = {latex_number(ex.output_length)}"
-        length_note = "(padding='valid' is padding 0)" if ex.padding == "valid" else ""
+        length_note = ("padding='valid'", "is padding 0") if ex.padding == "valid" else ("", "")
     summary = m.SUMMARY_BIAS_DISPLAY if ex.bias else m.SUMMARY_NO_BIAS_DISPLAY
     ops_body = f"{sym(ops)} = {num(summary)} = {latex_number(ex.ops)}"
     return [
-        dict(label=m.label("example_output_length"), body=length_body, note=length_note),
-        dict(label=m.label("example_ops"), body=ops_body, note=""),
+        dict(label=m.label("example_output_length"), body=length_body, note=length_note[0],
+             note_code=length_note[0], note_text=length_note[1]),
+        dict(label=m.label("example_ops"), body=ops_body, note="", note_code="", note_text=""),
     ]
 
 
