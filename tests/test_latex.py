@@ -16,9 +16,9 @@ from symconv.latex.macros import _parameters_display, macros, render_macros
 from symconv.latex.render import (MACS_SYMBOL, RenderOptions, derivation_sections,
                                   display_monomial, markdown_escape, render_derivation,
                                   side_facts, visible_length)
-from symconv.printing.latex import (DOCUMENTED, SHORT, latex, latex_escape, latex_number,
+from symconv.printing.latex import (SHORT, latex, latex_escape, latex_number,
                                     prose_to_latex)
-from symconv.symbols import C_in, C_out, G, K, L_out, N
+from symconv.symbols import C_out, L_out, N
 
 
 def step(name):

@@ -17,7 +17,7 @@ from ..api import conv1d_ops, conv1d_output_length
 from ..printing.latex import DOCUMENTED, LatexNotation, latex, latex_number
 from ..symbols import C_in, C_out, G, K, L_in, L_out, N, d, ops, p, s
 from ..validation import check_conv1d
-from .render import BASE_NOTE, STANDALONE_PACKAGES, environment, markdown_escape
+from .render import BASE_NOTE, STANDALONE_PACKAGES, environment
 
 __all__ = ["Example", "render_example", "EXAMPLE_FORMATS"]
 

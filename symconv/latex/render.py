@@ -33,7 +33,7 @@ import sympy as sp
 from .. import conv1d as m
 from ..derivation import Derivation, Step
 from ..printing.latex import DOCUMENTED, SHORT, LatexNotation, latex, latex_escape, prose_to_latex
-from ..symbols import INFO, SYMBOLS, C_in, C_out, G, K, L_out, N
+from ..symbols import INFO, SYMBOLS, N
 
 __all__ = ["RenderOptions", "Equation", "Section", "derivation_sections", "side_facts",
            "render_derivation", "environment", "markdown_escape", "display_monomial",
@@ -185,7 +185,7 @@ def visible_length(tex: str) -> int:
     return len(re.sub(r"[{}\s_]", "", tex))
 
 
-def _expr_rows(expr: sp.Expr, p: Callable[[sp.Expr], str], limit: int) -> list[str]:
+def _expr_rows(expr: sp.Expr, p: Callable[[sp.Expr], str], limit: int, times: str) -> list[str]:
     """``expr`` on one row, or on two when it is wider than ``limit`` characters.
 
     A product ending in a sum, ``a × (t1 + t2)``, is broken after ``t1``;
@@ -197,20 +197,20 @@ def _expr_rows(expr: sp.Expr, p: Callable[[sp.Expr], str], limit: int) -> list[s
     *factors, last = expr.args
     if not isinstance(last, sp.Add) or len(last.args) < 2:
         return [tex]
-    times = " %s " % ("\\cdot" if "\\cdot" in tex and "\\times" not in tex else "\\times")
-    head = "".join(p(f) + times for f in factors)
+    head = "".join(f"{p(f)} {times} " for f in factors)
     first, *others = [p(t) for t in last.args]
     tail = " ".join(t if t.startswith("-") else "+ " + t for t in others)
     return [f"{head}\\left({first}\\vphantom{{{tail}}}\\right.",
             f"\\left.\\vphantom{{{first}}} {tail}\\right)"]
 
 
-def _chain_rows(steps: Sequence[Step], p: Callable[[sp.Expr], str], limit: int) -> str:
+def _chain_rows(steps: Sequence[Step], p: Callable[[sp.Expr], str], limit: int,
+                times: str = r"\times") -> str:
     """``lhs = e1 = e2 …`` on aligned rows (one row when it is one short step)."""
     lhs = p(steps[0].lhs)
     rows: list[str] = []
     for k, step in enumerate(steps):
-        parts = _expr_rows(step.expr, p, limit)
+        parts = _expr_rows(step.expr, p, limit, times)
         rows.append(("%s &= " % lhs if k == 0 else "&= ") + parts[0])
         rows += ["&\\qquad " + part for part in parts[1:]]
     if len(rows) == 1:
@@ -269,7 +269,8 @@ def derivation_sections(derivation: Derivation, notation: LatexNotation = DOCUME
         block = groups[i:j]
         if len(block) == 1:
             sections.append(Section(group[0].title, tuple(s.justification for s in group),
-                                    Equation(m.label(group[-1].name), _chain_rows(group, p, max_row),
+                                    Equation(m.label(group[-1].name),
+                                             _chain_rows(group, p, max_row, notation.times),
                                              tuple(s.name for s in group))))
         else:
             # the steps before each condition's result come first, as their own equations
@@ -278,7 +279,7 @@ def derivation_sections(derivation: Derivation, notation: LatexNotation = DOCUME
                     lead = g[:-1]
                     sections.append(Section(g[0].title, tuple(s.justification for s in lead),
                                             Equation(m.label(lead[-1].name),
-                                                     _chain_rows(lead, p, max_row),
+                                                     _chain_rows(lead, p, max_row, notation.times),
                                                      tuple(s.name for s in lead))))
             results = [g[-1] for g in block]
             rows = [f"  \\displaystyle {p(r.expr)} & \\text{{{_condition_text(r.condition)}}}"
@@ -299,7 +300,7 @@ def derivation_sections(derivation: Derivation, notation: LatexNotation = DOCUME
             shared = [c.steps[0] for c in derivation.chains
                       if c.steps[0].expr == first.expr and c.steps[0].lhs == first.lhs]
             name = _common_name(shared) if len(shared) > 1 else first.name
-            body = _chain_rows([first], p, max_row)
+            body = _chain_rows([first], p, max_row, notation.times)
             if len(shared) > 1:  # shared by every variant: no condition to state
                 body = body.split("\n\\qquad \\text{(")[0]
             sections.append(Section(first.title, (first.justification,),
@@ -307,7 +308,8 @@ def derivation_sections(derivation: Derivation, notation: LatexNotation = DOCUME
             shown_totals.append(first)
         if rest:
             sections.append(Section(chain.title, tuple(s.justification for s in rest),
-                                    Equation(m.label(rest[-1].name), _chain_rows(rest, p, max_row),
+                                    Equation(m.label(rest[-1].name),
+                                             _chain_rows(rest, p, max_row, notation.times),
                                              tuple(s.name for s in rest))))
     return sections
 
