@@ -15,6 +15,8 @@ The result is a list of :class:`symconv.layers.Conv1dLayer` — the layer
 format of layer files and of ``symconv table`` — in call order, with the
 recorded shapes and a per-layer derivation (:func:`derive_layer`): each
 step of the general derivation with the layer's numbers substituted.
+:meth:`TorchLayers.render_table` renders the LaTeX / Markdown / CSV table of
+``symconv table``; :meth:`TorchLayers.save` writes the layer file it reads.
 
 PyTorch is imported only when :func:`from_torch` is called; install it with
 ``pip install 'symconv[torch]'``.
@@ -258,6 +260,16 @@ class TorchLayers(list):
         path = Path(path)
         path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
         return path
+
+    def render_table(self, fmt: str = "md", **options: Any) -> str:
+        """The layer table of ``symconv table`` (``tex``, ``md`` or ``csv``) for these layers.
+
+        ``options`` are those of :class:`symconv.latex.tables.TableOptions` (``si``,
+        ``caption``, ``label``).
+        """
+        from .latex.tables import TableOptions, render_table
+
+        return render_table(list(self), fmt, TableOptions(**options))
 
     def rows(self, convention: str = "symconv") -> list[dict[str, Any]]:
         """Plain rows: the layer's fields, L_out and its count in ``convention``."""

@@ -329,6 +329,23 @@ def test_from_torch_layer_file_round_trip_and_table(tmp_path):
     assert "ψ = " in text and "⌊" in text and "torch" in text
 
 
+def test_from_torch_layers_render_as_symconv_table(tmp_path, capsys):
+    from symconv.cli import main
+
+    layers = from_torch(AudioStack(), torch.randn(2, 1, 2000))
+    md = layers.render_table("md")
+    for layer in layers:
+        assert layer.name in md and f"{layer.ops:,}" in md
+    assert f"{layers.total():,}" in md
+    csv = layers.render_table("csv")
+    assert len(csv.strip().splitlines()) >= len(layers) + 1
+    assert r"\toprule" in layers.render_table("tex", caption="Audio front end")
+    # the saved layer file is what `symconv table` reads
+    path = layers.save(tmp_path / "audio.json")
+    assert main(["table", str(path), "--format", "md"]) == 0
+    assert capsys.readouterr().out.strip() == md.strip()
+
+
 def test_import_symconv_does_not_import_torch():
     import subprocess
 
