@@ -245,9 +245,10 @@ def prove_relation(relation: Relation, **kwargs: Any) -> ProofResult:
     return prove(lhs, rhs, name=relation.name, statement=relation.statement, **kwargs)
 
 
-def prove_relations(relations: Iterable[Relation] = RELATIONS, **kwargs: Any) -> list[ProofResult]:
+def prove_relations(relations: Iterable[Relation] | None = None,
+                    **kwargs: Any) -> list[ProofResult]:
     """Prove every relation (by default :data:`RELATIONS`)."""
-    return [prove_relation(r, **kwargs) for r in relations]
+    return [prove_relation(r, **kwargs) for r in (RELATIONS if relations is None else relations)]
 
 
 # --- numbers -------------------------------------------------------------------------

@@ -219,3 +219,42 @@ def test_readme_states_the_conventions_table_as_printed():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert cv.render_markdown(cv.prove_relations(samples=20)) in readme, \
         "README's conventions table is stale: paste `symconv conventions --markdown`"
+
+
+def test_cli_conventions_exits_1_when_a_relation_fails(capsys, monkeypatch):
+    wrong = cv.Relation("ops = torch (wrong)", "", cv.get("symconv").symbol, cv.get("torch").symbol)
+    monkeypatch.setattr(cv, "RELATIONS", cv.RELATIONS + (wrong,))
+    code, out, _ = run(capsys, "conventions", "--samples", "20")
+    assert code == 1
+    assert "FAILS" in out and "counterexample" in out
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def layers(draw):
+    g = draw(st.integers(1, 8))
+    kernel, dilation = draw(st.integers(1, 9)), draw(st.integers(1, 4))
+    length = draw(st.integers(dilation * (kernel - 1) + 1, 5000))
+    same = draw(st.booleans())
+    return dict(batch_size=draw(st.one_of(st.none(), st.integers(1, 64))),
+                in_channels=g * draw(st.integers(1, 16)), out_channels=g * draw(st.integers(1, 16)),
+                input_length=length, kernel_size=kernel,
+                stride=1 if same else draw(st.integers(1, 5)),
+                padding="same" if same else draw(st.integers(0, 4)),
+                dilation=dilation, groups=g, bias=draw(st.booleans()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(layers())
+def test_property_every_convention_converts_to_every_other(layer):
+    values = cv.counts(**layer)
+    assert values["symconv"] == symconv.conv1d_ops(**layer)
+    length = symconv.conv1d_output_length(layer["input_length"], layer["kernel_size"],
+                                          layer["stride"], layer["padding"], layer["dilation"])
+    for src in ("torch", "fvcore", "ptflops-sample", "deepspeed"):
+        for dst in values:
+            assert cv.convert(values[src], src, dst, batch_size=layer["batch_size"],
+                              out_channels=layer["out_channels"], output_length=length,
+                              bias=layer["bias"]) == values[dst]
