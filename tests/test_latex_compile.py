@@ -130,3 +130,23 @@ def test_pdf_renders_to_png(tmp_path):
                    check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert pages and all(p.stat().st_size > 1000 for p in pages)
+
+
+def test_markdown_math_is_valid_latex(tmp_path):
+    """Every $$ block and inline $…$ of the Markdown outputs compiles (amsmath, \\tag included)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    parser = MarkdownIt("commonmark").use(dollarmath_plugin)
+    pieces = []
+    for md in (render_derivation("md"), render_derivation("md", RenderOptions.short()),
+               render_example(Example(8, 16, 32, 100, 3, groups=4, bias=False), "md")):
+        tokens = parser.parse(md)
+        pieces += ["\\begin{equation*}\n%s\n\\end{equation*}" % t.content.strip()
+                   for t in tokens if t.type == "math_block"]
+        pieces += ["\\(%s\\)\\par" % c.content for t in tokens if t.children
+                   for c in t.children if c.type == "math_inline"]
+    assert len(pieces) > 30
+    doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=1in]{geometry}\n"
+           "\\begin{document}\n" + "\n".join(pieces) + "\n\\end{document}\n")
+    compile_tex(tmp_path, "markdown_math", doc)
