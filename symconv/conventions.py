@@ -217,8 +217,8 @@ def _relations() -> list[Relation]:
         for cond, value in (("bias", 1), ("no bias", 0)):
             special = rhs.subs(b, value)
             out.append(Relation(f"ops from {conv.name} ({cond})",
-                                    f"with{'out' if value == 0 else ''} bias, symconv's count "
-                                    f"from {conv.tool}'s number", _OPS, special, cond))
+                                f"with{'out' if value == 0 else ''} bias, symconv's count "
+                                f"from {conv.tool}'s number", _OPS, special, cond))
     pairs = [
         ("torch = 2 MACs", "FlopCounterMode counts two operations per multiply-accumulate",
          _sym("torch"), 2 * _sym("macs")),
@@ -293,7 +293,10 @@ def to_ops(name: str) -> sp.Expr:
 
 def convert(value: int, source: str, target: str = "symconv", *, batch_size: int | None,
             out_channels: int, output_length: int, bias: bool) -> int:
-    """Turn ``source``'s number into ``target``'s with the proven relations, exactly.
+    """Turn ``source``'s number into ``target``'s with the relations, exactly.
+
+    The conversions are the ``ops from NAME`` relations of :data:`RELATIONS`
+    (``symconv conventions`` and the test suite prove every one of them).
 
     Only ``N``, ``C_out``, ``L_out`` and ``b`` enter the relations, so these
     are all that is needed besides the number itself.
