@@ -459,3 +459,14 @@ def test_calflops_counts_two_macs_plus_bias():
             assert flops == cv.count("deepspeed", *args), cfg
             assert macs == cv.count("macs", *args), cfg
     assert odd_same > 0
+
+
+def test_readme_from_torch_example_prints_what_the_readme_shows(capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## From PyTorch"):]
+    code, shown = re.findall(r"```(?:python)?\n(.*?)```", section, re.S)[:2]
+    exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == shown.strip()
