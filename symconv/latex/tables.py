@@ -18,7 +18,8 @@ from typing import Sequence
 
 from ..conv1d import CONVENTION
 from ..layers import Conv1dLayer, load_layers
-from ..printing.latex import latex_escape, latex_number
+from ..printing.latex import SHORT, latex_escape, latex_number
+from ..symbols import C_in, C_out, G, K, L_in, L_out, N, d, p, s
 from .render import environment, markdown_escape
 
 __all__ = ["TableOptions", "TABLE_FORMATS", "render_table", "render_table_file", "si_format"]
@@ -104,7 +105,11 @@ def render_table(layers: Sequence[Conv1dLayer], fmt: str = "tex",
         r["ops_out"] = number(r["ops"])
         if fmt == "tex":
             r["p"] = latex_escape(r["p"])
-    ctx = dict(rows=rows, total_params=number(total_params), total_ops=number(total_ops),
+    names = SHORT.names()  # compact column heads: K, s, p, d, G
+    heads = {key: names[sym] for key, sym in (("n", N), ("c_in", C_in), ("c_out", C_out),
+                                              ("k", K), ("s", s), ("p", p), ("d", d), ("g", G),
+                                              ("l_in", L_in), ("l_out", L_out))}
+    ctx = dict(rows=rows, heads=heads, total_params=number(total_params), total_ops=number(total_ops),
                convention=CONVENTION, batch=_batch_note(layers), mixed_batch=mixed_batch,
                caption=options.caption, label=options.label, si=options.si,
                template=f"table.{fmt}.jinja")
