@@ -268,6 +268,92 @@ static SYMCONV_INLINE size_t store(size_t i, int status, int64_t length, int64_t
     return 0;
 }
 
+/*
+ * Fast path of the batch loop, compiled where the target has 64-bit vector
+ * multiplies and conversions (AVX-512DQ): rows whose sizes are in
+ * [1, 2^31), padding in [0, 2^31) and bias in {0, 1} are computed without
+ * per-operation checks, branch-free, so the compiler vectorizes the loop.
+ * symconv proved at generation time (interval arithmetic) that no int64
+ * operation below can overflow for such rows. Quotients are divisions of
+ * doubles, exact for these operands (non-negative and below 2^53); the count
+ * is computed in wrapping uint64 next to a double estimate, and kept only if
+ * the estimate is below 2^62 (every factor is >= 1, so no partial product
+ * can exceed it). Rows that fail any test get status -1 here and are redone
+ * by the checked scalar code.
+ */
+#if defined(__AVX512DQ__) && defined(__AVX512VL__) && !defined(SYMCONV_NO_FAST_BATCH)
+#  define SYMCONV_FAST_BATCH 1
+#endif
+
+#ifdef SYMCONV_FAST_BATCH
+#define SYMCONV_FAST_LIMIT (INT64_C(1) << 31)
+#  if defined(__GNUC__)
+#    define SYMCONV_NOINLINE __attribute__((noinline))  /* inlined, the loop is not vectorized */
+#  else
+#    define SYMCONV_NOINLINE
+#  endif
+
+static SYMCONV_NOINLINE void fast_rows(size_t n,
+                      const int64_t *restrict col_batch_size,
+                      const int64_t *restrict col_in_channels,
+                      const int64_t *restrict col_out_channels,
+                      const int64_t *restrict col_input_length,
+                      const int64_t *restrict col_kernel_size,
+                      const int64_t *restrict col_stride,
+                      const int64_t *restrict col_dilation,
+                      const int64_t *restrict col_groups,
+                      const int64_t *restrict col_padding,
+                      const int64_t *restrict col_bias,
+                      int64_t *restrict length_out, int64_t *restrict ops_out,
+                      int *restrict status_out)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int64_t batch_size = col_batch_size[i];
+        int64_t in_channels = col_in_channels[i];
+        int64_t out_channels = col_out_channels[i];
+        int64_t input_length = col_input_length[i];
+        int64_t kernel_size = col_kernel_size[i];
+        int64_t stride = col_stride[i];
+        int64_t dilation = col_dilation[i];
+        int64_t groups = col_groups[i];
+        int64_t padding = col_padding[i], b = col_bias[i];
+        int64_t in_per_group, out_per_group, numerator, length;
+        double estimate;
+        int fast = (padding >= 0) & (padding < SYMCONV_FAST_LIMIT) & ((b == 0) | (b == 1))
+                   & (batch_size >= 1) & (batch_size < SYMCONV_FAST_LIMIT)
+                   & (in_channels >= 1) & (in_channels < SYMCONV_FAST_LIMIT)
+                   & (out_channels >= 1) & (out_channels < SYMCONV_FAST_LIMIT)
+                   & (input_length >= 1) & (input_length < SYMCONV_FAST_LIMIT)
+                   & (kernel_size >= 1) & (kernel_size < SYMCONV_FAST_LIMIT)
+                   & (stride >= 1) & (stride < SYMCONV_FAST_LIMIT)
+                   & (dilation >= 1) & (dilation < SYMCONV_FAST_LIMIT)
+                   & (groups >= 1) & (groups < SYMCONV_FAST_LIMIT);
+        const int64_t keep = -(int64_t)fast, one = 1 & ~keep;
+        /* rows that fail are computed on harmless values, then discarded */
+        batch_size = (batch_size & keep) | one;
+        in_channels = (in_channels & keep) | one;
+        out_channels = (out_channels & keep) | one;
+        input_length = (input_length & keep) | one;
+        kernel_size = (kernel_size & keep) | one;
+        stride = (stride & keep) | one;
+        dilation = (dilation & keep) | one;
+        groups = (groups & keep) | one;
+        padding &= keep;
+        b &= keep;
+        in_per_group = (int64_t)((double)(in_channels) / (double)(groups));
+        out_per_group = (int64_t)((double)(out_channels) / (double)(groups));
+        numerator = input_length - dilation*(kernel_size - INT64_C(1)) + INT64_C(2)*padding - INT64_C(1);
+        length = (int64_t)((double)(numerator) / (double)(stride)) + INT64_C(1);
+        estimate = ((double)groups)*((double)length)*((double)batch_size)*((double)out_per_group)*(2.0*((double)kernel_size)*((double)in_per_group) + ((double)b) - 1.0);
+        fast &= (groups*in_per_group == in_channels) & (groups*out_per_group == out_channels) & (numerator >= 0) & (estimate < 0x1p62);
+        length_out[i] = length;
+        ops_out[i] = (int64_t)(((uint64_t)groups)*((uint64_t)length)*((uint64_t)batch_size)*((uint64_t)out_per_group)*(UINT64_C(2)*((uint64_t)kernel_size)*((uint64_t)in_per_group) + ((uint64_t)b) - UINT64_C(1)));
+        status_out[i] = fast - 1;
+    }
+}
+#endif
+
 size_t symconv_conv1d_ops_batch(size_t n, const symconv_conv1d_columns *in,
     int64_t *length_out, int64_t *ops_out, int *status_out)
 {
@@ -294,10 +380,41 @@ size_t symconv_conv1d_ops_batch(size_t n, const symconv_conv1d_columns *in,
         const int64_t *groups = in->groups.data;
         const int64_t *padding = in->padding.data;
         const int64_t *bias = in->bias.data;
+#ifdef SYMCONV_FAST_BATCH
+        /* chunks through the fast path into scratch, then each row stored or redone checked */
+        size_t start, chunk = 1024;
+        int64_t fast_length[1024], fast_ops[1024];
+        for (start = 0; start < n; start += chunk) {
+            size_t stop = n - start < chunk ? n : start + chunk;
+            fast_rows(stop - start,
+                      batch_size + start,
+                      in_channels + start,
+                      out_channels + start,
+                      input_length + start,
+                      kernel_size + start,
+                      stride + start,
+                      dilation + start,
+                      groups + start,
+                      padding + start,
+                      bias + start,
+                      fast_length, fast_ops, status_out + start);
+            for (i = start; i < stop; i++) {
+                int status = status_out[i];
+                if (status == SYMCONV_OK) {
+                    length = fast_length[i - start];
+                    ops = fast_ops[i - start];
+                } else {
+                    status = conv1d(batch_size[i], in_channels[i], out_channels[i], input_length[i], kernel_size[i], stride[i], padding[i], dilation[i], groups[i], bias[i], &length, &ops);
+                }
+                failed += store(i, status, length, ops, length_out, ops_out, status_out);
+            }
+        }
+#else
         for (i = 0; i < n; i++) {
             int status = conv1d(batch_size[i], in_channels[i], out_channels[i], input_length[i], kernel_size[i], stride[i], padding[i], dilation[i], groups[i], bias[i], &length, &ops);
             failed += store(i, status, length, ops, length_out, ops_out, status_out);
         }
+#endif
         return failed;
     }
     for (i = 0; i < n; i++) {

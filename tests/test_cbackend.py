@@ -29,10 +29,22 @@ def _cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SYMCONV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "symconv-cache"))
 
 
+def _native(cc: str) -> bool:
+    """Whether ``cc`` accepts -march=native (which enables the vectorized fast path on AVX-512DQ)."""
+    return subprocess.run([cc, "-march=native", "-x", "c", "-c", "-", "-o", "/dev/null"],
+                          input="int x;\n", capture_output=True, text=True).returncode == 0
+
+
+VARIANTS = {"builtins": [], "portable": ["-DSYMCONV_PORTABLE_OVERFLOW"], "native": ["-march=native"],
+            "native-portable": ["-march=native", "-DSYMCONV_PORTABLE_OVERFLOW"]}
+
+
 @pytest.mark.parametrize("cc", COMPILERS)
-@pytest.mark.parametrize("portable", [False, True], ids=["builtins", "portable"])
-def test_strict_compile(cc, portable, tmp_path):
-    flags = STRICT + (["-DSYMCONV_PORTABLE_OVERFLOW"] if portable else [])
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_strict_compile(cc, variant, tmp_path):
+    if "native" in variant and not _native(cc):
+        pytest.skip(f"{cc} does not accept -march=native")
+    flags = STRICT + VARIANTS[variant]
     result = subprocess.run([cc, *flags, "-c", str(GENERATED / "conv1d_ops.c"), "-o",
                              str(tmp_path / "conv1d_ops.o")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -170,15 +182,19 @@ def _expected(row: list[int]) -> tuple[str | int, str | int]:
     return length, ops
 
 
-@pytest.mark.parametrize("portable", [False, True], ids=["builtins", "portable"])
-def test_sanitized_agreement_sweep(portable, tmp_path):
-    """The C scalar and batch functions under -fsanitize=address,undefined agree with Python."""
+@pytest.mark.parametrize("variant", ["builtins", "portable", "native"])
+def test_sanitized_agreement_sweep(variant, tmp_path):
+    """The C scalar and batch functions under -fsanitize=address,undefined agree with Python.
+
+    "native" compiles for this CPU: with AVX-512DQ the batch takes its vectorized fast path.
+    """
     cc = COMPILERS[0]
+    if variant == "native" and not _native(cc):
+        pytest.skip(f"{cc} does not accept -march=native")
     (tmp_path / "driver.c").write_text(DRIVER % {"sentinel": SENTINEL})
     flags = ["-std=c99", "-g", "-O1", "-fsanitize=address,undefined",
-             "-fno-sanitize-recover=all", f"-I{GENERATED}"]
-    if portable:
-        flags.append("-DSYMCONV_PORTABLE_OVERFLOW")
+             "-fsanitize=float-cast-overflow", "-fno-sanitize-recover=all", f"-I{GENERATED}",
+             *VARIANTS[variant]]
     exe = tmp_path / "driver"
     result = subprocess.run([cc, *flags, str(tmp_path / "driver.c"),
                              str(GENERATED / "conv1d_ops.c"), "-o", str(exe)],
@@ -195,7 +211,15 @@ def test_sanitized_agreement_sweep(portable, tmp_path):
              [1, 1, 1, 5, 3, 1, 2**62, 1, 1, 0],                         # padded overflows
              [1, 1, 1, (2**63 - 1) // 7 + 3, 4, 1, 0, 1, 1, 0],          # count 2**63 - 1
              [2**60, 1, 1, 4, 4, 1, 0, 1, 1, 1],                         # count 2**63
-             [2**62, 2**62, 2**62, 2**62, 2**62, 1, -1, 2**62, 2**62, 1]]
+             [2**62, 2**62, 2**62, 2**62, 2**62, 1, -1, 2**62, 2**62, 1],
+             # the fast path's limits: sizes 2**31 - 1 and 2**31, counts around 2**62 and 2**63
+             [2**31 - 1, 2**31 - 1, 2**31 - 1, 2**31 - 1, 1, 1, 2**31 - 1, 1, 2**31 - 1, 1],
+             [2**31, 2**31 - 1, 2**31 - 1, 2**31 - 1, 1, 1, 0, 1, 2**31 - 1, 1],
+             [2**30, 1, 1, 2**30 + 1, 2, 1, 0, 1, 1, 1],
+             [2**30, 1, 1, 2**30 + 1, 2, 1, 0, 1, 1, 0],
+             [2**29, 1, 1, 2**30 + 1, 2, 1, 0, 1, 1, 1],
+             [2**31 - 1, 2, 2, 2**31 - 1, 2**31 - 1, 2**31 - 1, 2**31 - 1, 1, 2, 0],
+             *[[2**k, 3, 6, 2**20 + 5, 3, 2, 1, 1, 3, 1] for k in range(20, 40)]]
     text = "\n".join(" ".join(map(str, r)) for r in rows) + "\n"
     run = subprocess.run([str(exe)], input=text, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]

@@ -27,7 +27,8 @@ from pathlib import Path
 import jinja2
 import sympy as sp
 
-from ..printing.code import c_code, python_code
+from ..functions import FloorDiv
+from ..printing.code import c_code, plain_c_code, python_code
 from .model import CONV1D, Conv1dCode
 
 __all__ = ["TEMPLATES", "LANGUAGES", "environment", "context", "render", "artifacts", "write"]
@@ -114,10 +115,87 @@ def context(code: Conv1dCode = CONV1D) -> dict:
     return {
         "py": printed(py),
         "c": printed(cc),
+        "fast": fast_path(code),
         "size_parameters": list(code.size_parameters),
         "rules": code.rules,
         "statuses": list(code.statuses),
         "status": {st.key: st for st in code.statuses},
+    }
+
+
+#: The C batch fast path takes rows whose parameters are all below 2**FAST_LIMIT_BITS.
+FAST_LIMIT_BITS = 31
+_INT64 = (-2**63, 2**63 - 1)
+
+
+def _interval(expr: sp.Expr, ranges: dict) -> tuple[int, int]:
+    """Interval of ``expr`` over ``ranges``; raises if any subexpression can leave int64."""
+    if expr.is_Integer:
+        lo = hi = int(expr)
+    elif expr.is_Symbol:
+        lo, hi = ranges[expr]
+    elif expr.is_Add or expr.is_Mul:
+        parts = [_interval(a, ranges) for a in expr.args]
+        lo, hi = parts[0]
+        for a, b in parts[1:]:
+            if expr.is_Add:
+                lo, hi = lo + a, hi + b
+            else:
+                corners = (lo * a, lo * b, hi * a, hi * b)
+                lo, hi = min(corners), max(corners)
+            if lo < _INT64[0] or hi > _INT64[1]:
+                raise AssertionError(f"{expr} can leave int64 on the fast path")
+    elif isinstance(expr, FloorDiv):
+        (a, b), (c, d) = (_interval(x, ranges) for x in expr.args)
+        if c < 1:
+            raise AssertionError(f"{expr}: divisor can be < 1 on the fast path")
+        corners = (a // c, a // d, b // c, b // d)
+        lo, hi = min(corners), max(corners)
+    else:
+        raise AssertionError(f"no interval rule for {expr}")
+    if lo < _INT64[0] or hi > _INT64[1]:
+        raise AssertionError(f"{expr} can leave int64 on the fast path")
+    return lo, hi
+
+
+def fast_path(code: Conv1dCode = CONV1D) -> dict:
+    """The C batch fast path: unchecked, vectorizable arithmetic for rows of bounded parameters.
+
+    Rows whose sizes lie in [1, 2**31), padding in [0, 2**31) and bias in {0, 1}
+    are computed without per-operation checks, so the compiler can vectorize
+    the loop: the quotients by division of doubles (exact here, see
+    :class:`~symconv.printing.code.PlainCPrinter`; the floor numerator must be
+    >= 0, which is also the kernel rule), the count in wrapping uint64 next to
+    a double estimate that must stay below 2**62 (then every partial product,
+    each factor being >= 1, is exact in int64). Any other row goes through the
+    checked scalar code. This function *proves* by interval arithmetic, for
+    the expressions being printed, that no int64 operation of the fast path
+    can overflow.
+    """
+    names = dict(code.names)
+    limit = 2**FAST_LIMIT_BITS - 1
+    floor = [a for a in sp.preorder_traversal(code.length) if isinstance(a, FloorDiv)][0]
+    numerator = sp.Symbol("numerator", integer=True)
+    names[numerator] = "numerator"
+    length = code.length.xreplace({floor: FloorDiv(numerator, floor.args[1])})
+    ranges = {sym: (0 if name in ("padding", "b") else 1, 1 if name == "b" else limit)
+              for sym, name in names.items()}
+    for per, e in code.per_group.items():
+        ranges[per] = _interval(e, ranges)
+    for _, product in code.group_products:
+        _interval(product, ranges)
+    lo, hi = _interval(floor.args[0], ranges)
+    ranges[numerator] = (0, hi)  # the fast path requires a non-negative numerator
+    _interval(length, ranges)
+    return {
+        "limit_bits": FAST_LIMIT_BITS,
+        "per_group": [(names[sym], plain_c_code(e, names)) for sym, e in code.per_group.items()],
+        "products": [(names[total], plain_c_code(product, names))
+                     for total, product in code.group_products],
+        "numerator": plain_c_code(floor.args[0], names),
+        "length": plain_c_code(length, names),
+        "ops": plain_c_code(code.ops, names, "uint64"),
+        "estimate": plain_c_code(code.ops, names, "double"),
     }
 
 

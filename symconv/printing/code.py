@@ -183,3 +183,71 @@ def c_code(expr: sp.Expr, names: Mapping[sp.Symbol, str], ops: Mapping[str, str]
            flag: str = "&overflow") -> str:
     """``expr`` as a C99 ``int64_t`` expression of overflow-checked helper calls."""
     return CheckedCPrinter(names, ops=ops, flag=flag).doprint(expr)
+
+
+class PlainCPrinter(_IntegerMixin, C99CodePrinter):
+    """C99 for the vectorizable fast path of the batch loop: plain operators, no checks.
+
+    Only for operands whose ranges the caller has bounded (the generator
+    proves, by interval arithmetic, that nothing overflows there). ``mode``:
+
+    * ``"int64"``: ``int64_t`` arithmetic; ``FloorDiv(a, b)`` as a division of
+      doubles truncated to ``int64_t`` — exact for ``0 <= a < 2**53`` and
+      ``1 <= b < 2**53``: the operands convert exactly, the quotient is
+      correctly rounded, and the distance from ``a/b`` to the next integer
+      (at least ``1/b``) exceeds half an ulp of ``a/b`` (at most
+      ``a/b · 2**-53 < 1/b``), so truncation gives ``floor(a/b)``. The
+      caller must handle ``a < 0`` elsewhere.
+    * ``"uint64"``: every operand cast to ``uint64_t`` (wrapping is defined
+      behaviour); used where a separate estimate decides that the value fits.
+    * ``"double"``: every operand cast to ``double``: an estimate.
+    """
+
+    printmethod = "_symconv_plain_c"
+
+    def __init__(self, names=None, *, mode: str = "int64", **settings):
+        super().__init__(names, **settings)
+        if mode not in ("int64", "uint64", "double"):
+            raise ValueError(f"unknown mode {mode!r}")
+        self._mode = mode
+
+    def _print_Symbol(self, expr):
+        name = super()._print_Symbol(expr)
+        return name if self._mode == "int64" else f"(({self._mode}_t){name})".replace(
+            "double_t", "double")
+
+    def _print_Integer(self, expr):
+        v = int(expr)
+        sign = "-" if v < 0 else ""  # a leading '-' lets the Add printer write 'a - 1'
+        if self._mode == "double":
+            return f"{sign}{abs(v)}.0"
+        return f"{sign}{'U' if self._mode == 'uint64' else ''}INT64_C({abs(v)})"
+
+    def _print_FloorDiv(self, expr):
+        if self._mode != "int64":
+            _refuse(expr, f"floor division is printed in int64 mode only, not {self._mode}")
+        a, b = (self._print(x) for x in expr.args)
+        return f"(int64_t)((double)({a}) / (double)({b}))"
+
+    def _print_power(self, base, exp):
+        if exp == 0:
+            return self._print(sp.Integer(1))
+        return "*".join([self.parenthesize(base, PRECEDENCE["Mul"], strict=True)] * exp)
+
+    def parenthesize(self, item, level, strict=False):
+        prec = PRECEDENCE["Atom"] if isinstance(item, FloorDiv) else precedence(item)
+        if prec < level or (not strict and prec <= level):
+            return "(%s)" % self._print(item)
+        return self._print(item)
+
+    def _print_Mul(self, expr):
+        if any(arg.is_Rational and arg.q != 1 for arg in expr.args):
+            _refuse(expr, "non-integer rational")
+        if any(arg.is_Pow and not (arg.exp.is_Integer and arg.exp >= 0) for arg in expr.args):
+            _refuse(expr, "division is not exact integer arithmetic")
+        return super()._print_Mul(expr)
+
+
+def plain_c_code(expr: sp.Expr, names: Mapping[sp.Symbol, str], mode: str = "int64") -> str:
+    """``expr`` as unchecked C99 (see :class:`PlainCPrinter`)."""
+    return PlainCPrinter(names, mode=mode).doprint(expr)
