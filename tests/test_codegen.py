@@ -513,3 +513,16 @@ def test_numpy_broadcasts_and_keeps_int64():
         for j, (length, b) in enumerate([(100, True), (200, False)]):
             assert out[i, j] == gen_py.conv1d_ops(i + 1, 16, 32, length, 3, padding="same", bias=b)
     assert gen_np.conv1d_ops([], 16, 32, 100, 3).shape == (0,)
+
+
+@pytest.mark.parametrize("lang,files", [("python", ["conv1d_ops.py"]),
+                                        ("numpy", ["conv1d_ops_numpy.py"]),
+                                        ("c", ["conv1d_ops.c", "conv1d_ops.h"])])
+def test_cli_codegen_writes_one_language(lang, files, tmp_path, capsys):
+    from symconv.cli import main
+
+    assert main(["codegen", "conv1d", "--lang", lang, "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
+    for name in files:
+        assert (tmp_path / name).read_bytes() == (GENERATED / name).read_bytes()
+    assert "wrote" in capsys.readouterr().out
