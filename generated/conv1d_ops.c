@@ -293,7 +293,7 @@ static SYMCONV_INLINE size_t store(size_t i, int status, int64_t length, int64_t
 #    define SYMCONV_NOINLINE
 #  endif
 
-static SYMCONV_NOINLINE void fast_rows(size_t n,
+static SYMCONV_NOINLINE size_t fast_rows(size_t n,
                       const int64_t *restrict col_batch_size,
                       const int64_t *restrict col_in_channels,
                       const int64_t *restrict col_out_channels,
@@ -307,7 +307,7 @@ static SYMCONV_NOINLINE void fast_rows(size_t n,
                       int64_t *restrict length_out, int64_t *restrict ops_out,
                       int *restrict status_out)
 {
-    size_t i;
+    size_t i, slow = 0;
     for (i = 0; i < n; i++) {
         int64_t batch_size = col_batch_size[i];
         int64_t in_channels = col_in_channels[i];
@@ -350,7 +350,9 @@ static SYMCONV_NOINLINE void fast_rows(size_t n,
         length_out[i] = length;
         ops_out[i] = (int64_t)(((uint64_t)groups)*((uint64_t)length)*((uint64_t)batch_size)*((uint64_t)out_per_group)*(UINT64_C(2)*((uint64_t)kernel_size)*((uint64_t)in_per_group) + ((uint64_t)b) - UINT64_C(1)));
         status_out[i] = fast - 1;
+        slow += (size_t)(1 - fast);
     }
+    return slow;
 }
 #endif
 
@@ -386,18 +388,29 @@ size_t symconv_conv1d_ops_batch(size_t n, const symconv_conv1d_columns *in,
         int64_t fast_length[1024], fast_ops[1024];
         for (start = 0; start < n; start += chunk) {
             size_t stop = n - start < chunk ? n : start + chunk;
-            fast_rows(stop - start,
-                      batch_size + start,
-                      in_channels + start,
-                      out_channels + start,
-                      input_length + start,
-                      kernel_size + start,
-                      stride + start,
-                      dilation + start,
-                      groups + start,
-                      padding + start,
-                      bias + start,
-                      fast_length, fast_ops, status_out + start);
+            size_t slow = fast_rows(stop - start,
+                                    batch_size + start,
+                                    in_channels + start,
+                                    out_channels + start,
+                                    input_length + start,
+                                    kernel_size + start,
+                                    stride + start,
+                                    dilation + start,
+                                    groups + start,
+                                    padding + start,
+                                    bias + start,
+                                    fast_length, fast_ops, status_out + start);
+            if (slow == 0) {  /* the whole chunk took the fast path */
+                for (i = start; i < stop; i++) {
+                    ops_out[i] = fast_ops[i - start];
+                }
+                if (length_out != NULL) {
+                    for (i = start; i < stop; i++) {
+                        length_out[i] = fast_length[i - start];
+                    }
+                }
+                continue;
+            }
             for (i = start; i < stop; i++) {
                 int status = status_out[i];
                 if (status == SYMCONV_OK) {

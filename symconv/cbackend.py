@@ -328,6 +328,13 @@ def conv1d_batch(batch_size, in_channels, out_channels, input_length, kernel_siz
     (default: every core for batches of 2**17 rows and more; ctypes releases
     the GIL during the call), each running the C loop on its own slice.
     """
+    return _batch(batch_size, in_channels, out_channels, input_length, kernel_size, stride,
+                  padding, dilation, groups, bias, threads, lengths)[:3]
+
+
+def _batch(batch_size, in_channels, out_channels, input_length, kernel_size, stride, padding,
+           dilation, groups, bias, threads, lengths):
+    """:func:`conv1d_batch` plus the number of failed rows."""
     import numpy as np
 
     raw = dict(zip(COLUMNS, (1 if batch_size is None else batch_size, in_channels, out_channels,
@@ -353,18 +360,20 @@ def conv1d_batch(batch_size, in_channels, out_channels, input_length, kernel_siz
     lib = library()
     p64 = ctypes.POINTER(ctypes.c_int64)
 
+    failures = []
+
     def run(start: int, stop: int) -> None:
         spec = _Columns()
         for name in COLUMNS:
             a = cols[name]
             offset = start * steps[name] * 8
             setattr(spec, name, _Column(ctypes.cast(a.ctypes.data + offset, p64), steps[name]))
-        lib.symconv_conv1d_ops_batch(
+        failures.append(lib.symconv_conv1d_ops_batch(
             stop - start, ctypes.byref(spec),
             None if length is None else ctypes.cast(length.ctypes.data + start * 8, p64),
             ctypes.cast(ops.ctypes.data + start * 8, p64),
             ctypes.cast(status.ctypes.data + start * ctypes.sizeof(ctypes.c_int),
-                        ctypes.POINTER(ctypes.c_int)))
+                        ctypes.POINTER(ctypes.c_int))))
 
     threads = _threads(threads, n)
     if threads == 1:
@@ -377,12 +386,12 @@ def conv1d_batch(batch_size, in_channels, out_channels, input_length, kernel_siz
         for w in workers:
             w.join()
     del keep
-    failed = status != 0
-    if failed.any():  # outputs of failed rows are left untouched by C: make them 0
+    if sum(failures):  # outputs of failed rows are left untouched by C: make them 0
+        failed = status != 0
         ops[failed] = 0
         if length is not None:
             length[failed] = 0
-    return length, ops, status
+    return length, ops, status, sum(failures)
 
 
 def conv1d_ops_array(batch_size, in_channels, out_channels, input_length, kernel_size, stride=1,
@@ -390,10 +399,10 @@ def conv1d_ops_array(batch_size, in_channels, out_channels, input_length, kernel
     """Counts of every row (int64 array) by the C batch function; raises for the first bad row."""
     import numpy as np
 
-    length, ops, status = conv1d_batch(batch_size, in_channels, out_channels, input_length,
-                                       kernel_size, stride, padding, dilation, groups, bias,
-                                       threads=threads, lengths=False)
-    if status.size and status.any():
+    _, ops, status, failed = _batch(batch_size, in_channels, out_channels, input_length,
+                                    kernel_size, stride, padding, dilation, groups, bias,
+                                    threads, False)
+    if failed:
         flat = int(np.argmax(status.ravel() != 0))
         row = flat if status.ndim <= 1 else tuple(int(i) for i in np.unravel_index(flat, status.shape))
         code = int(status.ravel()[flat])
