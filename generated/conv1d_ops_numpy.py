@@ -343,18 +343,63 @@ def _positive(v):
 
 # --- evaluation ---------------------------------------------------------------------------
 
+#: Rows per chunk: a chunk's temporaries stay in cache (about 20 arrays of 512 KiB).
+_CHUNK = 1 << 16
+
+
 def _evaluate(env, same, unknown, bias_bad, with_ops, raw):
-    """(length, ops) when every row is valid and fits; otherwise raise for the first bad row."""
+    """(length, ops) when every row is valid and fits; otherwise raise for the first bad row.
+
+    Long 1-d inputs are evaluated chunk by chunk, each chunk validated and
+    computed whole (vectorized); a chunk that fails sends the whole input
+    through the unchunked path, which finds and reports the first bad row.
+    """
     shape = np.broadcast_shapes(*(v.shape for v in env.values()),
                                 *(() if same is None else same.shape,))
+    if unknown is None and bias_bad is None:
+        values = _in_chunks(env, same, shape, with_ops)
+        if values is None:
+            values = _valid(env, same, shape, with_ops)
+        if values is not False:
+            return values
+    _raise_first(env, same, unknown, bias_bad, shape, with_ops, raw)
+
+
+def _valid(env, same, shape, with_ops):
+    """(length, ops) if every row is valid and fits, else False."""
     sizes = _SIZES if with_ops else _LENGTH_SIZES
     ranges = {k: _range(v) for k, v in env.items()}
-    if (all(ranges[name].lo > 0 for name in sizes) and unknown is None and bias_bad is None
-            and ranges["padding"].lo >= 0):
+    if all(ranges[name].lo > 0 for name in sizes) and ranges["padding"].lo >= 0:
         values = _compute(env, ranges, same, shape, with_ops)
         if values is not None:
             return values
-    _raise_first(env, same, unknown, bias_bad, shape, with_ops, raw)
+    return False
+
+
+def _in_chunks(env, same, shape, with_ops):
+    """Chunked evaluation of long 1-d input: (length, ops), False if a chunk fails, None if n/a."""
+    if len(shape) != 1 or shape[0] < 2 * _CHUNK:
+        return None
+    cols = dict(env)
+    if same is not None:
+        cols["same"] = same
+    for k, v in cols.items():
+        if v.shape != shape and v.size != 1:
+            return None
+        cols[k] = v if v.shape == shape else v.reshape(())
+    n = shape[0]
+    length = np.empty(n, dtype=np.int64)
+    ops = np.empty(n, dtype=np.int64) if with_ops else None
+    for start in range(0, n, _CHUNK):
+        stop = min(n, start + _CHUNK)
+        part = {k: v if v.ndim == 0 else v[start:stop] for k, v in cols.items()}
+        values = _valid(part, part.pop("same", None), (stop - start,), with_ops)
+        if values is False:
+            return False
+        length[start:stop] = values[0]
+        if with_ops:
+            ops[start:stop] = values[1]
+    return length, ops
 
 
 def _compute(env, ranges, same, shape, with_ops, masks=None):

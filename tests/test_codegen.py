@@ -526,3 +526,35 @@ def test_cli_codegen_writes_one_language(lang, files, tmp_path, capsys):
     for name in files:
         assert (tmp_path / name).read_bytes() == (GENERATED / name).read_bytes()
     assert "wrote" in capsys.readouterr().out
+
+
+def test_numpy_chunked_path_agrees_and_reports_the_first_bad_row(monkeypatch):
+    monkeypatch.setattr(gen_np, "_CHUNK", 4096)
+    cols = configurations(60_000, seed=11)
+    rows = [_row(cols, i) for i in range(60_000)]
+    exact = [gen_py.conv1d_ops(**r) for r in rows]
+    fits = np.array([_fits(r, v) for r, v in zip(rows, exact)])
+    keep = fits & (cols["padding"] != -1)  # integer padding only: one int64 column each
+    sub = {k: np.ascontiguousarray(v[keep]) for k, v in cols.items()}
+    assert len(sub["padding"]) > 10 * 4096
+    want = [v for v, k in zip(exact, keep) if k]
+    assert gen_np.conv1d_ops(**sub).tolist() == want
+    assert gen_np.conv1d_output_length(sub["input_length"], sub["kernel_size"], sub["stride"],
+                                       sub["padding"], sub["dilation"]).tolist() == [
+        gen_py.conv1d_output_length(int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in
+        zip(sub["input_length"], sub["kernel_size"], sub["stride"], sub["padding"],
+            sub["dilation"])]
+    # with 'same' rows (a 'same' mask per chunk)
+    mixed = {k: v[fits] for k, v in cols.items()}
+    padding = mixed["padding"].astype(object)
+    padding[mixed["padding"] == -1] = "same"
+    assert gen_np.conv1d_ops(**{**mixed, "padding": padding}).tolist() == [
+        v for v, f in zip(exact, fits) if f]
+    bad = {k: v.copy() for k, v in sub.items()}
+    bad["groups"][40_000] = 0
+    bad["batch_size"][30_000] = 2**62          # overflow, earlier row
+    with pytest.raises(OverflowError, match=r"^row 30000:"):
+        gen_np.conv1d_ops(**bad)
+    bad["batch_size"][30_000] = 1
+    with pytest.raises(ValueError, match=r"^row 40000: groups must be a positive integer"):
+        gen_np.conv1d_ops(**bad)
