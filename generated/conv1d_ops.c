@@ -318,7 +318,7 @@ static SYMCONV_NOINLINE size_t fast_rows(size_t n,
         int64_t dilation = col_dilation[i];
         int64_t groups = col_groups[i];
         int64_t padding = col_padding[i], b = col_bias[i];
-        int64_t in_per_group, out_per_group, numerator, length;
+        int64_t in_per_group, out_per_group, numerator, length, ops;
         double estimate;
         int fast = (padding >= 0) & (padding < SYMCONV_FAST_LIMIT) & ((b == 0) | (b == 1))
                    & (batch_size >= 1) & (batch_size < SYMCONV_FAST_LIMIT)
@@ -347,8 +347,11 @@ static SYMCONV_NOINLINE size_t fast_rows(size_t n,
         length = (int64_t)((double)(numerator) / (double)(stride)) + INT64_C(1);
         estimate = ((double)groups)*((double)length)*((double)batch_size)*((double)out_per_group)*(2.0*((double)kernel_size)*((double)in_per_group) + ((double)b) - 1.0);
         fast &= (groups*in_per_group == in_channels) & (groups*out_per_group == out_channels) & (numerator >= 0) & (estimate < 0x1p62);
-        length_out[i] = length;
-        ops_out[i] = (int64_t)(((uint64_t)groups)*((uint64_t)length)*((uint64_t)batch_size)*((uint64_t)out_per_group)*(UINT64_C(2)*((uint64_t)kernel_size)*((uint64_t)in_per_group) + ((uint64_t)b) - UINT64_C(1)));
+        ops = (int64_t)(((uint64_t)groups)*((uint64_t)length)*((uint64_t)batch_size)*((uint64_t)out_per_group)*(UINT64_C(2)*((uint64_t)kernel_size)*((uint64_t)in_per_group) + ((uint64_t)b) - UINT64_C(1)));
+        if (fast) {  /* a masked store: the outputs of other rows stay untouched */
+            length_out[i] = length;
+            ops_out[i] = ops;
+        }
         status_out[i] = fast - 1;
         slow += (size_t)(1 - fast);
     }
@@ -383,9 +386,9 @@ size_t symconv_conv1d_ops_batch(size_t n, const symconv_conv1d_columns *in,
         const int64_t *padding = in->padding.data;
         const int64_t *bias = in->bias.data;
 #ifdef SYMCONV_FAST_BATCH
-        /* chunks through the fast path into scratch, then each row stored or redone checked */
+        /* chunks through the fast path, then the rows it left redone by the checked code */
         size_t start, chunk = 1024;
-        int64_t fast_length[1024], fast_ops[1024];
+        int64_t scratch[1024];  /* lengths of the chunk when the caller wants none */
         for (start = 0; start < n; start += chunk) {
             size_t stop = n - start < chunk ? n : start + chunk;
             size_t slow = fast_rows(stop - start,
@@ -399,27 +402,14 @@ size_t symconv_conv1d_ops_batch(size_t n, const symconv_conv1d_columns *in,
                                     groups + start,
                                     padding + start,
                                     bias + start,
-                                    fast_length, fast_ops, status_out + start);
-            if (slow == 0) {  /* the whole chunk took the fast path */
-                for (i = start; i < stop; i++) {
-                    ops_out[i] = fast_ops[i - start];
+                                    length_out != NULL ? length_out + start : scratch,
+                                    ops_out + start, status_out + start);
+            for (i = start; slow > 0 && i < stop; i++) {
+                if (status_out[i] != SYMCONV_OK) {
+                    int status = conv1d(batch_size[i], in_channels[i], out_channels[i], input_length[i], kernel_size[i], stride[i], padding[i], dilation[i], groups[i], bias[i], &length, &ops);
+                    failed += store(i, status, length, ops, length_out, ops_out, status_out);
+                    slow--;
                 }
-                if (length_out != NULL) {
-                    for (i = start; i < stop; i++) {
-                        length_out[i] = fast_length[i - start];
-                    }
-                }
-                continue;
-            }
-            for (i = start; i < stop; i++) {
-                int status = status_out[i];
-                if (status == SYMCONV_OK) {
-                    length = fast_length[i - start];
-                    ops = fast_ops[i - start];
-                } else {
-                    status = conv1d(batch_size[i], in_channels[i], out_channels[i], input_length[i], kernel_size[i], stride[i], padding[i], dilation[i], groups[i], bias[i], &length, &ops);
-                }
-                failed += store(i, status, length, ops, length_out, ops_out, status_out);
             }
         }
 #else
