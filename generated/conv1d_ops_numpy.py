@@ -57,14 +57,6 @@ def _out_per_group(groups, out_channels):
     return out_channels//groups
 
 
-def _in_channels_from_groups(groups, in_per_group):
-    return groups*in_per_group
-
-
-def _out_channels_from_groups(groups, out_per_group):
-    return groups*out_per_group
-
-
 def _length(dilation, input_length, kernel_size, padding, stride):
     return (input_length - dilation*(kernel_size - 1) + 2*padding - 1)//stride + 1
 

@@ -108,8 +108,6 @@ def context(code: Conv1dCode = CONV1D) -> dict:
         if sp.expand(product.xreplace({groups_symbol: 1}).xreplace(per_group_one) - total) != 0:
             raise AssertionError("the groups rules do not hold by themselves for one group")
     functions = ([(names[sym], e) for sym, e in code.per_group.items()]
-                 + [(f"{names[total]}_from_groups", product)
-                    for total, product in code.group_products]
                  + [("length", code.length), ("length_same", code.length_same), ("ops", code.ops)])
 
     return {
