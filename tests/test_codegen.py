@@ -287,7 +287,7 @@ def test_agreement_sweep():
     exact = [gen_py.conv1d_ops(**r) for r in rows]
     lengths = [gen_py.conv1d_output_length(r["input_length"], r["kernel_size"], r["stride"],
                                            r["padding"], r["dilation"]) for r in rows]
-    assert [symconv.conv1d_ops(**r) for r in rows[:20_000]] == exact[:20_000]
+    assert [symconv.conv1d_ops(**r) for r in rows] == exact
     for i in range(0, SWEEP, SWEEP // SYMPY_SUBSET):
         assert _sympy(rows[i]) == (lengths[i], exact[i]), rows[i]
     fits = np.array([_fits(r, v) for r, v in zip(rows, exact)])
