@@ -88,7 +88,8 @@ def _register_prove(sub) -> None:
 
 # --- eval ---------------------------------------------------------------------------
 
-def _padding(text: str) -> int | str:
+def padding_arg(text: str) -> int | str:
+    """argparse type of ``--padding``: an int, 'same' or 'valid'."""
     if text in ("same", "valid"):
         return text
     try:
@@ -162,7 +163,7 @@ def _register_eval(sub) -> None:
     req.add_argument("--input-length", type=int, required=True, metavar="L_IN")
     req.add_argument("--kernel-size", type=int, required=True, metavar="K")
     p.add_argument("--stride", type=int, default=1, help="default 1")
-    p.add_argument("--padding", type=_padding, default=0,
+    p.add_argument("--padding", type=padding_arg, default=0,
                    help="integer >= 0, 'same' or 'valid' (default 0)")
     p.add_argument("--dilation", type=int, default=1, help="default 1")
     p.add_argument("--groups", type=int, default=1, help="default 1")

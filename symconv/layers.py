@@ -24,7 +24,7 @@ from typing import Any
 from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
 from .validation import check_conv1d
 
-__all__ = ["Conv1dLayer", "LayerSpecError", "load_layers", "parse_layers"]
+__all__ = ["Conv1dCounts", "Conv1dLayer", "LayerSpecError", "load_layers", "parse_layers"]
 
 _REQUIRED = ("name", "in_channels", "out_channels", "kernel_size", "input_length")
 _OPTIONAL = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True,
@@ -35,21 +35,24 @@ class LayerSpecError(ValueError):
     """A layer description is malformed; the message names the layer and field."""
 
 
-@dataclass(frozen=True)
-class Conv1dLayer:
-    """One ``nn.Conv1d`` applied to an input of a given length."""
+class Conv1dCounts:
+    """Validation and counts shared by every dataclass that describes one Conv1d.
 
-    name: str
+    Mixed into frozen dataclasses with PyTorch's field names (``batch_size``,
+    ``in_channels``, ``out_channels``, ``input_length``, ``kernel_size``,
+    ``stride``, ``padding``, ``dilation``, ``groups``, ``bias``).
+    """
+
+    batch_size: int | None
     in_channels: int
     out_channels: int
-    kernel_size: int
     input_length: int
-    stride: int = 1
-    padding: int | str = 0
-    dilation: int = 1
-    groups: int = 1
-    bias: bool = True
-    batch_size: int = 1
+    kernel_size: int
+    stride: int
+    padding: int | str
+    dilation: int
+    groups: int
+    bias: bool
 
     def __post_init__(self) -> None:
         check_conv1d(self.batch_size, self.in_channels, self.out_channels, self.input_length,
@@ -72,6 +75,23 @@ class Conv1dLayer:
         return conv1d_ops(self.batch_size, self.in_channels, self.out_channels,
                           self.input_length, self.kernel_size, self.stride, self.padding,
                           self.dilation, self.groups, self.bias)
+
+
+@dataclass(frozen=True)
+class Conv1dLayer(Conv1dCounts):
+    """One named ``nn.Conv1d`` applied to an input of a given length."""
+
+    name: str
+    in_channels: int
+    out_channels: int
+    kernel_size: int
+    input_length: int
+    stride: int = 1
+    padding: int | str = 0
+    dilation: int = 1
+    groups: int = 1
+    bias: bool = True
+    batch_size: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -23,16 +23,6 @@ def _write(text: str, out: str | None) -> None:
         fh.write(text)
 
 
-def _padding(text: str) -> int | str:
-    if text in ("same", "valid"):
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"padding must be an integer >= 0, 'same' or 'valid', got {text!r}") from None
-
-
 def _cmd_latex(args: argparse.Namespace) -> int:
     from ..cli import CliError
     from ..printing.latex import DOCUMENTED, SHORT
@@ -70,6 +60,7 @@ def _cmd_latex(args: argparse.Namespace) -> int:
 
 
 def register_latex(sub) -> None:
+    from ..cli import padding_arg
     p = sub.add_parser(
         "latex", help="the derivation, paper macros or a worked example as LaTeX / Markdown",
         description="Print the derivation of the operation count as a standalone LaTeX article "
@@ -91,7 +82,7 @@ def register_latex(sub) -> None:
     ex.add_argument("--input-length", type=int, metavar="L_IN")
     ex.add_argument("--kernel-size", type=int, metavar="K")
     ex.add_argument("--stride", type=int, help="default 1")
-    ex.add_argument("--padding", type=_padding, help="integer >= 0, 'same' or 'valid' (default 0)")
+    ex.add_argument("--padding", type=padding_arg, help="integer >= 0, 'same' or 'valid' (default 0)")
     ex.add_argument("--dilation", type=int, help="default 1")
     ex.add_argument("--groups", type=int, help="default 1")
     ex.add_argument("--no-bias", action="store_true", help="layer without bias")

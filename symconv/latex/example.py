@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .. import conv1d as m
-from ..api import conv1d_ops, conv1d_output_length
+from ..layers import Conv1dCounts
 from ..printing.latex import DOCUMENTED, LatexNotation, latex, latex_number
 from ..symbols import C_in, C_out, G, K, L_in, L_out, N, d, ops, p, s
-from ..validation import check_conv1d
 from .render import BASE_NOTE, STANDALONE_PACKAGES, environment
 
 __all__ = ["Example", "render_example", "EXAMPLE_FORMATS"]
@@ -25,7 +24,7 @@ EXAMPLE_FORMATS = ("tex", "fragment", "md")
 
 
 @dataclass(frozen=True)
-class Example:
+class Example(Conv1dCounts):
     """One Conv1d configuration, PyTorch's parameter names (``batch_size=None``: unbatched)."""
 
     batch_size: int | None
@@ -38,22 +37,6 @@ class Example:
     dilation: int = 1
     groups: int = 1
     bias: bool = True
-
-    def __post_init__(self) -> None:
-        check_conv1d(self.batch_size, self.in_channels, self.out_channels, self.input_length,
-                     self.kernel_size, self.stride, self.padding, self.dilation, self.groups,
-                     self.bias)
-
-    @property
-    def output_length(self) -> int:
-        return conv1d_output_length(self.input_length, self.kernel_size, self.stride,
-                                    self.padding, self.dilation)
-
-    @property
-    def ops(self) -> int:
-        return conv1d_ops(self.batch_size, self.in_channels, self.out_channels,
-                          self.input_length, self.kernel_size, self.stride, self.padding,
-                          self.dilation, self.groups, self.bias)
 
     def values(self) -> dict[sp.Symbol, int]:
         pad = 0 if self.padding in ("valid", "same") else self.padding
