@@ -9,11 +9,11 @@ Public face::
     98
 """
 
-from .api import conv1d_ops, conv1d_output_length
+from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
 from .conv1d import CONVENTION, DERIVATION
 from .proof import ProofResult, prove, prove_conv1d, prove_integer
 
-__all__ = ["conv1d_ops", "conv1d_output_length", "CONVENTION", "DERIVATION",
+__all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "CONVENTION", "DERIVATION",
            "ProofResult", "prove", "prove_conv1d", "prove_integer", "from_torch"]
 
 
@@ -24,4 +24,6 @@ def __getattr__(name: str):
         from .torch_interop import from_torch
         return from_torch
     raise AttributeError(f"module 'symconv' has no attribute {name!r}")
+
+
 __version__ = "0.1.0"
