@@ -22,7 +22,7 @@ install-test: venv
 demo: install
 	$(BIN)/symconv derive conv1d
 	$(BIN)/symconv prove conv1d
-	$(BIN)/symconv eval conv1d --batch-size 8 --in-channels 16 --out-channels 32 --input-length 100 --kernel-size 3
+	$(BIN)/symconv eval conv1d --batch-size 8 --in-channels 16 --out-channels 32 --input-length 100 --kernel-size 3 --convention all
 	$(BIN)/symconv generate --out generated
 
 ## make test: install the test extras into .venv and run the whole suite

@@ -49,6 +49,7 @@ def _register_derive(sub) -> None:
 # --- prove --------------------------------------------------------------------------
 
 def _cmd_prove(args: argparse.Namespace) -> int:
+    from .conv1d import IDENTITIES, INTEGRALITY
     from .proof import ASSUMPTIONS, prove_conv1d
 
     start = time.perf_counter()
@@ -68,8 +69,9 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         for r in results:
             print(r.describe())
         failed = sum(not r.holds for r in results)
-        print(f"{len(results) - failed}/{len(results)} identities hold "
-              f"({elapsed:.2f} s, {args.samples} witness points each).")
+        print(f"{len(results) - failed}/{len(results)} claims hold "
+              f"({len(IDENTITIES)} identities, {len(INTEGRALITY)} integrality claims; "
+              f"{elapsed:.2f} s, {args.samples} witness points each).")
     return 0 if all(results) else 1
 
 
