@@ -3,10 +3,12 @@
  * Operation count of torch.nn.Conv1d: see conv1d_ops.h.
  *
  * The arithmetic is printed by symconv from its proven SymPy expressions:
- * every +, - and * goes through an overflow-checked helper, floor division
- * is exact (C's / truncates toward zero), and the count is the integer form
- * with in_per_group = in_channels / groups, out_per_group = out_channels /
- * groups, divisions that are exact once the groups rules hold.
+ * every +, - and * goes through an overflow-checked helper (except on the
+ * bounded rows of the batch loop, where symconv proved that none can
+ * overflow), floor division is exact (C's / truncates toward zero), and the
+ * count is the integer form with in_per_group = in_channels / groups,
+ * out_per_group = out_channels / groups, divisions that are exact once the
+ * groups rules hold. Integer types and operations only.
  */
 #include "conv1d_ops.h"
 
@@ -269,101 +271,76 @@ static SYMCONV_INLINE size_t store(size_t i, int status, int64_t length, int64_t
 }
 
 /*
- * Fast path of the batch loop, compiled where the target has 64-bit vector
- * multiplies and conversions (AVX-512DQ): rows whose sizes are in
- * [1, 2^31), padding in [0, 2^31) and bias in {0, 1} are computed without
- * per-operation checks, branch-free, so the compiler vectorizes the loop.
- * symconv proved at generation time (interval arithmetic) that no int64
- * operation below can overflow for such rows. Quotients are divisions of
- * doubles, exact for these operands (non-negative and below 2^53); the count
- * is computed in wrapping uint64 next to a double estimate, and kept only if
- * the estimate is below 2^62 (every factor is >= 1, so no partial product
- * can exceed it). Rows that fail any test get status -1 here and are redone
- * by the checked scalar code.
+ * Bounded rows of the batch loop: sizes in [1, 2^30], padding in [0, 2^30) and
+ * bias in {0, 1}, tested at once on the OR of the offset values. For them
+ * symconv proved at generation time (interval arithmetic) that the quotients,
+ * the groups products and the floor numerator below cannot overflow, and
+ * that every floor division has operands in [0, 2^32): each is an unsigned
+ * 32-bit division, exact and much cheaper than a 64-bit one. The count goes
+ * through the overflow-checked helpers as in conv1d(). Integers only.
+ * Returns 1 with the outputs written, or 0 (outputs untouched) when the row
+ * is outside the bounds or breaks a rule or overflows: conv1d() then gives
+ * its status.
  */
-#if defined(__AVX512DQ__) && defined(__AVX512VL__) && !defined(SYMCONV_NO_FAST_BATCH)
-#  define SYMCONV_FAST_BATCH 1
-#endif
-
-#ifdef SYMCONV_FAST_BATCH
-#define SYMCONV_FAST_LIMIT (INT64_C(1) << 31)
-#  if defined(__GNUC__)
-#    define SYMCONV_NOINLINE __attribute__((noinline))  /* inlined, the loop is not vectorized */
-#  else
-#    define SYMCONV_NOINLINE
-#  endif
-
-static SYMCONV_NOINLINE size_t fast_rows(size_t n,
-                      const int64_t *restrict col_batch_size,
-                      const int64_t *restrict col_in_channels,
-                      const int64_t *restrict col_out_channels,
-                      const int64_t *restrict col_input_length,
-                      const int64_t *restrict col_kernel_size,
-                      const int64_t *restrict col_stride,
-                      const int64_t *restrict col_dilation,
-                      const int64_t *restrict col_groups,
-                      const int64_t *restrict col_padding,
-                      const int64_t *restrict col_bias,
-                      int64_t *restrict length_out, int64_t *restrict ops_out,
-                      int *restrict status_out)
+static SYMCONV_INLINE int bounded_row(int64_t batch_size, int64_t in_channels,
+                  int64_t out_channels, int64_t input_length, int64_t kernel_size,
+                  int64_t stride, int64_t padding, int64_t dilation, int64_t groups, int64_t b,
+                  int64_t *length_out, int64_t *ops_out)
 {
-    size_t i, slow = 0;
-    for (i = 0; i < n; i++) {
-        int64_t batch_size = col_batch_size[i];
-        int64_t in_channels = col_in_channels[i];
-        int64_t out_channels = col_out_channels[i];
-        int64_t input_length = col_input_length[i];
-        int64_t kernel_size = col_kernel_size[i];
-        int64_t stride = col_stride[i];
-        int64_t dilation = col_dilation[i];
-        int64_t groups = col_groups[i];
-        int64_t padding = col_padding[i], b = col_bias[i];
-        int64_t in_per_group, out_per_group, numerator, length, ops;
-        double estimate;
-        int fast = (padding >= 0) & (padding < SYMCONV_FAST_LIMIT) & ((b == 0) | (b == 1))
-                   & (batch_size >= 1) & (batch_size < SYMCONV_FAST_LIMIT)
-                   & (in_channels >= 1) & (in_channels < SYMCONV_FAST_LIMIT)
-                   & (out_channels >= 1) & (out_channels < SYMCONV_FAST_LIMIT)
-                   & (input_length >= 1) & (input_length < SYMCONV_FAST_LIMIT)
-                   & (kernel_size >= 1) & (kernel_size < SYMCONV_FAST_LIMIT)
-                   & (stride >= 1) & (stride < SYMCONV_FAST_LIMIT)
-                   & (dilation >= 1) & (dilation < SYMCONV_FAST_LIMIT)
-                   & (groups >= 1) & (groups < SYMCONV_FAST_LIMIT);
-        const int64_t keep = -(int64_t)fast, one = 1 & ~keep;
-        /* rows that fail are computed on harmless values, then discarded */
-        batch_size = (batch_size & keep) | one;
-        in_channels = (in_channels & keep) | one;
-        out_channels = (out_channels & keep) | one;
-        input_length = (input_length & keep) | one;
-        kernel_size = (kernel_size & keep) | one;
-        stride = (stride & keep) | one;
-        dilation = (dilation & keep) | one;
-        groups = (groups & keep) | one;
-        padding &= keep;
-        b &= keep;
-        in_per_group = (int64_t)((double)(in_channels) / (double)(groups));
-        out_per_group = (int64_t)((double)(out_channels) / (double)(groups));
-        numerator = input_length - dilation*(kernel_size - INT64_C(1)) + INT64_C(2)*padding - INT64_C(1);
-        length = (int64_t)((double)(numerator) / (double)(stride)) + INT64_C(1);
-        estimate = ((double)groups)*((double)length)*((double)batch_size)*((double)out_per_group)*(2.0*((double)kernel_size)*((double)in_per_group) + ((double)b) - 1.0);
-        fast &= (groups*in_per_group == in_channels) & (groups*out_per_group == out_channels) & (numerator >= 0) & (estimate < 0x1p62);
-        ops = (int64_t)(((uint64_t)groups)*((uint64_t)length)*((uint64_t)batch_size)*((uint64_t)out_per_group)*(UINT64_C(2)*((uint64_t)kernel_size)*((uint64_t)in_per_group) + ((uint64_t)b) - UINT64_C(1)));
-        if (fast) {  /* a masked store: the outputs of other rows stay untouched */
-            length_out[i] = length;
-            ops_out[i] = ops;
-        }
-        status_out[i] = fast - 1;
-        slow += (size_t)(1 - fast);
+    int overflow = 0;
+    int64_t in_per_group, out_per_group, numerator, length, ops;
+    const uint64_t offsets =
+        ((uint64_t)batch_size - 1u) | ((uint64_t)in_channels - 1u) | ((uint64_t)out_channels - 1u)
+        | ((uint64_t)input_length - 1u) | ((uint64_t)kernel_size - 1u) | ((uint64_t)stride - 1u)
+        | ((uint64_t)dilation - 1u) | ((uint64_t)groups - 1u)
+        | (uint64_t)padding;
+    if ((offsets >> 30) != 0 || (uint64_t)b > 1u) {
+        return 0;
     }
-    return slow;
+    in_per_group = (int64_t)((uint32_t)(in_channels) / (uint32_t)(groups));
+    out_per_group = (int64_t)((uint32_t)(out_channels) / (uint32_t)(groups));
+    numerator = input_length - dilation*(kernel_size - INT64_C(1)) + INT64_C(2)*padding - INT64_C(1);
+    if ((groups*in_per_group != in_channels) | (groups*out_per_group != out_channels) | (numerator < 0)) {
+        return 0;
+    }
+    length = (int64_t)((uint32_t)(numerator) / (uint32_t)(stride)) + INT64_C(1);
+    ops = checked_mul(checked_mul(checked_mul(checked_mul(groups, length, &overflow), batch_size, &overflow), out_per_group, &overflow), checked_sub(checked_add(checked_mul(checked_mul(INT64_C(2), kernel_size, &overflow), in_per_group, &overflow), b, &overflow), INT64_C(1), &overflow), &overflow);
+    if (overflow) {
+        return 0;
+    }
+    *length_out = length;
+    *ops_out = ops;
+    return 1;
 }
-#endif
+
+/* One row of a batch: the bounded path, else the checked code; returns 1 if the row failed. */
+static SYMCONV_INLINE size_t batch_row(size_t i,
+                                       int64_t batch_size,
+                                       int64_t in_channels,
+                                       int64_t out_channels,
+                                       int64_t input_length,
+                                       int64_t kernel_size,
+                                       int64_t stride,
+                                       int64_t padding,
+                                       int64_t dilation,
+                                       int64_t groups,
+                                       int64_t bias,
+                                       int64_t *length_out, int64_t *ops_out, int *status_out)
+{
+    int64_t length = 0, ops = 0;
+    int status;
+    if (bounded_row(batch_size, in_channels, out_channels, input_length, kernel_size, stride, padding, dilation, groups, bias, &length, &ops)) {
+        status = SYMCONV_OK;
+    } else {
+        status = conv1d(batch_size, in_channels, out_channels, input_length, kernel_size, stride, padding, dilation, groups, bias, &length, &ops);
+    }
+    return store(i, status, length, ops, length_out, ops_out, status_out);
+}
 
 size_t symconv_conv1d_ops_batch(size_t n, const symconv_conv1d_columns *in,
     int64_t *length_out, int64_t *ops_out, int *status_out)
 {
     size_t i, failed = 0;
-    int64_t length = 0, ops = 0;
     if (in->batch_size.step == 1 &&
         in->in_channels.step == 1 &&
         in->out_channels.step == 1 &&
@@ -385,44 +362,14 @@ size_t symconv_conv1d_ops_batch(size_t n, const symconv_conv1d_columns *in,
         const int64_t *groups = in->groups.data;
         const int64_t *padding = in->padding.data;
         const int64_t *bias = in->bias.data;
-#ifdef SYMCONV_FAST_BATCH
-        /* chunks through the fast path, then the rows it left redone by the checked code */
-        size_t start, chunk = 1024;
-        int64_t scratch[1024];  /* lengths of the chunk when the caller wants none */
-        for (start = 0; start < n; start += chunk) {
-            size_t stop = n - start < chunk ? n : start + chunk;
-            size_t slow = fast_rows(stop - start,
-                                    batch_size + start,
-                                    in_channels + start,
-                                    out_channels + start,
-                                    input_length + start,
-                                    kernel_size + start,
-                                    stride + start,
-                                    dilation + start,
-                                    groups + start,
-                                    padding + start,
-                                    bias + start,
-                                    length_out != NULL ? length_out + start : scratch,
-                                    ops_out + start, status_out + start);
-            for (i = start; slow > 0 && i < stop; i++) {
-                if (status_out[i] != SYMCONV_OK) {
-                    int status = conv1d(batch_size[i], in_channels[i], out_channels[i], input_length[i], kernel_size[i], stride[i], padding[i], dilation[i], groups[i], bias[i], &length, &ops);
-                    failed += store(i, status, length, ops, length_out, ops_out, status_out);
-                    slow--;
-                }
-            }
-        }
-#else
         for (i = 0; i < n; i++) {
-            int status = conv1d(batch_size[i], in_channels[i], out_channels[i], input_length[i], kernel_size[i], stride[i], padding[i], dilation[i], groups[i], bias[i], &length, &ops);
-            failed += store(i, status, length, ops, length_out, ops_out, status_out);
+            failed += batch_row(i, batch_size[i], in_channels[i], out_channels[i], input_length[i], kernel_size[i], stride[i], padding[i], dilation[i], groups[i], bias[i], length_out, ops_out, status_out);
         }
-#endif
         return failed;
     }
     for (i = 0; i < n; i++) {
         const ptrdiff_t row = (ptrdiff_t)i;
-        int status = conv1d(
+        failed += batch_row(i,
             in->batch_size.data[row * in->batch_size.step],
             in->in_channels.data[row * in->in_channels.step],
             in->out_channels.data[row * in->out_channels.step],
@@ -433,8 +380,7 @@ size_t symconv_conv1d_ops_batch(size_t n, const symconv_conv1d_columns *in,
             in->dilation.data[row * in->dilation.step],
             in->groups.data[row * in->groups.step],
             in->bias.data[row * in->bias.step],
-            &length, &ops);
-        failed += store(i, status, length, ops, length_out, ops_out, status_out);
+            length_out, ops_out, status_out);
     }
     return failed;
 }

@@ -3,7 +3,7 @@
 
 Counts follow the moduleprofiler convention: every multiplication and every
 addition, bias included, for the whole batch. Results are exact Python ints
-(no float, no overflow). Invalid input raises ``TypeError`` / ``ValueError``
+(integers only, no overflow). Invalid input raises ``TypeError`` / ``ValueError``
 naming the parameter, its value and the rule.
 
 The arithmetic below is printed by symconv from its proven SymPy

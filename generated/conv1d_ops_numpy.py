@@ -12,10 +12,13 @@ included, for the whole batch.
   the rule — the error the exact evaluator gives for that row.
 * ``OverflowError`` (naming the first such row) where the count or an
   intermediate does not fit in int64: a wrapped value is never returned.
-  The check is exact and cheap: the printed expression is first evaluated
-  on the [min, max] range of every column in Python ints; only if that
-  range could leave int64 are rows screened with magnitude bounds in float64
-  and the candidates recomputed in exact Python ints.
+  The check is exact, in integers only: the printed expression is first
+  evaluated on the [min, max] range of every column in Python ints; if that
+  range stays inside int64 no row can overflow and the rows are computed
+  directly in int64. Otherwise every operation of every row is checked with
+  int64 arithmetic (sign tests for sums, a division back for products), so
+  exactly the rows that leave int64 are found, the same rows as the C
+  evaluator.
 * ``padding`` is an integer array (>= 0), ``'same'``, ``'valid'``, or an
   array of those strings and ints.
 
@@ -44,7 +47,6 @@ OVERFLOW_MESSAGE = 'the result or an intermediate does not fit in a signed 64-bi
 
 _MAX = 2**63 - 1
 _MIN = -2**63
-_SCREEN = float(2**62)  # magnitude bounds below this cannot reach 2**63 through float rounding
 
 
 # --- the printed expressions (each evaluates in int64, on intervals, bounds or exact ints) ----
@@ -81,7 +83,7 @@ def _call(fn, env):
     return fn(**{k: env[k] for k in fn.__code__.co_varnames[:fn.__code__.co_argcount]})
 
 
-# --- three domains the expressions are evaluated in besides int64 ------------------------
+# --- two domains the expressions are evaluated in besides plain int64 -------------------
 
 class _Overflow(Exception):
     pass
@@ -135,76 +137,68 @@ class _Interval:
         return _Interval(-self.hi, -self.lo)
 
 
-class _Rows:
-    """Row-wise values with a per-row flag "a value computed for this row left [lo, hi]"."""
+class _Checked:
+    """Row-wise int64 values with a per-row flag "an operation on this row left int64".
+
+    Every operation computes the int64 result (NumPy wraps) and detects, with
+    integer arithmetic only, the rows where the true result does not fit:
+
+    * ``a + b`` overflowed iff both operands differ in sign from the result;
+      ``a - b`` iff the operands differ in sign and the result differs from ``a``;
+    * ``a * b`` (``a != 0``) overflowed iff the wrapped product ``r`` gives
+      ``r // a != b``, or ``a == -1`` and ``b == -2**63``: without overflow
+      ``r == a*b`` divides back exactly; with it, ``r = a*b - k*2**64``
+      (``k != 0``) and ``r // a == b`` would need ``|k*2**64| < |a| <= 2**63``;
+    * ``a // b`` overflows iff ``b == 0`` or ``a == -2**63`` and ``b == -1``.
+
+    The value of a flagged row is meaningless and never returned.
+    """
 
     __slots__ = ("v", "bad")
-    lo = hi = None
 
     def __init__(self, v, bad=False):
         self.v, self.bad = v, bad
 
-    def _new(self, r, other):
-        bad = self.bad | (other.bad if isinstance(other, _Rows) else False)
-        return type(self)(r, bad | (r > self.hi) | (r < self.lo))
-
     @staticmethod
     def _v(x):
-        return x.v if isinstance(x, _Rows) else x
+        return x.v if isinstance(x, _Checked) else np.int64(x)
+
+    def _new(self, r, other, bad):
+        return _Checked(r, self.bad | (other.bad if isinstance(other, _Checked) else False) | bad)
 
     def __add__(self, other):
-        return self._new(self.v + self._v(other), other)
+        a, b = self.v, self._v(other)
+        r = a + b
+        return self._new(r, other, ((a ^ r) & (b ^ r)) < 0)
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        return self._new(self.v - self._v(other), other)
+        a, b = self.v, self._v(other)
+        r = a - b
+        return self._new(r, other, ((a ^ b) & (a ^ r)) < 0)
 
     def __rsub__(self, other):
-        return self._new(self._v(other) - self.v, other)
+        return _Checked(self._v(other)) - self
 
     def __mul__(self, other):
-        return self._new(self.v * self._v(other), other)
+        a, b = self.v, self._v(other)
+        r = a * b
+        back = r // np.where(a == 0, 1, a)
+        return self._new(r, other, (a != 0) & ((back != b) | ((a == -1) & (b == _MIN))))
 
     __rmul__ = __mul__
 
     def __floordiv__(self, other):
-        return self._new(self.v // self._v(other), other)
+        a, b = self.v, self._v(other)
+        r = a // np.where(b == 0, 1, b)
+        return self._new(r, other, (b == 0) | ((a == _MIN) & (b == -1)))
 
     def __rfloordiv__(self, other):
-        return self._new(self._v(other) // self.v, other)
+        return _Checked(self._v(other)) // self
 
-
-class _Exact(_Rows):
-    """Python ints (object arrays): exact; flags the rows where a value leaves int64."""
-
-    __slots__ = ()
-    lo, hi = _MIN, _MAX
-
-
-class _Bound(_Rows):
-    """float64 upper bounds of |value| (sums for + and -, |a| + 1 for a // b with b >= 1).
-
-    Bounds add and multiply non-negative numbers, so rounding cannot hide a
-    large value; rows whose bounds stay below 2**62 cannot leave int64.
-    """
-
-    __slots__ = ()
-    lo, hi = -np.inf, _SCREEN
-
-    def __sub__(self, other):
-        return self.__add__(other)
-
-    __rsub__ = __sub__
-
-    def _v(self, x):
-        return x.v if isinstance(x, _Rows) else float(abs(x))
-
-    def __floordiv__(self, other):
-        return self._new(self.v + 1.0, other)
-
-    def __rfloordiv__(self, other):
-        return self._new(self._v(other) + 1.0, other)
+    def __neg__(self):
+        return _Checked(-self.v, self.bad | (self.v == _MIN))
 
 
 def _args(fn, env):
@@ -215,8 +209,9 @@ def _checked(fn, env, ranges, shape):
     """``fn`` over ``env`` in int64: (values, rows that overflow or None, range of the values or None).
 
     ``ranges`` holds the [min, max] interval of every argument; when the
-    interval evaluation stays inside int64 no row can overflow and nothing
-    more is checked.
+    interval evaluation stays inside int64 no row can overflow and the rows
+    are computed directly. Otherwise every operation of every row is checked
+    (:class:`_Checked`).
     """
     args = _args(fn, env)
     try:
@@ -225,17 +220,10 @@ def _checked(fn, env, ranges, shape):
         pass
     else:
         return fn(**args), None, _Interval.of(bounds)
-    bound = fn(**{k: _Bound(np.asarray(v).astype(np.float64)) for k, v in args.items()})
-    candidates = np.broadcast_to(bound.bad, shape)
-    with np.errstate(over="ignore"):
-        value = fn(**args)
-    if not candidates.any():
-        return value, None, None
-    exact = fn(**{k: _Exact(np.broadcast_to(v, shape)[candidates].astype(object))
-                  for k, v in args.items()})
-    overflow = np.zeros(shape, dtype=bool)
-    overflow[candidates] = exact.bad
-    return value, (overflow if overflow.any() else None), None
+    with np.errstate(over="ignore", divide="ignore"):
+        value = fn(**{k: _Checked(np.asarray(v)) for k, v in args.items()})
+    overflow = np.broadcast_to(value.bad, shape)
+    return value.v, (overflow if overflow.any() else None), None
 
 
 def _range(v):
@@ -247,7 +235,7 @@ def _range(v):
 def _integers(name, value):
     a = np.asarray(value)
     kind = a.dtype.kind
-    if a.size == 0 and kind in "biuf":  # np.asarray([]) is float64: no value to refuse
+    if a.size == 0 and kind in "biuf":  # np.asarray([]) has no integer dtype, but no value
         return a.astype(np.int64)
     if kind == "i":
         return a.astype(np.int64, copy=False)

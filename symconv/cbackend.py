@@ -49,11 +49,11 @@ __all__ = ["CompilerNotFoundError", "CompileError", "compiler", "library", "stre
            "PADDING_SAME"]
 
 #: Flags of the cached library (warnings are checked by the tests, not at run time).
-#: -O3: the batch loop is about 10% faster than with -O2 (see benchmarks/).
+#: -O3: the batch loop is about 10% faster than with -O2 (see benchmarks/). No
+#: -march=native: the integer batch loop does not gain from it (it measured a few
+#: percent slower), and a library keyed by flags alone must run on any CPU of the
+#: platform, e.g. from a cache directory shared between machines.
 CFLAGS = ("-std=c99", "-O3", "-fPIC", "-shared")
-#: Tried first: the library is built on the machine that runs it, so it may use its
-#: instruction set (AVX-512DQ enables the vectorized fast path of the batch loop).
-NATIVE = ("-march=native",)
 #: The C value of ``padding='same'``.
 PADDING_SAME = -1
 
@@ -106,14 +106,10 @@ def build(out_dir: str | Path | None = None, cc: str | None = None,
           flags: tuple[str, ...] | None = None) -> Path:
     """Compile the generated C into a shared library (once per source/compiler/flags); return its path.
 
-    Without ``flags``: :data:`CFLAGS` plus :data:`NATIVE`, or :data:`CFLAGS`
-    alone if the compiler refuses :data:`NATIVE`.
+    ``flags`` defaults to :data:`CFLAGS`.
     """
     if flags is None:
-        try:
-            return build(out_dir, cc, CFLAGS + NATIVE)
-        except CompileError:
-            return build(out_dir, cc, CFLAGS)
+        flags = CFLAGS
     source, header = _source("conv1d_ops.c"), _source("conv1d_ops.h")
     cc = cc or compiler()
     key = hashlib.sha256("\0".join([source, header, cc, *flags, sys.platform]).encode()).hexdigest()[:16]

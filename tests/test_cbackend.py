@@ -30,7 +30,7 @@ def _cache(tmp_path_factory, monkeypatch):
 
 
 def _native(cc: str) -> bool:
-    """Whether ``cc`` accepts -march=native (which enables the vectorized fast path on AVX-512DQ)."""
+    """Whether ``cc`` accepts -march=native (the code must also compile cleanly for this CPU)."""
     return subprocess.run([cc, "-march=native", "-x", "c", "-c", "-", "-o", "/dev/null"],
                           input="int x;\n", capture_output=True, text=True).returncode == 0
 
@@ -49,6 +49,29 @@ def test_strict_compile(cc, variant, tmp_path):
                              str(tmp_path / "conv1d_ops.o")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+def _accepts(cc: str, flag: str) -> bool:
+    return subprocess.run([cc, flag, "-x", "c", "-c", "-", "-o", "/dev/null"],
+                          input="int x;\n", capture_output=True, text=True).returncode == 0
+
+
+@pytest.mark.parametrize("cc", COMPILERS)
+@pytest.mark.parametrize("variant", ["builtins", "portable"])
+def test_compiles_without_floating_point_registers(cc, variant, tmp_path):
+    """With -mgeneral-regs-only (x86, AArch64) any float or double is a compile error."""
+    if not _accepts(cc, "-mgeneral-regs-only"):
+        pytest.skip(f"{cc} has no -mgeneral-regs-only for this target")
+    probe = tmp_path / "probe.c"
+    probe.write_text("long f(long a, long b) { return (long)((double)a / (double)b); }\n")
+    refused = subprocess.run([cc, "-O2", "-mgeneral-regs-only", "-c", str(probe), "-o",
+                              str(tmp_path / "probe.o")], capture_output=True, text=True)
+    if refused.returncode == 0:
+        pytest.skip(f"{cc} compiles floating point without FP registers here (soft float)")
+    result = subprocess.run([cc, *STRICT, "-O3", "-mgeneral-regs-only", *VARIANTS[variant], "-c",
+                             str(GENERATED / "conv1d_ops.c"), "-o", str(tmp_path / "conv1d_ops.o")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 DRIVER = r"""
@@ -186,7 +209,8 @@ def _expected(row: list[int]) -> tuple[str | int, str | int]:
 def test_sanitized_agreement_sweep(variant, tmp_path):
     """The C scalar and batch functions under -fsanitize=address,undefined agree with Python.
 
-    "native" compiles for this CPU: with AVX-512DQ the batch takes its vectorized fast path.
+    The batch takes its bounded path (32-bit divisions) for rows within its bounds and the
+    checked code for the others; "native" compiles the same for this CPU.
     """
     cc = COMPILERS[0]
     if variant == "native" and not _native(cc):
@@ -212,7 +236,19 @@ def test_sanitized_agreement_sweep(variant, tmp_path):
              [1, 1, 1, (2**63 - 1) // 7 + 3, 4, 1, 0, 1, 1, 0],          # count 2**63 - 1
              [2**60, 1, 1, 4, 4, 1, 0, 1, 1, 1],                         # count 2**63
              [2**62, 2**62, 2**62, 2**62, 2**62, 1, -1, 2**62, 2**62, 1],
-             # the fast path's limits: sizes 2**31 - 1 and 2**31, counts around 2**62 and 2**63
+             # the bounded path's limits: sizes 2**30 and 2**30 + 1, padding 2**30 - 1 and 2**30
+             # (the largest floor numerator, 3 * 2**30 - 3, near 2**32), counts near 2**63
+             [2**30, 2**30, 2**30, 2**30, 1, 1, 2**30 - 1, 1, 2**30, 1],
+             [2**30, 2**30, 2**30, 2**30, 1, 2**30, 2**30 - 1, 1, 1, 0],
+             [2**30 + 1, 2**30, 2**30, 2**30, 1, 1, 2**30 - 1, 1, 2**30, 1],
+             [1, 2**30, 2**30, 2**30, 1, 3, 2**30, 1, 2**30, 1],
+             [7, 2**30, 2**30, 2**30, 2**30, 1, 2**30 - 1, 2, 2, 1],
+             [1, 2**30, 2**30, 1, 2**30, 1, 0, 2**30, 2**29, 0],          # kernel too long
+             [1, 3 * 2**28, 2**30, 5, 3, 1, 0, 1, 3 * 2**27, 1],           # groups_out
+             [2**30, 2**30, 2**30, 2**30, 2**30, 1, 2**30 - 1, 1, 1, 1],    # count > 2**63
+             [2**30, 1, 1, 2**30, 1, 1, 0, 1, 1, 1],                        # 2**61 fits
+             [2**30, 1, 1, 2**30 + 1, 2, 1, 0, 1, 1, 1],
+             # the old limits: sizes 2**31 - 1 and 2**31, counts around 2**62 and 2**63
              [2**31 - 1, 2**31 - 1, 2**31 - 1, 2**31 - 1, 1, 1, 2**31 - 1, 1, 2**31 - 1, 1],
              [2**31, 2**31 - 1, 2**31 - 1, 2**31 - 1, 1, 1, 0, 1, 2**31 - 1, 1],
              [2**30, 1, 1, 2**30 + 1, 2, 1, 0, 1, 1, 1],

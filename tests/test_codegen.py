@@ -121,33 +121,58 @@ def test_generated_python_imports_only_the_standard_library():
     code = c.split("*/", 2)[-1]
     assert not re.search(r"\b(malloc|calloc|realloc|free)\s*\(|static int64_t [a-z_]+ =|\bfloat\b",
                          code)
-    # doubles only in the fast path (exact divisions and an overflow estimate), never in the
-    # checked code every row can fall back to
-    code = re.sub(r"/\*.*?\*/", "", code, flags=re.S)
-    assert "double" not in _without_fast_path(code) and "double" in code
 
 
-def _without_fast_path(code: str) -> str:
-    """The C source without its ``#ifdef SYMCONV_FAST_BATCH`` branches (nesting respected)."""
-    out, depth, skipping = [], 0, 0
-    for line in code.splitlines():
-        directive = line.strip()
-        if directive.startswith("#if"):
-            depth += 1
-            if directive == "#ifdef SYMCONV_FAST_BATCH" and not skipping:
-                skipping = depth
-                continue
-        elif directive == "#else" and skipping == depth:
-            skipping = 0
-            continue
-        elif directive.startswith("#endif"):
-            depth -= 1
-            if skipping and depth < skipping:
-                skipping = 0
-                continue
-        if not skipping:
-            out.append(line)
-    return "\n".join(out)
+#: The generated evaluators: integer arithmetic only.
+EVALUATORS = ("conv1d_ops.py", "conv1d_ops_numpy.py", "conv1d_ops.c", "conv1d_ops.h")
+
+#: Floating point in any form, anywhere in the text (comments included): a type, a
+#: conversion, a NumPy float dtype or a hex-float literal.
+FLOAT_TEXT = {
+    "float (float, float64, np.float..., astype(float), floating)": r"(?i)float",
+    "double": r"(?i)\bdouble\b",
+    "hex-float literal": r"\b0[xX][0-9a-fA-F]*\.?[0-9a-fA-F]*[pP][+-]?[0-9]+",
+    "complex or long double": r"(?i)\b(complex\w*|longdouble)\b",
+    "math module": r"\bmath\.",
+}
+#: A decimal floating literal in C code: 1.0, .5, 1e3, 2.f
+FLOAT_LITERAL = r"(?<![\w.])(\d+\.\d*|\.\d+|\d+[eE][+-]?\d+)(?![\w.])|\b\d+\.\d*[fFlL]\b"
+
+
+def _c_code_only(text: str) -> str:
+    """C source without comments and string literals."""
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", " ", text)
+    return re.sub(r'"(?:\\.|[^"\\])*"', '""', text)
+
+
+@pytest.mark.parametrize("name", EVALUATORS)
+def test_no_floating_point_in_any_generated_evaluator(name):
+    """Integers are exact: no float type, literal, conversion or division in any evaluator."""
+    text = (GENERATED / name).read_text(encoding="utf-8")
+    for what, pattern in FLOAT_TEXT.items():
+        found = re.search(pattern, text)
+        assert not found, f"{name} has floating point ({what}): {found.group(0)!r}"
+    if name.endswith((".c", ".h")):
+        found = re.search(FLOAT_LITERAL, _c_code_only(text))
+        assert not found, f"{name} has a floating literal: {found.group(0)!r}"
+    else:
+        for node in ast.walk(ast.parse(text)):
+            assert not (isinstance(node, ast.Constant) and isinstance(node.value, (float, complex))), (
+                f"{name} line {node.lineno}: floating constant {node.value!r}")
+            assert not isinstance(node, ast.Div), f"{name}: true division '/' gives a float"
+
+
+@pytest.mark.parametrize("snippet", ["double x = 1;", "(int64_t)((double)(a) / (double)(b))",
+                                     "e < 0x1p62", "float y;", "v.astype(np.float64)",
+                                     "_SCREEN = float(2**62)", "x.astype(float)", "y = 2.0 * z",
+                                     "q = .5", "r = 1e3", "s = 2.f", "long double t;"])
+def test_the_floating_point_check_catches_it(snippet):
+    assert (any(re.search(p, snippet) for p in FLOAT_TEXT.values())
+            or re.search(FLOAT_LITERAL, _c_code_only(snippet)))
+    for ok in ("INT64_C(2)*padding", "int64_t v = a / b; /* C99 */", "UINT32_MAX", "x // 2"):
+        assert not any(re.search(p, ok) for p in FLOAT_TEXT.values())
+        assert not re.search(FLOAT_LITERAL, _c_code_only(ok))
 
 
 def test_c_header_keeps_the_documented_api_verbatim():
@@ -558,3 +583,48 @@ def test_numpy_chunked_path_agrees_and_reports_the_first_bad_row(monkeypatch):
     bad["batch_size"][30_000] = 1
     with pytest.raises(ValueError, match=r"^row 40000: groups must be a positive integer"):
         gen_np.conv1d_ops(**bad)
+
+
+# --- the NumPy evaluator's exact overflow check ---------------------------------------------
+
+_EDGES = sorted({0, 1, -1, 2, -2, 3, -3, 7, 2**31 - 1, 2**31, -2**31, 2**32, 2**32 + 1,
+                 3037000499, 3037000500, -3037000500, 2**62, -2**62, 2**62 + 1,
+                 INT64_MAX, INT64_MAX - 1, -INT64_MAX, -2**63, -2**63 + 1,
+                 INT64_MAX // 3, INT64_MAX // 7 + 1, (2**63) // 7, -(2**63) // 3})
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "floordiv", "neg"])
+def test_numpy_row_check_is_exact_on_edge_values(op):
+    """_Checked flags exactly the rows whose true result leaves int64; the others are exact."""
+    a_int, b_int = zip(*[(a, b) for a in _EDGES for b in _EDGES])
+    a = gen_np._Checked(np.array(a_int, dtype=np.int64))
+    b = gen_np._Checked(np.array(b_int, dtype=np.int64))
+    with np.errstate(over="ignore", divide="ignore"):
+        got = {"add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b,
+               "floordiv": lambda: a // b, "neg": lambda: -a}[op]()
+    for i, (x, y) in enumerate(zip(a_int, b_int)):
+        if op == "floordiv" and y == 0:
+            assert got.bad[i]
+            continue
+        true = {"add": x + y, "sub": x - y, "mul": x * y,
+                "floordiv": x // y if y else None, "neg": -x}[op]
+        fits = -2**63 <= true <= INT64_MAX
+        assert bool(got.bad[i]) == (not fits), (op, x, y)
+        if fits:
+            assert int(got.v[i]) == true, (op, x, y)
+
+
+def test_numpy_checks_rows_exactly_when_the_ranges_could_overflow():
+    """Mixed rows whose column ranges could leave int64: the exact row check decides alone."""
+    top = _boundary()  # count 2**63 - 1
+    rows = [top, {**top, "input_length": top["input_length"] + 1},  # count above 2**63 - 1
+            dict(BASE), {**top, "batch_size": 2, "input_length": top["input_length"] // 2}]
+    cols = {k: [r[k] for r in rows] for k in BASE}
+    exact = [gen_py.conv1d_ops(**r) for r in rows]
+    assert exact[0] == INT64_MAX and exact[1] > INT64_MAX
+    with pytest.raises(OverflowError, match=r"^row 1:"):
+        gen_np.conv1d_ops(**cols)
+    keep = [0, 2, 3]
+    out = gen_np.conv1d_ops(**{k: [v[i] for i in keep] for k, v in cols.items()})
+    assert out.tolist() == [exact[i] for i in keep]
+    assert [int(cbackend.conv1d_ops(**rows[i])) for i in keep] == [exact[i] for i in keep]

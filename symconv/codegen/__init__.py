@@ -121,13 +121,20 @@ def context(code: Conv1dCode = CONV1D) -> dict:
     }
 
 
-#: The C batch fast path takes rows whose parameters are all below 2**FAST_LIMIT_BITS.
-FAST_LIMIT_BITS = 31
+#: The C batch takes its bounded path for rows whose sizes are in [1, 2**bits] and padding in
+#: [0, 2**bits), for the largest bits <= FAST_LIMIT_BITS the proof below holds for (30 for the
+#: Conv1d expressions): every floor division there has 32-bit unsigned operands.
+FAST_LIMIT_BITS = 30
 _INT64 = (-2**63, 2**63 - 1)
+_UINT32_MAX = 2**32 - 1
 
 
 def _interval(expr: sp.Expr, ranges: dict) -> tuple[int, int]:
-    """Interval of ``expr`` over ``ranges``; raises if any subexpression can leave int64."""
+    """Interval of ``expr`` over ``ranges``; raises if any subexpression can leave int64.
+
+    A floor division must have a numerator in [0, 2**32) and a divisor in [1, 2**32): the
+    bounded path prints it as an unsigned 32-bit division.
+    """
     if expr.is_Integer:
         lo = hi = int(expr)
     elif expr.is_Symbol:
@@ -142,58 +149,68 @@ def _interval(expr: sp.Expr, ranges: dict) -> tuple[int, int]:
                 corners = (lo * a, lo * b, hi * a, hi * b)
                 lo, hi = min(corners), max(corners)
             if lo < _INT64[0] or hi > _INT64[1]:
-                raise AssertionError(f"{expr} can leave int64 on the fast path")
+                raise AssertionError(f"{expr} can leave int64 on the bounded path")
     elif isinstance(expr, FloorDiv):
         (a, b), (c, d) = (_interval(x, ranges) for x in expr.args)
-        if c < 1:
-            raise AssertionError(f"{expr}: divisor can be < 1 on the fast path")
-        corners = (a // c, a // d, b // c, b // d)
-        lo, hi = min(corners), max(corners)
+        if not (0 <= a and b <= _UINT32_MAX and 1 <= c and d <= _UINT32_MAX):
+            raise AssertionError(f"{expr}: operands can leave [0, 2**32) (divisor >= 1) "
+                                 "on the bounded path")
+        lo, hi = a // d, b // c
     else:
         raise AssertionError(f"no interval rule for {expr}")
     if lo < _INT64[0] or hi > _INT64[1]:
-        raise AssertionError(f"{expr} can leave int64 on the fast path")
+        raise AssertionError(f"{expr} can leave int64 on the bounded path")
     return lo, hi
 
 
 def fast_path(code: Conv1dCode = CONV1D) -> dict:
-    """The C batch fast path: unchecked, vectorizable arithmetic for rows of bounded parameters.
+    """The C batch's bounded path: rows of bounded parameters, fewer checks, 32-bit divisions.
 
-    Rows whose sizes lie in [1, 2**31), padding in [0, 2**31) and bias in {0, 1}
-    are computed without per-operation checks, so the compiler can vectorize
-    the loop: the quotients by division of doubles (exact here, see
-    :class:`~symconv.printing.code.PlainCPrinter`; the floor numerator must be
-    >= 0, which is also the kernel rule), the count in wrapping uint64 next to
-    a double estimate that must stay below 2**62 (then every partial product,
-    each factor being >= 1, is exact in int64). Any other row goes through the
-    checked scalar code. This function *proves* by interval arithmetic, for
-    the expressions being printed, that no int64 operation of the fast path
-    can overflow.
+    Rows whose sizes lie in [1, 2**30], padding in [0, 2**30) and bias in
+    {0, 1} (one test on the OR of the offset values; a smaller power of two
+    if the proof needs it for the expressions given) are computed with plain
+    int64 operators for the quotients, the groups products and the floor
+    numerator, and unsigned 32-bit divisions for the floor divisions; the
+    count itself goes through the overflow-checked helpers, as in the checked
+    code. A row that fails a test (groups rules, a negative numerator,
+    overflow) is redone by the checked code, which reports it. This function
+    *proves* by interval arithmetic, for the expressions being printed, that
+    no plain int64 operation can overflow for such rows and that every
+    division has operands in [0, 2**32) (the floor numerator once it is
+    checked to be >= 0). No floating point anywhere.
     """
+    for bits in range(FAST_LIMIT_BITS, 7, -1):
+        try:
+            return _fast_path(code, bits)
+        except AssertionError:
+            continue
+    raise AssertionError("no bounds make the batch's bounded path overflow-free")
+
+
+def _fast_path(code: Conv1dCode, bits: int) -> dict:
+    """:func:`fast_path` for the bound ``2**bits``; raises if the proof fails."""
     names = dict(code.names)
-    limit = 2**FAST_LIMIT_BITS - 1
+    limit = 2**bits
     floor = [a for a in sp.preorder_traversal(code.length) if isinstance(a, FloorDiv)][0]
     numerator = sp.Symbol("numerator", integer=True)
     names[numerator] = "numerator"
     length = code.length.xreplace({floor: FloorDiv(numerator, floor.args[1])})
-    ranges = {sym: (0 if name in ("padding", "b") else 1, 1 if name == "b" else limit)
+    ranges = {sym: (0, limit - 1) if name == "padding" else (0, 1) if name == "b" else (1, limit)
               for sym, name in names.items()}
     for per, e in code.per_group.items():
         ranges[per] = _interval(e, ranges)
     for _, product in code.group_products:
         _interval(product, ranges)
     lo, hi = _interval(floor.args[0], ranges)
-    ranges[numerator] = (0, hi)  # the fast path requires a non-negative numerator
+    ranges[numerator] = (0, hi)  # the bounded path requires a non-negative numerator
     _interval(length, ranges)
     return {
-        "limit_bits": FAST_LIMIT_BITS,
+        "limit_bits": bits,
         "per_group": [(names[sym], plain_c_code(e, names)) for sym, e in code.per_group.items()],
         "products": [(names[total], plain_c_code(product, names))
                      for total, product in code.group_products],
         "numerator": plain_c_code(floor.args[0], names),
         "length": plain_c_code(length, names),
-        "ops": plain_c_code(code.ops, names, "uint64"),
-        "estimate": plain_c_code(code.ops, names, "double"),
     }
 
 

@@ -16,8 +16,11 @@ here print only what is exact in integer arithmetic and refuse the rest:
   the Python printer writes them, so the C code computes the same
   intermediates as the Python text evaluated left to right (the generated
   NumPy overflow check relies on this to report the same rows as C).
+* :class:`PlainCPrinter` prints plain ``int64_t`` operators and ``FloorDiv``
+  as an unsigned 32-bit division, for the bounded rows of the C batch loop
+  (the generator proves the bounds).
 
-Both take ``names``: symbol -> identifier in the generated code.
+All take ``names``: symbol -> identifier in the generated code.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from ..functions import FloorDiv
 
-__all__ = ["IntegerCodeError", "IntegerPythonPrinter", "CheckedCPrinter", "python_code", "c_code"]
+__all__ = ["IntegerCodeError", "IntegerPythonPrinter", "CheckedCPrinter", "PlainCPrinter",
+           "python_code", "c_code", "plain_c_code"]
 
 
 class IntegerCodeError(ValueError):
@@ -186,48 +190,27 @@ def c_code(expr: sp.Expr, names: Mapping[sp.Symbol, str], ops: Mapping[str, str]
 
 
 class PlainCPrinter(_IntegerMixin, C99CodePrinter):
-    """C99 for the vectorizable fast path of the batch loop: plain operators, no checks.
+    """C99 ``int64_t`` code with plain operators, for the bounded rows of the batch loop.
 
-    Only for operands whose ranges the caller has bounded (the generator
-    proves, by interval arithmetic, that nothing overflows there). ``mode``:
-
-    * ``"int64"``: ``int64_t`` arithmetic; ``FloorDiv(a, b)`` as a division of
-      doubles truncated to ``int64_t`` — exact for ``0 <= a < 2**53`` and
-      ``1 <= b < 2**53``: the operands convert exactly, the quotient is
-      correctly rounded, and the distance from ``a/b`` to the next integer
-      (at least ``1/b``) exceeds half an ulp of ``a/b`` (at most
-      ``a/b · 2**-53 < 1/b``), so truncation gives ``floor(a/b)``. The
-      caller must handle ``a < 0`` elsewhere.
-    * ``"uint64"``: every operand cast to ``uint64_t`` (wrapping is defined
-      behaviour); used where a separate estimate decides that the value fits.
-    * ``"double"``: every operand cast to ``double``: an estimate.
+    No checks: only for operands whose ranges the caller has bounded (the
+    generator proves, by interval arithmetic, that nothing printed here
+    overflows and that every ``FloorDiv`` has a numerator in ``[0, 2**32)``
+    and a divisor in ``[1, 2**32)``). ``FloorDiv(a, b)`` is printed as the
+    unsigned 32-bit division ``(int64_t)((uint32_t)(a) / (uint32_t)(b))``:
+    for such operands it is exactly ``floor(a / b)`` and much cheaper than a
+    64-bit division. Integers only: no other type appears.
     """
 
     printmethod = "_symconv_plain_c"
 
-    def __init__(self, names=None, *, mode: str = "int64", **settings):
-        super().__init__(names, **settings)
-        if mode not in ("int64", "uint64", "double"):
-            raise ValueError(f"unknown mode {mode!r}")
-        self._mode = mode
-
-    def _print_Symbol(self, expr):
-        name = super()._print_Symbol(expr)
-        return name if self._mode == "int64" else f"(({self._mode}_t){name})".replace(
-            "double_t", "double")
-
     def _print_Integer(self, expr):
         v = int(expr)
         sign = "-" if v < 0 else ""  # a leading '-' lets the Add printer write 'a - 1'
-        if self._mode == "double":
-            return f"{sign}{abs(v)}.0"
-        return f"{sign}{'U' if self._mode == 'uint64' else ''}INT64_C({abs(v)})"
+        return f"{sign}INT64_C({abs(v)})"
 
     def _print_FloorDiv(self, expr):
-        if self._mode != "int64":
-            _refuse(expr, f"floor division is printed in int64 mode only, not {self._mode}")
         a, b = (self._print(x) for x in expr.args)
-        return f"(int64_t)((double)({a}) / (double)({b}))"
+        return f"(int64_t)((uint32_t)({a}) / (uint32_t)({b}))"
 
     def _print_power(self, base, exp):
         if exp == 0:
@@ -248,6 +231,6 @@ class PlainCPrinter(_IntegerMixin, C99CodePrinter):
         return super()._print_Mul(expr)
 
 
-def plain_c_code(expr: sp.Expr, names: Mapping[sp.Symbol, str], mode: str = "int64") -> str:
-    """``expr`` as unchecked C99 (see :class:`PlainCPrinter`)."""
-    return PlainCPrinter(names, mode=mode).doprint(expr)
+def plain_c_code(expr: sp.Expr, names: Mapping[sp.Symbol, str]) -> str:
+    """``expr`` as unchecked C99 ``int64_t`` code (see :class:`PlainCPrinter`)."""
+    return PlainCPrinter(names).doprint(expr)
