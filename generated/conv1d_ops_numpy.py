@@ -140,8 +140,11 @@ class _Interval:
 class _Checked:
     """Row-wise int64 values with a per-row flag "an operation on this row left int64".
 
-    Every operation computes the int64 result (NumPy wraps) and detects, with
-    integer arithmetic only, the rows where the true result does not fit:
+    Each value also carries an interval [lo, hi] (exact Python ints) holding
+    it on every row not flagged, starting from the column ranges. An
+    operation whose result interval stays inside int64 cannot overflow on any
+    row and is computed directly; only the others are checked row by row,
+    with integer arithmetic only, on the int64 result (NumPy wraps):
 
     * ``a + b`` overflowed iff both operands differ in sign from the result;
       ``a - b`` iff the operands differ in sign and the result differs from ``a``;
@@ -154,51 +157,69 @@ class _Checked:
     The value of a flagged row is meaningless and never returned.
     """
 
-    __slots__ = ("v", "bad")
+    __slots__ = ("v", "bad", "lo", "hi")
 
-    def __init__(self, v, bad=False):
-        self.v, self.bad = v, bad
+    def __init__(self, v, bad=False, lo=_MIN, hi=_MAX):
+        self.v, self.bad, self.lo, self.hi = v, bad, lo, hi
 
     @staticmethod
-    def _v(x):
-        return x.v if isinstance(x, _Checked) else np.int64(x)
+    def of(x):
+        return x if isinstance(x, _Checked) else _Checked(np.int64(x), False, int(x), int(x))
 
-    def _new(self, r, other, bad):
-        return _Checked(r, self.bad | (other.bad if isinstance(other, _Checked) else False) | bad)
+    def _new(self, o, r, lo, hi, check):
+        """The result ``r`` of self (op) o in [lo, hi]; ``check()`` gives the overflowed rows."""
+        bad = self.bad | o.bad
+        if lo < _MIN or hi > _MAX:
+            bad = bad | check()
+            lo, hi = max(lo, _MIN), min(hi, _MAX)
+        return _Checked(r, bad, lo, hi)
 
     def __add__(self, other):
-        a, b = self.v, self._v(other)
+        o = _Checked.of(other)
+        a, b = self.v, o.v
         r = a + b
-        return self._new(r, other, ((a ^ r) & (b ^ r)) < 0)
+        return self._new(o, r, self.lo + o.lo, self.hi + o.hi, lambda: ((a ^ r) & (b ^ r)) < 0)
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        a, b = self.v, self._v(other)
+        o = _Checked.of(other)
+        a, b = self.v, o.v
         r = a - b
-        return self._new(r, other, ((a ^ b) & (a ^ r)) < 0)
+        return self._new(o, r, self.lo - o.hi, self.hi - o.lo, lambda: ((a ^ b) & (a ^ r)) < 0)
 
     def __rsub__(self, other):
-        return _Checked(self._v(other)) - self
+        return _Checked.of(other) - self
 
     def __mul__(self, other):
-        a, b = self.v, self._v(other)
+        o = _Checked.of(other)
+        a, b = self.v, o.v
         r = a * b
-        back = r // np.where(a == 0, 1, a)
-        return self._new(r, other, (a != 0) & ((back != b) | ((a == -1) & (b == _MIN))))
+        c = (self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi)
+
+        def check():
+            back = r // np.where(a == 0, 1, a)
+            return (a != 0) & ((back != b) | ((a == -1) & (b == _MIN)))
+
+        return self._new(o, r, min(c), max(c), check)
 
     __rmul__ = __mul__
 
     def __floordiv__(self, other):
-        a, b = self.v, self._v(other)
-        r = a // np.where(b == 0, 1, b)
-        return self._new(r, other, (b == 0) | ((a == _MIN) & (b == -1)))
+        o = _Checked.of(other)
+        a, b = self.v, o.v
+        if o.lo <= 0 <= o.hi:  # the divisor can be 0: check every row
+            r = a // np.where(b == 0, 1, b)
+            return self._new(o, r, _MIN - 1, _MAX,
+                             lambda: (b == 0) | ((a == _MIN) & (b == -1)))
+        c = (self.lo // o.lo, self.lo // o.hi, self.hi // o.lo, self.hi // o.hi)
+        return self._new(o, a // b, min(c), max(c), lambda: (a == _MIN) & (b == -1))
 
     def __rfloordiv__(self, other):
-        return _Checked(self._v(other)) // self
+        return _Checked.of(other) // self
 
     def __neg__(self):
-        return _Checked(-self.v, self.bad | (self.v == _MIN))
+        return _Checked.of(0) - self
 
 
 def _args(fn, env):
@@ -210,8 +231,8 @@ def _checked(fn, env, ranges, shape):
 
     ``ranges`` holds the [min, max] interval of every argument; when the
     interval evaluation stays inside int64 no row can overflow and the rows
-    are computed directly. Otherwise every operation of every row is checked
-    (:class:`_Checked`).
+    are computed directly. Otherwise the operations that can overflow are
+    checked on every row (:class:`_Checked`).
     """
     args = _args(fn, env)
     try:
@@ -221,7 +242,8 @@ def _checked(fn, env, ranges, shape):
     else:
         return fn(**args), None, _Interval.of(bounds)
     with np.errstate(over="ignore", divide="ignore"):
-        value = fn(**{k: _Checked(np.asarray(v)) for k, v in args.items()})
+        value = fn(**{k: _Checked(np.asarray(v), False, ranges[k].lo, ranges[k].hi)
+                      for k, v in args.items()})
     overflow = np.broadcast_to(value.bad, shape)
     return value.v, (overflow if overflow.any() else None), None
 
