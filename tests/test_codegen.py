@@ -302,18 +302,18 @@ def _sympy(row: dict) -> tuple[int, int]:
 
 
 SWEEP = 100_000
-SYMPY_SUBSET = 4_000
 
 
 def test_agreement_sweep():
-    """100,000 seeded configurations: SymPy (a subset), Python, symconv, NumPy and C agree exactly."""
+    """100,000 seeded configurations: SymPy, Python, symconv, NumPy and C agree exactly."""
     cols = configurations(SWEEP, seed=20240601)
     rows = [_row(cols, i) for i in range(SWEEP)]
     exact = [gen_py.conv1d_ops(**r) for r in rows]
     lengths = [gen_py.conv1d_output_length(r["input_length"], r["kernel_size"], r["stride"],
                                            r["padding"], r["dilation"]) for r in rows]
     assert [symconv.conv1d_ops(**r) for r in rows] == exact
-    for i in range(0, SWEEP, SWEEP // SYMPY_SUBSET):
+    # the SymPy expressions themselves, evaluated exactly (xreplace with Integers) at every row
+    for i in range(SWEEP):
         assert _sympy(rows[i]) == (lengths[i], exact[i]), rows[i]
     fits = np.array([_fits(r, v) for r, v in zip(rows, exact)])
     big = np.array([v > 2**53 for v in exact])
