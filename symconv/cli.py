@@ -302,6 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"symconv {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file or directory that cannot be read or written
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"symconv {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -95,3 +95,15 @@ def test_derive_keeps_nested_parentheses(capsys):
     _, out, _ = run(capsys, "derive", "conv1d")
     assert "λ = Lₒᵤₜ⋅(K + (K - 1))" in out
     assert "((2⋅K - 1) + 1)" in out
+
+
+def test_unwritable_output_is_one_line_exit_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory\n")
+    for argv in (["generate", "--out", str(blocker / "sub")],
+                 ["latex", "conv1d", "--format", "tex", "--out", str(blocker / "x.tex")],
+                 ["codegen", "conv1d", "--lang", "c", "--out", str(blocker / "sub")]):
+        proc = subprocess.run([sys.executable, "-m", "symconv", *argv], capture_output=True, text=True)
+        assert proc.returncode == 2, (argv, proc.stderr)
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+        assert "error" in proc.stderr
