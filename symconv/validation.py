@@ -3,16 +3,19 @@ the parameter, its value and the rule.
 
 The rule texts live here once (:data:`RULES`); every evaluator (this
 package, and the generated Python / NumPy / C code) reports the same rule
-for the same class of bad input.
+for the same class of bad input. The per-value checks (size, padding, bias)
+are the generated Python evaluator's own functions, printed from these rule
+texts, so the package and the generated file cannot check differently.
 """
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
+from ._generated import conv1d_ops as _generated
+
 __all__ = ["RULES", "SIZE_PARAMETERS", "check_size", "check_padding", "check_bias",
-           "check_groups", "check_conv1d", "ConvParams"]
+           "check_groups", "check_length", "check_conv1d"]
 
 #: One entry per class of invalid input: key -> the rule, as users read it.
 RULES: dict[str, str] = {
@@ -32,49 +35,26 @@ RULES: dict[str, str] = {
 SIZE_PARAMETERS = ("batch_size", "in_channels", "out_channels", "input_length",
                    "kernel_size", "stride", "dilation", "groups")
 
-ConvParams = dict
-
-
 def check_size(name: str, value: Any) -> int:
     """Return ``value`` as an ``int`` if it is a positive integer, else raise.
 
     ``bool`` is refused even though it is an ``int`` subclass; NumPy integer
     scalars are accepted (via ``__index__``); floats are refused even when
-    integral, so that no count ever passes through a float.
+    integral, so that no count ever passes through a float. This is the
+    generated evaluator's own check (one implementation, printed with these
+    rule texts by ``symconv generate``).
     """
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__}): {RULES['type']}")
-    v = operator.index(value)
-    if v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v}: {RULES['positive']}")
-    return v
+    return _generated._size(name, value)
 
 
 def check_padding(value: Any) -> int | str:
     """Return ``'same'``, or the padding as a non-negative ``int`` (``'valid'`` is 0)."""
-    if isinstance(value, str):
-        if value == "same":
-            return "same"
-        if value == "valid":
-            return 0
-        raise ValueError(f"padding must be 'same', 'valid' or an int >= 0, got {value!r}: "
-                         f"{RULES['padding_string']}")
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise TypeError(f"padding must be an int, 'same' or 'valid', got {value!r} "
-                        f"({type(value).__name__}): {RULES['type']}")
-    v = operator.index(value)
-    if v < 0:
-        raise ValueError(f"padding must be >= 0, got {v}: {RULES['padding_negative']}")
-    return v
+    return _generated._padding(value)
 
 
 def check_bias(value: Any) -> bool:
     """Accept ``True``/``False`` (and 0/1); refuse anything else."""
-    if isinstance(value, bool):
-        return value
-    if hasattr(type(value), "__index__") and operator.index(value) in (0, 1):
-        return bool(operator.index(value))
-    raise TypeError(f"bias must be True or False, got {value!r}: {RULES['bias_type']}")
+    return bool(_generated._bias(value))
 
 
 def check_groups(in_channels: int, out_channels: int, groups: int) -> None:
