@@ -52,7 +52,7 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     try:
-        cc = subprocess.run([cbackend.compiler(), "--version"], capture_output=True,
+        cc = subprocess.run([*cbackend.compiler(), "--version"], capture_output=True,
                             text=True).stdout.splitlines()[0]
     except Exception:  # noqa: BLE001 - description only
         cc = "no C compiler"

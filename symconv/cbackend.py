@@ -1,14 +1,18 @@
 """The generated C evaluator, compiled on first use and called through ctypes.
 
 ``generated/conv1d_ops.c`` (package data of ``symconv._generated``) is
-compiled with the system C compiler (``$CC``, else ``cc``, ``gcc`` or
-``clang``) into a shared library in a cache directory
+compiled with the system C compiler (``$CC``, which may carry arguments, else
+``cc``, ``gcc`` or ``clang``) into a shared library in a cache directory
 (``$SYMCONV_CACHE_DIR``, else ``$XDG_CACHE_HOME/symconv``, else
-``~/.cache/symconv``, else a temporary directory), under a name keyed by the
-SHA-256 of the source, the header, the compiler and the flags: a changed
-source is recompiled, an unchanged one is loaded. The library is written
-under a temporary name and renamed into place, so concurrent first uses are
-safe. Without a compiler, :class:`CompilerNotFoundError` says so.
+``~/.cache/symconv``), under a name keyed by the SHA-256 of the source, the
+header, the compiler command and the flags: a changed source is recompiled,
+an unchanged one is loaded. Only a directory owned by this user and not
+writable by group or others is used, and only a library file that passes the
+same test is loaded; otherwise a fresh private directory serves this process
+(:func:`cache_dir`). The library is compiled in a private temporary
+directory and renamed into place, so concurrent first uses are safe; an
+empty or truncated cached library is compiled again. Without a compiler,
+:class:`CompilerNotFoundError` says so.
 
 Entry points:
 
@@ -28,23 +32,28 @@ compiled library cannot disagree.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import hashlib
 import operator
 import os
 import re
+import shlex
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .validation import RULES, SIZE_PARAMETERS
 
-__all__ = ["CompilerNotFoundError", "CompileError", "compiler", "library", "strerror",
+__all__ = ["CompilerNotFoundError", "CompileError", "UnsafeCacheError", "compiler", "cache_dir",
+           "build", "library", "strerror",
            "STATUS", "conv1d_ops", "conv1d_output_length", "conv1d_ops_array", "conv1d_batch",
            "PADDING_SAME"]
 
@@ -70,64 +79,234 @@ def _source(name: str) -> str:
     return resources.files("symconv._generated").joinpath(name).read_text(encoding="utf-8")
 
 
-def compiler() -> str:
-    """The C compiler to use: ``$CC``, else the first of cc, gcc, clang on PATH."""
-    candidates = [os.environ["CC"]] if os.environ.get("CC") else ["cc", "gcc", "clang"]
-    for name in candidates:
-        path = shutil.which(name)
+def compiler() -> list[str]:
+    """The C compiler command: ``$CC`` split like a shell would, else the first of cc, gcc, clang.
+
+    ``CC`` may carry arguments (``CC="ccache gcc"``, ``CC="gcc -m64"``): its first word is
+    looked up on PATH and replaced by the full path, the other words are kept and go
+    before the flags. Returns the words of the command.
+    """
+    cc = os.environ.get("CC", "").strip()
+    if cc:
+        try:
+            words = shlex.split(cc)
+        except ValueError as exc:
+            raise CompilerNotFoundError(f"CC={cc!r} cannot be split into words like a shell "
+                                        f"would ({exc})") from None
+        candidates = [words] if words else []
+    else:
+        candidates = [["cc"], ["gcc"], ["clang"]]
+    for first, *rest in candidates:
+        path = shutil.which(first)
         if path:
-            return path
+            return [path, *rest]
+    names = ", ".join(c[0] for c in candidates) or repr(cc)
     raise CompilerNotFoundError(
         "symconv's C backend compiles generated/conv1d_ops.c on first use and needs a C "
-        f"compiler, but none of {', '.join(candidates)} is on PATH (set CC to choose one). "
+        f"compiler, but none of {names} is on PATH (set CC to choose one). "
         "Install one (e.g. gcc), or use symconv.conv1d_ops (pure Python, exact).")
 
 
-def cache_dir() -> Path:
-    """Where compiled libraries are kept (created if needed)."""
-    if os.environ.get("SYMCONV_CACHE_DIR"):
-        base = Path(os.environ["SYMCONV_CACHE_DIR"])
-    elif os.environ.get("XDG_CACHE_HOME"):
-        base = Path(os.environ["XDG_CACHE_HOME"]) / "symconv"
-    else:
-        base = Path.home() / ".cache" / "symconv"
+class UnsafeCacheError(RuntimeError):
+    """A directory or library that another user could have written; it is never loaded."""
+
+
+def _posix_owner_checks() -> bool:
+    return hasattr(os, "geteuid") and hasattr(os, "O_NOFOLLOW")
+
+
+def _unsafe_dir(path: Path) -> str | None:
+    """Why ``path`` cannot hold libraries we load, or None if it can.
+
+    It must be a real directory (not a symbolic link), owned by the effective
+    user, with no write permission for group or others: then nobody else
+    (root aside) can add, replace or rename a file in it.
+    """
     try:
-        base.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=base, delete=True)
-        probe.close()
+        st = os.lstat(path)
+    except OSError as exc:
+        return f"not accessible ({exc.strerror or exc})"
+    if stat.S_ISLNK(st.st_mode):
+        return "a symbolic link"
+    if not stat.S_ISDIR(st.st_mode):
+        return "not a directory"
+    if _posix_owner_checks():
+        if st.st_uid != os.geteuid():
+            return f"owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})"
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return f"writable by group or others (mode {stat.S_IMODE(st.st_mode):04o})"
+    return None
+
+
+def _unsafe_file(st: os.stat_result) -> str | None:
+    """Why a library with status ``st`` must not be loaded, or None if it may."""
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    if st.st_size == 0:
+        return "empty"
+    if _posix_owner_checks():
+        if st.st_uid != os.geteuid():
+            return f"owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})"
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return f"writable by group or others (mode {stat.S_IMODE(st.st_mode):04o})"
+    return None
+
+
+#: Private directories made by :func:`cache_dir` for this process, by the directory refused.
+_private: dict[str, Path] = {}
+_private_lock = threading.Lock()
+
+
+def _configured_cache_dir() -> Path:
+    if os.environ.get("SYMCONV_CACHE_DIR"):
+        return Path(os.environ["SYMCONV_CACHE_DIR"])
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "symconv"
+    return Path.home() / ".cache" / "symconv"
+
+
+def cache_dir() -> Path:
+    """Where compiled libraries are kept: a directory only this user can write.
+
+    The configured directory (``$SYMCONV_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/symconv``, else ``~/.cache/symconv``; created with mode
+    0700 if absent) is used when it is a real directory (not a symbolic
+    link) owned by this user, not writable by group or others, and writable
+    by us. Otherwise a fresh private directory (``tempfile.mkdtemp``, mode
+    0700, removed at exit) is used for this process, with a ``RuntimeWarning``
+    naming the refused directory and why: the library is then compiled once
+    per process. A shared, predictable fallback (such as ``/tmp/symconv-<uid>``)
+    is never used, since another local user could create it first.
+    """
+    base = _configured_cache_dir()
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        reason: str | None = f"cannot be created ({exc.strerror or exc})"
+    else:
+        reason = _unsafe_dir(base)
+        if reason is None:
+            try:
+                probe = tempfile.NamedTemporaryFile(dir=base, delete=True)
+                probe.close()
+            except OSError as exc:
+                reason = f"not writable ({exc.strerror or exc})"
+    if reason is None:
         return base
-    except OSError:
-        fallback = Path(tempfile.gettempdir()) / f"symconv-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
-        fallback.mkdir(parents=True, exist_ok=True)
-        return fallback
+    with _private_lock:
+        key = str(base)
+        if key not in _private:
+            private = Path(tempfile.mkdtemp(prefix="symconv-"))  # mode 0700, a new name
+            atexit.register(shutil.rmtree, private, True)
+            _private[key] = private
+            warnings.warn(
+                f"symconv: cache directory {base} is {reason}; the C library is compiled into "
+                f"a private temporary directory {private} for this process instead (set "
+                "SYMCONV_CACHE_DIR to a directory only you can write, e.g. chmod go-w)",
+                RuntimeWarning, stacklevel=2)
+        return _private[key]
 
 
-def build(out_dir: str | Path | None = None, cc: str | None = None,
-          flags: tuple[str, ...] | None = None) -> Path:
+def _library_name(cc: list[str], flags: tuple[str, ...]) -> str:
+    source, header = _source("conv1d_ops.c"), _source("conv1d_ops.h")
+    key = hashlib.sha256("\0".join([source, header, *cc, *flags, sys.platform]).encode()).hexdigest()[:16]
+    suffix = ".dll" if sys.platform == "win32" else ".dylib" if sys.platform == "darwin" else ".so"
+    return f"symconv_conv1d_ops-{key}{suffix}"
+
+
+def _compiler_words(cc: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    if cc is None:
+        return compiler()
+    if isinstance(cc, str):
+        words = shlex.split(cc)
+    else:
+        words = list(cc)
+    if not words:
+        raise CompilerNotFoundError("empty compiler command")
+    path = shutil.which(words[0])
+    if not path:
+        raise CompilerNotFoundError(f"C compiler {words[0]!r} is not on PATH (set CC to choose one)")
+    return [path, *words[1:]]
+
+
+def _open_checked(path: Path) -> tuple[int, str | None]:
+    """Open ``path`` without following a symbolic link; (fd or -1, why it is refused or None)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return -1, "missing"
+    except OSError as exc:  # ELOOP: a symbolic link
+        return -1, f"cannot be opened ({exc.strerror or exc})"
+    reason = _unsafe_file(os.fstat(fd))
+    if reason is not None:
+        os.close(fd)
+        return -1, reason
+    return fd, None
+
+
+def _compile(cc: list[str], flags: tuple[str, ...], out: Path, name: str) -> None:
+    """Compile into a private temporary directory inside ``out``; rename the result to ``out/name``."""
+    with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:  # mode 0700
+        (Path(tmp) / "conv1d_ops.c").write_text(_source("conv1d_ops.c"), encoding="utf-8")
+        (Path(tmp) / "conv1d_ops.h").write_text(_source("conv1d_ops.h"), encoding="utf-8")
+        partial = Path(tmp) / name
+        result = subprocess.run([*cc, *flags, "conv1d_ops.c", "-o", str(partial)], cwd=tmp,
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise CompileError(f"{shlex.join(cc)} failed on generated/conv1d_ops.c:\n{result.stderr}")
+        os.chmod(partial, 0o755)  # whatever the umask: never group/other-writable
+        os.replace(partial, out / name)
+
+
+def build(out_dir: str | Path | None = None, cc: str | list[str] | None = None,
+          flags: tuple[str, ...] | None = None, *, rebuild: bool = False) -> Path:
     """Compile the generated C into a shared library (once per source/compiler/flags); return its path.
 
-    ``flags`` defaults to :data:`CFLAGS`.
+    ``out_dir`` defaults to :func:`cache_dir`; an ``out_dir`` given explicitly
+    must pass the same check (owned by this user, not writable by group or
+    others, not a symbolic link), else :class:`UnsafeCacheError`. ``cc`` is
+    a command (a string is split like a shell would; default :func:`compiler`),
+    ``flags`` defaults to :data:`CFLAGS`; the library's name is keyed by the
+    SHA-256 of the source, the header, the full compiler command and the flags.
+    A cached library is reused only if it is a non-empty regular file owned by
+    this user and not writable by group or others; otherwise (or with
+    ``rebuild=True``) it is compiled again in a private temporary directory
+    and renamed into place, so concurrent builds are safe.
     """
     if flags is None:
         flags = CFLAGS
-    source, header = _source("conv1d_ops.c"), _source("conv1d_ops.h")
-    cc = cc or compiler()
-    key = hashlib.sha256("\0".join([source, header, cc, *flags, sys.platform]).encode()).hexdigest()[:16]
-    out = Path(out_dir) if out_dir is not None else cache_dir()
-    suffix = ".dll" if sys.platform == "win32" else ".dylib" if sys.platform == "darwin" else ".so"
-    lib = out / f"symconv_conv1d_ops-{key}{suffix}"
-    if lib.exists():
-        return lib
-    with tempfile.TemporaryDirectory(dir=out) as tmp:
-        (Path(tmp) / "conv1d_ops.c").write_text(source, encoding="utf-8")
-        (Path(tmp) / "conv1d_ops.h").write_text(header, encoding="utf-8")
-        partial = Path(tmp) / lib.name
-        result = subprocess.run([cc, *flags, "conv1d_ops.c", "-o", str(partial)], cwd=tmp,
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            raise CompileError(f"{cc} failed on generated/conv1d_ops.c:\n{result.stderr}")
-        os.replace(partial, lib)
+    cc = _compiler_words(cc)
+    if out_dir is None:
+        out = cache_dir()
+    else:
+        out = Path(out_dir)
+        reason = _unsafe_dir(out)
+        if reason is not None:
+            raise UnsafeCacheError(f"{out} is {reason}: symconv compiles and loads libraries "
+                                   "only in a directory that only you can write")
+    lib = out / _library_name(cc, flags)
+    if not rebuild:
+        fd, reason = _open_checked(lib)
+        if fd >= 0:
+            os.close(fd)
+            return lib
+    _compile(cc, flags, out, lib.name)
     return lib
+
+
+def _load(path: Path) -> ctypes.CDLL:
+    """dlopen the library at ``path`` after checking the file it opens (UnsafeCacheError, OSError)."""
+    fd, reason = _open_checked(path)
+    if fd < 0:
+        raise UnsafeCacheError(f"{path} is {reason}; it is not loaded")
+    try:
+        # Load the very file that was checked: /proc/self/fd/N names the open file itself, so
+        # a rename between the check and dlopen cannot substitute another one.
+        by_fd = f"/proc/self/fd/{fd}"
+        return ctypes.CDLL(by_fd if os.path.exists(by_fd) else str(path))
+    finally:
+        os.close(fd)
 
 
 class _Column(ctypes.Structure):
@@ -160,11 +339,22 @@ _lib: ctypes.CDLL | None = None
 
 
 def library() -> ctypes.CDLL:
-    """The loaded C library (compiled on first use)."""
+    """The loaded C library (compiled on first use; see :func:`build` and :func:`cache_dir`).
+
+    A cached library that cannot be loaded (empty, truncated: ``file too
+    short``) is compiled again and replaced atomically, once.
+    """
     global _lib
     with _lock:
         if _lib is None:
-            lib = ctypes.CDLL(str(build()))
+            try:
+                lib = _load(build())
+            except (OSError, UnsafeCacheError):
+                path = build(rebuild=True)
+                try:
+                    lib = _load(path)
+                except (OSError, UnsafeCacheError) as exc:
+                    raise CompileError(f"the freshly compiled {path} cannot be loaded: {exc}") from None
             i64, p64 = ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)
             lib.symconv_conv1d_output_length.argtypes = [i64] * 5 + [p64]
             lib.symconv_conv1d_output_length.restype = ctypes.c_int
