@@ -74,15 +74,23 @@ def write_all(out_dir: str | Path) -> list[Path]:
     return written
 
 
+def _bytecode_cache(relative: Path) -> bool:
+    """Whether a path is Python's bytecode cache (never generated, never stale)."""
+    return "__pycache__" in relative.parts or relative.suffix in (".pyc", ".pyo")
+
+
 def compare(directory: str | Path) -> list[str]:
     """Differences between ``directory`` and a fresh generation, as messages.
 
     Compares the file *set* (files missing or extra) and each file's bytes;
     a changed file is reported with a unified diff. Empty list: fresh.
+    Python's bytecode caches (``__pycache__/`` and ``*.pyc``/``*.pyo``, written
+    when ``symconv._generated`` is imported) are not part of the set.
     """
     directory = Path(directory)
     expected = artifacts()
-    present = {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()}
+    present = {p.relative_to(directory).as_posix() for p in directory.rglob("*")
+               if p.is_file() and not _bytecode_cache(p.relative_to(directory))}
     problems = []
     for name in sorted(set(expected) - present):
         problems.append(f"missing: {name}")
