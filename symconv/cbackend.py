@@ -175,7 +175,7 @@ def cache_dir() -> Path:
     by us. Otherwise a fresh private directory (``tempfile.mkdtemp``, mode
     0700, removed at exit) is used for this process, with a ``RuntimeWarning``
     naming the refused directory and why: the library is then compiled once
-    per process. A shared, predictable fallback (such as ``/tmp/symconv-<uid>``)
+    per process. A shared, predictable fallback (``symconv-<uid>`` in the temporary directory)
     is never used, since another local user could create it first.
     """
     base = _configured_cache_dir()
@@ -209,7 +209,8 @@ def cache_dir() -> Path:
 
 def _library_name(cc: list[str], flags: tuple[str, ...]) -> str:
     source, header = _source("conv1d_ops.c"), _source("conv1d_ops.h")
-    key = hashlib.sha256("\0".join([source, header, *cc, *flags, sys.platform]).encode()).hexdigest()[:16]
+    text = "\0".join([source, header, *cc, *flags, sys.platform])
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
     suffix = ".dll" if sys.platform == "win32" else ".dylib" if sys.platform == "darwin" else ".so"
     return f"symconv_conv1d_ops-{key}{suffix}"
 
@@ -225,7 +226,8 @@ def _compiler_words(cc: str | list[str] | tuple[str, ...] | None) -> list[str]:
         raise CompilerNotFoundError("empty compiler command")
     path = shutil.which(words[0])
     if not path:
-        raise CompilerNotFoundError(f"C compiler {words[0]!r} is not on PATH (set CC to choose one)")
+        raise CompilerNotFoundError(f"C compiler {words[0]!r} is not on PATH "
+                                    "(set CC to choose one)")
     return [path, *words[1:]]
 
 
@@ -246,7 +248,7 @@ def _open_checked(path: Path) -> tuple[int, str | None]:
 
 
 def _compile(cc: list[str], flags: tuple[str, ...], out: Path, name: str) -> None:
-    """Compile into a private temporary directory inside ``out``; rename the result to ``out/name``."""
+    """Compile in a private temporary directory inside ``out``; rename the result into ``out``."""
     with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:  # mode 0700
         (Path(tmp) / "conv1d_ops.c").write_text(_source("conv1d_ops.c"), encoding="utf-8")
         (Path(tmp) / "conv1d_ops.h").write_text(_source("conv1d_ops.h"), encoding="utf-8")
@@ -254,7 +256,8 @@ def _compile(cc: list[str], flags: tuple[str, ...], out: Path, name: str) -> Non
         result = subprocess.run([*cc, *flags, "conv1d_ops.c", "-o", str(partial)], cwd=tmp,
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            raise CompileError(f"{shlex.join(cc)} failed on generated/conv1d_ops.c:\n{result.stderr}")
+            raise CompileError(f"{shlex.join(cc)} failed on generated/conv1d_ops.c:\n"
+                               f"{result.stderr}")
         os.chmod(partial, 0o755)  # whatever the umask: never group/other-writable
         os.replace(partial, out / name)
 
@@ -296,7 +299,7 @@ def build(out_dir: str | Path | None = None, cc: str | list[str] | None = None,
 
 
 def _load(path: Path) -> ctypes.CDLL:
-    """dlopen the library at ``path`` after checking the file it opens (UnsafeCacheError, OSError)."""
+    """dlopen ``path`` after checking the file it opens (UnsafeCacheError, OSError)."""
     fd, reason = _open_checked(path)
     if fd < 0:
         raise UnsafeCacheError(f"{path} is {reason}; it is not loaded")
@@ -354,7 +357,8 @@ def library() -> ctypes.CDLL:
                 try:
                     lib = _load(path)
                 except (OSError, UnsafeCacheError) as exc:
-                    raise CompileError(f"the freshly compiled {path} cannot be loaded: {exc}") from None
+                    raise CompileError(
+                        f"the freshly compiled {path} cannot be loaded: {exc}") from None
             i64, p64 = ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)
             lib.symconv_conv1d_output_length.argtypes = [i64] * 5 + [p64]
             lib.symconv_conv1d_output_length.restype = ctypes.c_int

@@ -231,8 +231,11 @@ def _register_conventions(sub) -> None:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .generate import write_all
 
-    for path in write_all(args.out):
+    written = write_all(args.out)  # all files or, on an error, none
+    for path in written:
         print(f"wrote {path}")
+    if not written:
+        print(f"{args.out}: every file is up to date")
     return 0
 
 
@@ -250,8 +253,11 @@ def _register_generate(sub) -> None:
 def _cmd_codegen(args: argparse.Namespace) -> int:
     from .codegen import write
 
-    for path in write(args.lang, args.out):
+    written = write(args.lang, args.out)  # all files or, on an error, none
+    for path in written:
         print(f"wrote {path}")
+    if not written:
+        print(f"{args.out}: every file is up to date")
     return 0
 
 

@@ -1,7 +1,8 @@
 """The one entry point that writes every committed artefact into ``generated/``.
 
 Each artefact provider is a function returning ``{file name: text}``; this
-module collects them (sorted), writes them with ``\\n`` line endings, and
+module collects them (sorted), writes them with ``\\n`` line endings (all
+of them or, on an error, none: :mod:`symconv.atomic`), and
 compares a directory against what the generator would write today (the
 staleness check). Nothing written depends on the time, the machine, paths or
 the package version, so regeneration is byte-for-byte reproducible.
@@ -61,17 +62,16 @@ def artifacts() -> dict[str, str]:
 
 
 def write_all(out_dir: str | Path) -> list[Path]:
-    """Write every artefact into ``out_dir`` (created if needed); return the paths written."""
+    """Write every artefact into ``out_dir`` (created if needed); return the paths written.
+
+    All or nothing (:func:`symconv.atomic.write_files`): everything is rendered
+    in memory first, and on any error (a full disk, a file-size limit) no file
+    in ``out_dir`` changes. Files whose bytes are unchanged are not rewritten.
+    """
+    from .atomic import write_files
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in artifacts().items():
-        path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        written.append(path)
-    return written
+    return write_files({out / name: text for name, text in artifacts().items()})
 
 
 def _bytecode_cache(relative: Path) -> bool:

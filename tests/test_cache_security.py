@@ -53,7 +53,8 @@ def _plant(directory: Path, name: str, marker: Path) -> Path:
     src = marker.parent / f"planted-{directory.name}.c"
     src.write_text('#include <stdio.h>\n'
                    '__attribute__((constructor)) static void planted(void) {\n'
-                   f'    FILE *f = fopen("{marker}", "w"); if (f) {{ fputs("ran", f); fclose(f); }}\n'
+                   f'    FILE *f = fopen("{marker}", "w");\n'
+                   '    if (f) { fputs("ran", f); fclose(f); }\n'
                    '}\n')
     lib = directory / name
     subprocess.run([CC, "-shared", "-fPIC", str(src), "-o", str(lib)], check=True)
@@ -86,7 +87,7 @@ def _ok(proc: subprocess.CompletedProcess) -> None:
 
 
 def test_planted_library_is_live_bait(tmp_path, lib_name):
-    """The planted library really runs its constructor when loaded (else the tests prove nothing)."""
+    """The planted library runs its constructor when loaded (else the tests prove nothing)."""
     d = tmp_path / "d"
     d.mkdir()
     marker = tmp_path / "marker"
@@ -153,7 +154,7 @@ def test_symlinked_cache_dir_is_refused(tmp_path, lib_name):
 
 
 def test_old_shared_fallback_is_never_used(tmp_path, lib_name):
-    """The attack as reported: the cache is unusable and another user made /tmp/symconv-<uid>."""
+    """The attack as reported: no usable cache, and another user made TMPDIR/symconv-<uid>."""
     blocker = tmp_path / "file"
     blocker.write_text("a file, not a directory\n")
     env = _env(tmp_path, SYMCONV_CACHE_DIR=str(blocker / "cache"))

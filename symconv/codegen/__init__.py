@@ -236,16 +236,14 @@ def artifacts() -> dict[str, str]:
 
 
 def write(language: str, out_dir: str | Path, code: Conv1dCode = CONV1D) -> list[Path]:
-    """Write one language's files into ``out_dir``; return the paths."""
+    """Write one language's files into ``out_dir``; return the paths written.
+
+    All or none (:mod:`symconv.atomic`); a file already up to date is not rewritten.
+    """
+    from ..atomic import write_files
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, text in render(language, code).items():
-        path = out / name
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        paths.append(path)
-    return paths
+    return write_files({out / name: text for name, text in render(language, code).items()})
 
 
 def replace(code: Conv1dCode = CONV1D, **changes) -> Conv1dCode:

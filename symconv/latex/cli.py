@@ -19,8 +19,8 @@ def _write(text: str, out: str | None) -> None:
     if path.parent and not path.parent.is_dir():
         from ..cli import CliError
         raise CliError(f"--out {out}: directory {path.parent} does not exist")
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    from ..atomic import write_files
+    write_files({path: text}, make_dirs=False)  # a complete file or the old one, never a cut one
 
 
 def _cmd_latex(args: argparse.Namespace) -> int:
