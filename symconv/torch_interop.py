@@ -1,15 +1,21 @@
 """Read the Conv1d layers of a real PyTorch model: :func:`from_torch`.
 
-``from_torch(model, example_input)`` runs the model once with a forward hook
-on every ``torch.nn.Conv1d`` and records what each layer really sees: its
-input length and batch size (unbatched input counts as a batch of 1),
-stride, padding (an int, ``'same'`` or ``'valid'``), dilation, groups and
-whether it has a bias. The run uses *meta* tensors — parameters, buffers and
+``from_torch(model, example_input)`` runs the model once and records, for every
+``torch.nn.Conv1d`` call, what the convolution really received: the input of
+``conv1d`` itself (not of the module's ``forward``, so a subclass that pads in
+``forward`` — a causal convolution — is counted on its padded input), its batch
+size (unbatched input counts as a batch of 1, an empty batch as 0 with a count
+of 0), stride, padding (an int, ``'same'`` or ``'valid'``), dilation, groups
+and whether it has a bias. The run uses *meta* tensors — parameters, buffers and
 input are replaced by shape-only tensors through
 ``torch.func.functional_call``, so no arithmetic is performed and the model
 is left untouched; if the model cannot run on meta tensors (data-dependent
 control flow, for example) it falls back to one real forward pass under
-``torch.no_grad()`` in eval mode.
+``torch.no_grad()`` in eval mode. A model with lazy modules runs as a copy,
+so its parameters stay uninitialized. A model that runs no ``nn.Conv1d``
+gives an empty result and a :class:`NoConv1dWarning`; ``conv1d`` called
+outside every ``nn.Conv1d`` module is not counted and gives an
+:class:`UncountedConv1dWarning`.
 
 The result is a list of :class:`symconv.layers.Conv1dLayer` — the layer
 format of layer files and of ``symconv table`` — in call order, with the
@@ -214,7 +220,12 @@ def derive_layer(layer: Conv1dLayer) -> LayerDerivation:
 
 @dataclass(frozen=True)
 class TorchRecord:
-    """What the hook saw for one call of one ``nn.Conv1d``."""
+    """One call of one ``nn.Conv1d``: the shapes of the convolution's input and output.
+
+    ``input_shape`` is what ``conv1d`` received, except that the pad ``nn.Conv1d`` applies
+    itself for a ``padding_mode`` other than ``'zeros'`` is left out (it is the layer's
+    padding); ``module`` is the layer's name (module path, ``#2`` for a second call).
+    """
 
     module: str
     input_shape: tuple[int, ...]
@@ -569,9 +580,11 @@ def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
         an empty batch gives ``batch_size=0`` and a count of 0.
 
     The model is left as it was: a model with lazy modules (``nn.LazyConv1d``)
-    runs as a copy, so its parameters stay uninitialized.
+    runs as a copy, so its parameters stay uninitialized (if it cannot be copied,
+    a :class:`FromTorchWarning` says that the forward pass initialized them).
 
     Warns:
+        FromTorchWarning: a lazy model could not be copied and was initialized.
         NoConv1dWarning: no ``nn.Conv1d`` ran (the result is empty).
         UncountedConv1dWarning: ``conv1d`` ran outside every ``nn.Conv1d`` module.
 
@@ -596,9 +609,16 @@ def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
             recorder = None
     if recorder is None:
         method = "forward"
-        import copy
+        target = model
+        if lazy:  # the forward pass would initialize the lazy modules: run a copy
+            import copy
 
-        target = copy.deepcopy(model) if lazy else model
+            try:
+                target = copy.deepcopy(model)
+            except Exception as exc:
+                warnings.warn(FromTorchWarning(
+                    f"from_torch: the model cannot be copied ({type(exc).__name__}: {exc}); "
+                    f"its lazy modules are initialized by the forward pass"), stacklevel=2)
         recorder, n_convs = _run(target, example_input, None, torch)
 
     layers, records, calls = [], [], {}

@@ -212,6 +212,19 @@ def test_lazy_model_that_cannot_run_on_meta_falls_back_on_a_copy():
     assert isinstance(model.conv.weight, UninitializedParameter)
 
 
+def test_a_lazy_model_that_cannot_be_copied_is_initialized_and_says_so():
+    import threading
+
+    from symconv.torch_interop import FromTorchWarning
+
+    model = nn.Sequential(nn.LazyConv1d(4, 3))
+    model.lock = threading.Lock()  # deepcopy refuses it
+    with pytest.warns(FromTorchWarning, match="lazy modules are initialized"):
+        layers = from_torch(model, torch.randn(1, 2, 10))
+    assert layers.method == "forward" and layers[0].in_channels == 2
+    assert not isinstance(model[0].weight, UninitializedParameter)
+
+
 def test_each_modules_training_mode_is_restored():
     model = nn.Sequential(nn.Conv1d(1, 4, 3), nn.BatchNorm1d(4), nn.Dropout(0.5))
     model.train()
