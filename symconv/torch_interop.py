@@ -136,7 +136,8 @@ class LayerDerivation:
         raise KeyError(name)
 
     def text(self, conventions: bool = False) -> str:
-        """The steps, one per line; optionally the count in every convention."""
+        """The steps, one per line (no final newline: ``print`` adds it); optionally the
+        count in every convention."""
         ly = self.layer
         pad = f"'{ly.padding}'" if isinstance(ly.padding, str) else ly.padding
         head = (f"{ly.name}: Conv1d({ly.in_channels}, {ly.out_channels}, kernel_size={ly.kernel_size}, "
@@ -149,7 +150,7 @@ class LayerDerivation:
             digits = max(len(f"{v:,}") for v in self.counts.values())
             lines += [f"  {c.name:<{width}}  {self.counts[c.name]:>{digits},}  {c.unit}, "
                       f"bias {c.bias}, per {c.scope}" for c in CONVENTIONS]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines)
 
 
 def _definition(name: str):
@@ -300,7 +301,8 @@ class TorchLayers(list):
         return out
 
     def table(self, convention: str = "symconv") -> str:
-        """A plain-text table of the layers and their counts in ``convention``."""
+        """A plain-text table of the layers and their counts in ``convention`` (no final
+        newline: ``print`` adds it)."""
         conv = _convention(convention)
         head = ["layer", "C_in", "C_out", "K", "s", "p", "d", "G", "bias", "N", "L_in", "L_out",
                 conv.name]
@@ -315,7 +317,7 @@ class TorchLayers(list):
                            enumerate(zip(row, widths))).rstrip() for row in cells]
         lines.insert(1, "-" * len(lines[0]))
         lines.insert(len(lines) - 1, "-" * len(lines[0]))
-        return "\n".join(lines) + f"\n({conv.name}: {conv.description})\n"
+        return "\n".join(lines) + f"\n({conv.name}: {conv.description})"
 
 
 class FromTorchWarning(UserWarning):
@@ -592,6 +594,11 @@ def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
         ImportError: PyTorch is not installed.
         TypeError: ``model`` is not an ``nn.Module``.
     """
+    return _from_torch(model, example_input, meta, stacklevel=3)
+
+
+def _from_torch(model, example_input: Any, meta: bool, stacklevel: int) -> TorchLayers:
+    """:func:`from_torch`; warnings point ``stacklevel`` frames up (at the user's call)."""
     torch = _torch()
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -618,7 +625,7 @@ def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
             except Exception as exc:
                 warnings.warn(FromTorchWarning(
                     f"from_torch: the model cannot be copied ({type(exc).__name__}: {exc}); "
-                    f"its lazy modules are initialized by the forward pass"), stacklevel=2)
+                    f"its lazy modules are initialized by the forward pass"), stacklevel=stacklevel)
         recorder, n_convs = _run(target, example_input, None, torch)
 
     layers, records, calls = [], [], {}
@@ -632,10 +639,10 @@ def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
         warnings.warn(UncountedConv1dWarning(
             f"from_torch: {recorder.bare} conv1d call(s) ran outside every torch.nn.Conv1d "
             f"module (torch.nn.functional.conv1d called directly) and are not counted"),
-            stacklevel=2)
+            stacklevel=stacklevel)
     if not layers:
         where = ("the model has no torch.nn.Conv1d module" if not n_convs else
                  f"none of its {n_convs} torch.nn.Conv1d module(s) ran on this input")
         warnings.warn(NoConv1dWarning(f"from_torch: no Conv1d layer to count: {where}; "
-                                      f"the result is empty"), stacklevel=2)
+                                      f"the result is empty"), stacklevel=stacklevel)
     return TorchLayers(layers, records, method)

@@ -270,3 +270,20 @@ def test_a_bare_functional_conv1d_is_reported_as_not_counted():
     with pytest.warns(UncountedConv1dWarning, match="1 conv1d call"):
         layers = from_torch(Mixed(), torch.randn(1, 1, 20))
     assert [ly.name for ly in layers] == ["conv"]
+
+
+def test_warnings_point_at_the_callers_line():
+    for fn in (symconv.from_torch, from_torch):
+        with pytest.warns(NoConv1dWarning) as record:
+            fn(nn.ReLU(), torch.randn(2, 3))
+        assert [w.filename for w in record] == [__file__]
+
+
+def test_symconv_from_torch_is_the_same_function():
+    import inspect
+
+    assert inspect.signature(symconv.from_torch) == inspect.signature(from_torch)
+    model = nn.Sequential(CausalConv1d(1, 2, 3), nn.Conv1d(2, 2, 1))
+    x = torch.randn(0, 1, 9)
+    a, b = symconv.from_torch(model, x), from_torch(model, x)
+    assert list(a) == list(b) and a.records == b.records and a.method == b.method

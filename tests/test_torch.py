@@ -470,4 +470,5 @@ def test_readme_from_torch_example_prints_what_the_readme_shows(capsys):
     section = readme[readme.index("## From PyTorch"):]
     code, shown = re.findall(r"```(?:python)?\n(.*?)```", section, re.S)[:2]
     exec(compile(code, "README.md", "exec"), {})
-    assert capsys.readouterr().out.strip() == shown.strip()
+    # exactly, blank lines included: what the README shows is what a user sees
+    assert capsys.readouterr().out == shown
