@@ -11,8 +11,8 @@ Required per layer: ``name``, ``in_channels``, ``out_channels``,
 ``kernel_size``, ``input_length``. Optional: ``stride`` (1), ``padding`` (0,
 ``"same"`` or ``"valid"``), ``dilation`` (1), ``groups`` (1), ``bias``
 (true), ``batch_size`` (the file's ``batch_size``, else 1; 0 is an empty batch,
-counted 0). A malformed file
-raises :class:`LayerSpecError` naming the layer and the field.
+counted 0). A malformed file raises :class:`LayerSpecError` naming the layer
+and the field.
 """
 
 from __future__ import annotations
