@@ -9,21 +9,32 @@ Public face::
     98
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
 from .conv1d import CONVENTION, DERIVATION
 from .proof import ProofResult, prove, prove_conv1d, prove_integer
+
+if TYPE_CHECKING:
+    from .torch_interop import TorchLayers
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "CONVENTION", "DERIVATION",
            "ProofResult", "prove", "prove_conv1d", "prove_integer", "from_torch"]
 
 
-def __getattr__(name: str):
-    # from_torch lives in symconv.torch_interop, which imports torch only when called;
-    # resolving it lazily keeps `import symconv` free of torch altogether.
-    if name == "from_torch":
-        from .torch_interop import from_torch
-        return from_torch
-    raise AttributeError(f"module 'symconv' has no attribute {name!r}")
+def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
+    """Every ``torch.nn.Conv1d`` call of ``model`` on ``example_input``, as symconv layers.
+
+    Returns a :class:`symconv.torch_interop.TorchLayers` (a list of
+    :class:`symconv.layers.Conv1dLayer` with tables, totals and derivations). The full
+    documentation is that of :func:`symconv.torch_interop.from_torch`. PyTorch is
+    imported only when this is called: ``import symconv`` never imports it.
+    """
+    from .torch_interop import _from_torch
+
+    return _from_torch(model, example_input, meta, stacklevel=3)
 
 
 __version__ = "0.1.0"

@@ -10,8 +10,9 @@ A layer file is JSON, either a list of layers or an object::
 Required per layer: ``name``, ``in_channels``, ``out_channels``,
 ``kernel_size``, ``input_length``. Optional: ``stride`` (1), ``padding`` (0,
 ``"same"`` or ``"valid"``), ``dilation`` (1), ``groups`` (1), ``bias``
-(true), ``batch_size`` (the file's ``batch_size``, else 1). A malformed file
-raises :class:`LayerSpecError` naming the layer and the field.
+(true), ``batch_size`` (the file's ``batch_size``, else 1; 0 is an empty batch,
+counted 0). A malformed file raises :class:`LayerSpecError` naming the layer
+and the field.
 """
 
 from __future__ import annotations
@@ -77,9 +78,17 @@ class Conv1dCounts:
                           self.dilation, self.groups, self.bias)
 
 
+def _empty_batch(batch_size: Any) -> bool:
+    return isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size == 0
+
+
 @dataclass(frozen=True)
 class Conv1dLayer(Conv1dCounts):
-    """One named ``nn.Conv1d`` applied to an input of a given length."""
+    """One named ``nn.Conv1d`` applied to an input of a given length.
+
+    ``batch_size=0`` is an empty batch, which PyTorch runs: the layer is checked
+    as for one sample and its count is 0 (the evaluators refuse a batch size of 0).
+    """
 
     name: str
     in_channels: int
@@ -92,6 +101,19 @@ class Conv1dLayer(Conv1dCounts):
     groups: int = 1
     bias: bool = True
     batch_size: int = 1
+
+    def __post_init__(self) -> None:
+        if _empty_batch(self.batch_size):
+            check_conv1d(1, self.in_channels, self.out_channels, self.input_length,
+                         self.kernel_size, self.stride, self.padding, self.dilation, self.groups,
+                         self.bias)
+        else:
+            super().__post_init__()
+
+    @property
+    def ops(self) -> int:
+        """Operation count, moduleprofiler convention (0 for an empty batch)."""
+        return 0 if _empty_batch(self.batch_size) else super().ops
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,15 +1,21 @@
 """Read the Conv1d layers of a real PyTorch model: :func:`from_torch`.
 
-``from_torch(model, example_input)`` runs the model once with a forward hook
-on every ``torch.nn.Conv1d`` and records what each layer really sees: its
-input length and batch size (unbatched input counts as a batch of 1),
-stride, padding (an int, ``'same'`` or ``'valid'``), dilation, groups and
-whether it has a bias. The run uses *meta* tensors — parameters, buffers and
+``from_torch(model, example_input)`` runs the model once and records, for every
+``torch.nn.Conv1d`` call, what the convolution really received: the input of
+``conv1d`` itself (not of the module's ``forward``, so a subclass that pads in
+``forward`` — a causal convolution — is counted on its padded input), its batch
+size (unbatched input counts as a batch of 1, an empty batch as 0 with a count
+of 0), stride, padding (an int, ``'same'`` or ``'valid'``), dilation, groups
+and whether it has a bias. The run uses *meta* tensors — parameters, buffers and
 input are replaced by shape-only tensors through
 ``torch.func.functional_call``, so no arithmetic is performed and the model
 is left untouched; if the model cannot run on meta tensors (data-dependent
 control flow, for example) it falls back to one real forward pass under
-``torch.no_grad()`` in eval mode.
+``torch.no_grad()`` in eval mode. A model with lazy modules runs as a copy,
+so its parameters stay uninitialized. A model that runs no ``nn.Conv1d``
+gives an empty result and a :class:`NoConv1dWarning`; ``conv1d`` called
+outside every ``nn.Conv1d`` module is not counted and gives an
+:class:`UncountedConv1dWarning`.
 
 The result is a list of :class:`symconv.layers.Conv1dLayer` — the layer
 format of layer files and of ``symconv table`` — in call order, with the
@@ -25,6 +31,7 @@ PyTorch is imported only when :func:`from_torch` is called; install it with
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -33,14 +40,14 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from . import conv1d as _m
-from .conventions import CONVENTIONS, counts as _counts, get as _convention
+from .conventions import CONVENTIONS, get as _convention, layer_values
 from .functions import FloorDiv
 from .layers import Conv1dLayer
 from .symbols import C_in, C_out, G, K, L_in, L_out, N, d, gamma, lam, ops, p, psi, s
 from .symbols import unicode_names
 
 __all__ = ["from_torch", "TorchLayers", "TorchRecord", "LayerDerivation", "DerivedStep",
-           "derive_layer"]
+           "derive_layer", "FromTorchWarning", "NoConv1dWarning", "UncountedConv1dWarning"]
 
 
 # --- per-layer derivation (no torch needed) -----------------------------------------------
@@ -129,7 +136,8 @@ class LayerDerivation:
         raise KeyError(name)
 
     def text(self, conventions: bool = False) -> str:
-        """The steps, one per line; optionally the count in every convention."""
+        """The steps, one per line (no final newline: ``print`` adds it); optionally the
+        count in every convention."""
         ly = self.layer
         pad = f"'{ly.padding}'" if isinstance(ly.padding, str) else ly.padding
         head = (f"{ly.name}: Conv1d({ly.in_channels}, {ly.out_channels}, kernel_size={ly.kernel_size}, "
@@ -142,7 +150,7 @@ class LayerDerivation:
             digits = max(len(f"{v:,}") for v in self.counts.values())
             lines += [f"  {c.name:<{width}}  {self.counts[c.name]:>{digits},}  {c.unit}, "
                       f"bias {c.bias}, per {c.scope}" for c in CONVENTIONS]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines)
 
 
 def _definition(name: str):
@@ -198,9 +206,14 @@ def derive_layer(layer: Conv1dLayer) -> LayerDerivation:
     if not steps[-1].value == steps[-2].value == layer.ops:
         raise ArithmeticError(f"{layer.name}: derivation gives {steps[-1].value}, "
                               f"the evaluator {layer.ops}")
-    all_counts = _counts(layer.batch_size, layer.in_channels, layer.out_channels,
+    # an empty batch (N = 0) is checked as one sample; a count per batch is then taken at
+    # N = 0, a count per sample (which does not depend on N) at N = 1
+    point = layer_values(layer.batch_size or 1, layer.in_channels, layer.out_channels,
                          layer.input_length, layer.kernel_size, layer.stride, layer.padding,
                          layer.dilation, layer.groups, layer.bias)
+    batch_point = {**point, N: layer.batch_size}
+    all_counts = {c.name: c.evaluate(point if c.scope == "sample" else batch_point)
+                  for c in CONVENTIONS}
     return LayerDerivation(layer, values, tuple(steps), all_counts)
 
 
@@ -208,7 +221,12 @@ def derive_layer(layer: Conv1dLayer) -> LayerDerivation:
 
 @dataclass(frozen=True)
 class TorchRecord:
-    """What the hook saw for one call of one ``nn.Conv1d``."""
+    """One call of one ``nn.Conv1d``: the shapes of the convolution's input and output.
+
+    ``input_shape`` is what ``conv1d`` received, except that the pad ``nn.Conv1d`` applies
+    itself for a ``padding_mode`` other than ``'zeros'`` is left out (it is the layer's
+    padding); ``module`` is the layer's name (module path, ``#2`` for a second call).
+    """
 
     module: str
     input_shape: tuple[int, ...]
@@ -269,6 +287,8 @@ class TorchLayers(list):
         """
         from .latex.tables import TableOptions, render_table
 
+        if not self:
+            raise ValueError("from_torch recorded no Conv1d layer: there is no table to render")
         return render_table(list(self), fmt, TableOptions(**options))
 
     def rows(self, convention: str = "symconv") -> list[dict[str, Any]]:
@@ -281,7 +301,8 @@ class TorchLayers(list):
         return out
 
     def table(self, convention: str = "symconv") -> str:
-        """A plain-text table of the layers and their counts in ``convention``."""
+        """A plain-text table of the layers and their counts in ``convention`` (no final
+        newline: ``print`` adds it)."""
         conv = _convention(convention)
         head = ["layer", "C_in", "C_out", "K", "s", "p", "d", "G", "bias", "N", "L_in", "L_out",
                 conv.name]
@@ -296,7 +317,19 @@ class TorchLayers(list):
                            enumerate(zip(row, widths))).rstrip() for row in cells]
         lines.insert(1, "-" * len(lines[0]))
         lines.insert(len(lines) - 1, "-" * len(lines[0]))
-        return "\n".join(lines) + f"\n({conv.name}: {conv.description})\n"
+        return "\n".join(lines) + f"\n({conv.name}: {conv.description})"
+
+
+class FromTorchWarning(UserWarning):
+    """:func:`from_torch` left something out of the count (the message says what)."""
+
+
+class NoConv1dWarning(FromTorchWarning):
+    """The model ran no ``nn.Conv1d`` on the example input: the layer list is empty."""
+
+
+class UncountedConv1dWarning(FromTorchWarning):
+    """``conv1d`` ran outside every ``nn.Conv1d`` module; those calls are not counted."""
 
 
 def _torch():
@@ -334,24 +367,204 @@ def _call(model, inputs: Any, state: dict | None):
         return torch.func.functional_call(model, state, args, kwargs, strict=False)
 
 
+def _tensors(model) -> list:
+    return list(model.named_parameters(remove_duplicate=False)) + \
+        list(model.named_buffers(remove_duplicate=False))
+
+
+def _is_lazy(model) -> bool:
+    """True when ``model`` holds a parameter or buffer of a lazy module not yet initialized."""
+    from torch.nn.parameter import is_lazy
+
+    return any(is_lazy(t) for _, t in _tensors(model))
+
+
 def _meta_state(model) -> dict:
     torch = _torch()
-    state = {}
-    for name, t in list(model.named_parameters(remove_duplicate=False)) + \
-            list(model.named_buffers(remove_duplicate=False)):
-        if isinstance(t, torch.nn.parameter.UninitializedParameter) or \
-                isinstance(t, torch.nn.parameter.UninitializedBuffer):
-            raise RuntimeError(f"{name} is not initialized (lazy module)")
-        state[name] = torch.empty_like(t, device="meta")
-    return state
+    return {name: torch.empty_like(t, device="meta") for name, t in _tensors(model)}
+
+
+def _meta_copy(model):
+    """A copy of ``model`` whose tensors are shape-only (meta), lazy ones still uninitialized.
+
+    The copy shares no tensor with ``model`` and copies no data: a lazy module of the copy
+    materialises its parameters on the meta device, the user's model stays as it was.
+    """
+    import copy
+
+    torch = _torch()
+    from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
+
+    memo: dict[int, Any] = {}
+    for _, t in _tensors(model):
+        if id(t) in memo:
+            continue
+        if isinstance(t, UninitializedParameter):
+            m = UninitializedParameter(t.requires_grad, device="meta", dtype=t.dtype)
+        elif isinstance(t, UninitializedBuffer):
+            m = UninitializedBuffer(t.requires_grad, device="meta", dtype=t.dtype)
+        elif isinstance(t, torch.nn.Parameter):
+            m = torch.nn.Parameter(torch.empty_like(t, device="meta"), t.requires_grad)
+        else:
+            m = torch.empty_like(t, device="meta")
+        memo[id(t)] = m
+    return copy.deepcopy(model, memo)
 
 
 def _single(value: Any) -> Any:
     return value[0] if isinstance(value, (tuple, list)) else value
 
 
+_CONV1D_DEFAULTS = (("input", None), ("weight", None), ("bias", None), ("stride", 1),
+                    ("padding", 0), ("dilation", 1), ("groups", 1))
+
+
+def _conv1d_arguments(args: tuple, kwargs: dict) -> dict[str, Any]:
+    """``torch.conv1d``'s arguments by name, defaults filled in."""
+    bound = {name: default for name, default in _CONV1D_DEFAULTS}
+    bound.update(zip((name for name, _ in _CONV1D_DEFAULTS), args))
+    bound.update(kwargs)
+    return bound
+
+
+@dataclass
+class _Call:
+    name: str                    # module path of the nn.Conv1d the call ran in
+    module: Any
+    conv: dict[str, Any]         # what torch.conv1d received (shapes, not tensors)
+    output_shape: tuple[int, ...]
+    unpadded: tuple[int, ...] | None  # input shape before the module's own padding_mode pad
+
+
+def _recorder(torch):
+    """A TorchFunctionMode that records every ``torch.conv1d`` call with what it received.
+
+    Each call is attributed to the innermost ``nn.Conv1d`` whose forward is running
+    (:meth:`enter` / :meth:`leave`, called by forward pre-hooks and hooks); calls outside
+    every ``nn.Conv1d`` are counted in ``bare``. Recording at the convolution itself counts
+    what it really received — also when a subclass pads in ``forward`` (a causal
+    convolution) or calls ``_conv_forward`` / ``F.conv1d`` itself. The pad that
+    ``nn.Conv1d`` applies for a non-zeros ``padding_mode`` is traced, so that such a layer
+    is shown with its own padding and input length (the same count).
+    """
+    from torch.overrides import TorchFunctionMode
+
+    pad_fn = torch.nn.functional.pad
+
+    class Recorder(TorchFunctionMode):
+        def __init__(self) -> None:
+            super().__init__()
+            self.active: list[tuple[str, Any]] = []
+            self.calls: list[_Call] = []
+            self.bare = 0
+            self._own_pad: tuple[Any, Any, tuple[int, ...]] | None = None
+
+        def enter(self, name: str, module: Any) -> None:
+            self.active.append((name, module))
+
+        def leave(self, module: Any) -> None:
+            for i in range(len(self.active) - 1, -1, -1):
+                if self.active[i][1] is module:
+                    del self.active[i:]
+                    return
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            out = func(*args, **kwargs)
+            if func is torch.conv1d:
+                self._conv(args, kwargs, out)
+            elif func is pad_fn and self.active and args and isinstance(args[0], torch.Tensor):
+                module = self.active[-1][1]
+                mode = kwargs.get("mode", args[2] if len(args) > 2 else "constant")
+                if getattr(module, "padding_mode", "zeros") != "zeros" and \
+                        mode == module.padding_mode:
+                    self._own_pad = (module, out, tuple(args[0].shape))
+            return out
+
+        def _conv(self, args: tuple, kwargs: dict, out: Any) -> None:
+            bound = _conv1d_arguments(args, kwargs)
+            x, w = bound["input"], bound["weight"]
+            if not self.active:
+                self.bare += 1
+                return
+            if not (isinstance(x, torch.Tensor) and isinstance(w, torch.Tensor)
+                    and isinstance(out, torch.Tensor)):  # pragma: no cover - torch refuses it
+                return
+            name, module = self.active[-1]
+            own = self._own_pad
+            unpadded = own[2] if own is not None and own[0] is module and own[1] is x else None
+            self._own_pad = None
+            conv = dict(input_shape=tuple(x.shape), weight_shape=tuple(w.shape),
+                        bias=bound["bias"] is not None, stride=bound["stride"],
+                        padding=bound["padding"], dilation=bound["dilation"],
+                        groups=bound["groups"])
+            self.calls.append(_Call(name, module, conv, tuple(out.shape), unpadded))
+
+    return Recorder()
+
+
+def _layer_of(call: _Call, label: str) -> tuple[Conv1dLayer, TorchRecord]:
+    """The layer of one recorded ``conv1d`` call: what the convolution received."""
+    c, mod = call.conv, call.module
+    in_shape = c["input_shape"]
+    fields = dict(name=label, in_channels=in_shape[-2], out_channels=c["weight_shape"][0],
+                  kernel_size=c["weight_shape"][-1], input_length=in_shape[-1],
+                  stride=_single(c["stride"]), padding=_single(c["padding"]),
+                  dilation=_single(c["dilation"]), groups=c["groups"], bias=c["bias"])
+    unbatched = len(in_shape) == 2
+    fields["batch_size"] = 1 if unbatched else in_shape[0]
+    layer = Conv1dLayer(**fields)
+    if call.unpadded is not None and fields["padding"] == 0:
+        # nn.Conv1d padded the input itself (padding_mode reflect, replicate, circular):
+        # show the layer with its padding and the input it was given (the same L_out)
+        own = Conv1dLayer(**{**fields, "input_length": call.unpadded[-1],
+                             "padding": _single(mod.padding)})
+        if own.output_length == layer.output_length:
+            layer, in_shape = own, in_shape[:-1] + call.unpadded[-1:]
+    if layer.output_length != call.output_shape[-1]:  # never expected: symconv states PyTorch's rule
+        raise RuntimeError(f"{label}: symconv's L_out = {layer.output_length}, "
+                           f"PyTorch's output length = {call.output_shape[-1]}")
+    record = TorchRecord(label, in_shape, call.output_shape, unbatched,
+                         getattr(mod, "padding_mode", "zeros"))
+    return layer, record
+
+
+def _run(model, inputs: Any, state: dict | None, torch) -> Any:
+    """Run ``model`` once in eval mode with every ``nn.Conv1d`` call recorded."""
+    recorder = _recorder(torch)
+    convs = [(name or type(mod).__name__.lower(), mod) for name, mod in model.named_modules()
+             if isinstance(mod, torch.nn.Conv1d)]
+    handles = []
+
+    def leave(module, args, output):
+        recorder.leave(module)
+
+    for name, mod in convs:
+        handles.append(mod.register_forward_pre_hook(
+            lambda module, args, name=name: recorder.enter(name, module)))
+        try:  # also when forward raises and the caller catches it (PyTorch >= 2.1)
+            handles.append(mod.register_forward_hook(leave, always_call=True))
+        except TypeError:  # pragma: no cover - older PyTorch
+            handles.append(mod.register_forward_hook(leave))
+    modes = {mod: mod.training for mod in model.modules()}
+    try:
+        model.eval()
+        with recorder:
+            _call(model, inputs, state)
+    finally:
+        for h in handles:
+            h.remove()
+        for mod, training in modes.items():  # each module's own mode, as it was
+            mod.training = training
+    return recorder, len(convs)
+
+
 def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
     """Every ``nn.Conv1d`` call of ``model`` on ``example_input``, as symconv layers.
+
+    Each layer is what the convolution really received: the input length and
+    batch size are read where ``conv1d`` runs, so a subclass that pads in
+    ``forward`` (a causal convolution) is counted on its padded input.
 
     Args:
         model: a ``torch.nn.Module`` (or a single ``nn.Conv1d``).
@@ -365,61 +578,71 @@ def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
         :class:`TorchLayers`: one :class:`~symconv.layers.Conv1dLayer` per call
         of an ``nn.Conv1d``, in call order, named by module path (``path#2``
         for a second call of the same module); unbatched input gives
-        ``batch_size=1``, recorded as ``unbatched`` in :attr:`TorchLayers.records`.
+        ``batch_size=1``, recorded as ``unbatched`` in :attr:`TorchLayers.records`;
+        an empty batch gives ``batch_size=0`` and a count of 0.
+
+    The model is left as it was: a model with lazy modules (``nn.LazyConv1d``)
+    runs as a copy, so its parameters stay uninitialized (if it cannot be copied,
+    a :class:`FromTorchWarning` says that the forward pass initialized them).
+
+    Warns:
+        FromTorchWarning: a lazy model could not be copied and was initialized.
+        NoConv1dWarning: no ``nn.Conv1d`` ran (the result is empty).
+        UncountedConv1dWarning: ``conv1d`` ran outside every ``nn.Conv1d`` module.
 
     Raises:
         ImportError: PyTorch is not installed.
         TypeError: ``model`` is not an ``nn.Module``.
     """
+    return _from_torch(model, example_input, meta, stacklevel=3)
+
+
+def _from_torch(model, example_input: Any, meta: bool, stacklevel: int) -> TorchLayers:
+    """:func:`from_torch`; warnings point ``stacklevel`` frames up (at the user's call)."""
     torch = _torch()
-    nn = torch.nn
-    if not isinstance(model, nn.Module):
+    if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    convs = [(name or type(mod).__name__.lower(), mod) for name, mod in model.named_modules()
-             if isinstance(mod, nn.Conv1d)]
-    seen: list[tuple[str, Any, tuple[int, ...], tuple[int, ...]]] = []
+    lazy = _is_lazy(model)
+    recorder = None
+    method = "meta"
+    if meta:
+        try:
+            inputs = _map_tensors(example_input, lambda t: t.to("meta"))
+            if lazy:  # a lazy module initializes itself on the first call: run a meta copy
+                recorder, n_convs = _run(_meta_copy(model), inputs, None, torch)
+            else:
+                recorder, n_convs = _run(model, inputs, _meta_state(model), torch)
+        except Exception:  # the model cannot run shape-only: one real pass instead
+            recorder = None
+    if recorder is None:
+        method = "forward"
+        target = model
+        if lazy:  # the forward pass would initialize the lazy modules: run a copy
+            import copy
 
-    def hook_for(name: str):
-        def hook(module, args, output):
-            x = args[0] if args else None
-            if isinstance(x, torch.Tensor) and isinstance(output, torch.Tensor):
-                seen.append((name, module, tuple(x.shape), tuple(output.shape)))
-        return hook
-
-    handles = [mod.register_forward_hook(hook_for(name)) for name, mod in convs]
-    was_training = model.training
-    method = "forward"
-    try:
-        model.eval()
-        if meta:
             try:
-                _call(model, _map_tensors(example_input, lambda t: t.to("meta")),
-                      _meta_state(model))
-                method = "meta"
-            except Exception:  # the model cannot run shape-only: one real pass instead
-                seen.clear()
-        if method != "meta":
-            _call(model, example_input, None)
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
+                target = copy.deepcopy(model)
+            except Exception as exc:
+                warnings.warn(FromTorchWarning(
+                    f"from_torch: the model cannot be copied ({type(exc).__name__}: {exc}); "
+                    f"its lazy modules are initialized by the forward pass"), stacklevel=stacklevel)
+        recorder, n_convs = _run(target, example_input, None, torch)
 
     layers, records, calls = [], [], {}
-    for name, mod, in_shape, out_shape in seen:
-        calls[name] = calls.get(name, 0) + 1
-        label = name if calls[name] == 1 else f"{name}#{calls[name]}"
-        unbatched = len(in_shape) == 2
-        padding = mod.padding if isinstance(mod.padding, str) else _single(mod.padding)
-        layer = Conv1dLayer(name=label, in_channels=mod.in_channels,
-                            out_channels=mod.out_channels, kernel_size=_single(mod.kernel_size),
-                            input_length=in_shape[-1], stride=_single(mod.stride),
-                            padding=padding, dilation=_single(mod.dilation), groups=mod.groups,
-                            bias=mod.bias is not None,
-                            batch_size=1 if unbatched else in_shape[0])
-        if layer.output_length != out_shape[-1]:  # never expected: symconv states PyTorch's rule
-            raise RuntimeError(f"{label}: symconv's L_out = {layer.output_length}, "
-                               f"PyTorch's output length = {out_shape[-1]}")
+    for call in recorder.calls:
+        calls[call.name] = calls.get(call.name, 0) + 1
+        label = call.name if calls[call.name] == 1 else f"{call.name}#{calls[call.name]}"
+        layer, record = _layer_of(call, label)
         layers.append(layer)
-        records.append(TorchRecord(label, in_shape, out_shape, unbatched, mod.padding_mode))
+        records.append(record)
+    if recorder.bare:
+        warnings.warn(UncountedConv1dWarning(
+            f"from_torch: {recorder.bare} conv1d call(s) ran outside every torch.nn.Conv1d "
+            f"module (torch.nn.functional.conv1d called directly) and are not counted"),
+            stacklevel=stacklevel)
+    if not layers:
+        where = ("the model has no torch.nn.Conv1d module" if not n_convs else
+                 f"none of its {n_convs} torch.nn.Conv1d module(s) ran on this input")
+        warnings.warn(NoConv1dWarning(f"from_torch: no Conv1d layer to count: {where}; "
+                                      f"the result is empty"), stacklevel=stacklevel)
     return TorchLayers(layers, records, method)
