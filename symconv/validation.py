@@ -19,7 +19,7 @@ __all__ = ["RULES", "SIZE_PARAMETERS", "check_size", "check_padding", "check_bia
 
 #: One entry per class of invalid input: key -> the rule, as users read it.
 RULES: dict[str, str] = {
-    "type": "sizes are integers (bool is not accepted)",
+    "type": "sizes and padding are integers",
     "positive": "sizes are positive integers (>= 1)",
     "padding_negative": "padding is an integer >= 0, 'same' or 'valid'",
     "padding_string": "padding is an integer >= 0, 'same' or 'valid'",
@@ -28,7 +28,7 @@ RULES: dict[str, str] = {
     "same_stride": "padding='same' is only supported with stride=1 (PyTorch rule)",
     "kernel_too_long": ("the dilated kernel dilation*(kernel_size-1)+1 must fit in the padded "
                         "input input_length+2*padding (output length >= 1)"),
-    "bias_type": "bias is True or False",
+    "bias_type": "bias is True or False (or 0 or 1)",
 }
 
 #: Parameters that must be positive integers.
@@ -53,7 +53,7 @@ def check_padding(value: Any) -> int | str:
 
 
 def check_bias(value: Any) -> bool:
-    """Accept ``True``/``False`` (and 0/1); refuse anything else."""
+    """Accept ``True``/``False``, NumPy's booleans and the integers 0 and 1; refuse anything else."""
     return bool(_generated._bias(value))
 
 

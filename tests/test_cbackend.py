@@ -14,7 +14,7 @@ from symconv import cbackend
 from symconv._generated import conv1d_ops as gen_py
 from symconv.validation import RULES
 
-from test_codegen import INT64_MAX, _fits, configurations
+from test_codegen import INT64_MAX, _fits, configurations, python_columns
 
 GENERATED = Path(__file__).resolve().parent.parent / "generated"
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-O2"]
@@ -304,7 +304,7 @@ def test_scalar_and_batch_entry_points():
     assert cbackend.conv1d_output_length(100, 3, stride=2) == 49
     cols = configurations(300_000, seed=3)
     ok = cols["batch_size"] < 2**10
-    cols = {k: v[ok] for k, v in cols.items()}
+    cols = python_columns({k: v[ok] for k, v in cols.items()})
     one = cbackend.conv1d_batch(**cols)
     two = cbackend.conv1d_batch(**cols, threads=2)
     for a, b in zip(one, two):
@@ -313,7 +313,8 @@ def test_scalar_and_batch_entry_points():
                                     padding="same")
     assert out.shape == (3, 2)
     assert out[2, 1] == gen_py.conv1d_ops(3, 16, 32, 200, 3, padding="same")
-    with pytest.raises(ValueError, match=r"^row 1: groups_in"):
+    with pytest.raises(ValueError, match=r"^row 1: in_channels=15 is not divisible by groups=2: "
+                                         r"groups must divide in_channels$"):
         cbackend.conv1d_ops_array(1, [16, 15], 32, 100, 3, groups=[2, 2])
     with pytest.raises(OverflowError, match=r"^row 2:"):
         cbackend.conv1d_ops_array([1, 1, 2**62], 16, 32, 100, 3)
