@@ -107,7 +107,7 @@ def _padding(value):
         if value == "valid":
             return 0
         raise _error(ValueError, "padding_string",
-                     f"padding must be 'same', 'valid' or an int >= 0, got {value!r}")
+                     f"padding must be 'same', 'valid' or an int >= 0, got {str(value)!r}")
     if isinstance(value, (tuple, list)):
         if len(value) != 1 or isinstance(value[0], str):
             raise _error(TypeError, "type", f"padding must be an int, 'same', 'valid' or a 1-tuple "
@@ -127,7 +127,8 @@ def _bias(value):
     v = _integer(value)
     if v == 0 or v == 1:
         return v
-    raise _error(TypeError, "bias_type", f"bias must be True or False, got {value!r}")
+    got = repr(value) if v is None else v
+    raise _error(TypeError, "bias_type", f"bias must be True or False, got {got}")
 
 
 def _kernel_too_long(input_length, kernel_size, padding, dilation):

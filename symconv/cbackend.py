@@ -13,14 +13,19 @@ safe. Without a compiler, :class:`CompilerNotFoundError` says so.
 Entry points:
 
 * :func:`conv1d_ops`, :func:`conv1d_output_length` — scalars, the signature
-  and errors of :func:`symconv.conv1d_ops` (the C status mapped to
-  ``TypeError``/``ValueError`` with the rule text from ``symconv_strerror``),
-  plus ``OverflowError`` where the count does not fit in int64.
+  and the errors of :func:`symconv.conv1d_ops`, word for word (the exact
+  evaluator words every refusal; C's status must name the same rule), plus
+  ``OverflowError`` where a value, the count or an intermediate does not fit
+  in int64 (a value beyond int64 is refused before the C call, never wrapped).
 * :func:`conv1d_ops_array` — NumPy arrays that broadcast together, through
-  the C batch function; raises for the first bad row like the generated
-  NumPy evaluator.
+  the C batch function; raises for the first bad row exactly as the generated
+  NumPy evaluator does (``row R: `` and the exact evaluator's message).
 * :func:`conv1d_batch` — the same without raising: ``(length, ops,
   status)`` arrays, one status per row, for sweeps that expect bad rows.
+
+From Python, ``padding`` is an int >= 0, ``'same'``, ``'valid'`` (or arrays
+of those): -1 is a negative padding here. Only the C ABI spells ``'same'`` as
+``SYMCONV_PADDING_SAME`` (-1, :data:`PADDING_SAME`).
 
 Status codes are read from the generated header, so this module and the
 compiled library cannot disagree.

@@ -9,6 +9,7 @@ Integers), the generated Python (``generated/conv1d_ops.py``),
 from __future__ import annotations
 
 import ast
+import ctypes
 import importlib.util
 import re
 import sys
@@ -632,3 +633,88 @@ def test_numpy_checks_rows_exactly_when_the_ranges_could_overflow():
     out = gen_np.conv1d_ops(**{k: [v[i] for i in keep] for k, v in cols.items()})
     assert out.tolist() == [exact[i] for i in keep]
     assert [int(cbackend.conv1d_ops(**rows[i])) for i in keep] == [exact[i] for i in keep]
+
+
+# --- a value a row does not use cannot fail it (NumPy) ---------------------------------------
+
+def test_numpy_same_rows_ignore_the_dilation_they_do_not_use():
+    """'same' computes no output length from kernel and dilation: their overflow is irrelevant."""
+    exact = gen_py.conv1d_ops(1, 1, 1, 10, 3, padding="same", dilation=2**62)
+    assert int(gen_np.conv1d_ops(1, 1, 1, 10, 3, padding="same", dilation=2**62)) == exact
+    assert int(cbackend.conv1d_ops(1, 1, 1, 10, 3, padding="same", dilation=2**62)) == exact
+    assert int(gen_np.conv1d_output_length(10, 3, padding="same", dilation=2**62)) == 10
+    mixed = gen_np.conv1d_ops(1, 1, 1, 10, 3, padding=["same", 1], dilation=[2**62, 1])
+    assert mixed.tolist() == [exact, gen_py.conv1d_ops(1, 1, 1, 10, 3, padding=1)]
+    assert gen_np.conv1d_output_length(10, 3, padding=["same", 1], dilation=[2**62, 1]).tolist() == [
+        10, gen_py.conv1d_output_length(10, 3, padding=1)]
+
+
+# --- the kernel rule is decided exactly when the output length overflows int64 ----------------
+
+@pytest.mark.parametrize("cfg", [
+    dict(input_length=10, kernel_size=2**62, dilation=4),
+    dict(input_length=2**62, kernel_size=2**62 + 1, dilation=3, padding=2**62),
+    dict(input_length=INT64_MAX, kernel_size=INT64_MAX, dilation=INT64_MAX, padding=INT64_MAX),
+    dict(input_length=1, kernel_size=2, dilation=INT64_MAX),
+], ids=["issue", "one-beyond", "all-max", "span-2**63"])
+def test_kernel_too_long_beyond_int64_is_the_rule_not_overflow(cfg):
+    full = {"batch_size": 1, "in_channels": 1, "out_channels": 1, **cfg}
+    with pytest.raises(ValueError) as info:
+        gen_py.conv1d_ops(**full)
+    assert info.value.rule == "kernel_too_long"
+    for fn in (gen_np.conv1d_ops, cbackend.conv1d_ops, cbackend.conv1d_ops_array):
+        with pytest.raises(ValueError) as got:
+            fn(**full)
+        assert got.value.rule == "kernel_too_long"
+        assert str(got.value).removeprefix("row 0: ") == str(info.value)
+    _, _, status = cbackend.conv1d_batch(**full)
+    assert int(status) == cbackend.STATUS["kernel_too_long"]
+    length_args = {"stride": 1, "padding": 0, **cfg}
+    out = ctypes.c_int64(-7)
+    code = cbackend.library().symconv_conv1d_output_length(
+        length_args["input_length"], length_args["kernel_size"], length_args["stride"],
+        length_args["padding"], length_args["dilation"], ctypes.byref(out))
+    assert code == cbackend.STATUS["kernel_too_long"] and out.value == -7
+
+
+def test_a_fitting_kernel_beyond_int64_is_overflow():
+    """span = 3 * 2**62 - 2 <= padded = 3 * 2**62: valid (L_out = 3), but 2*padding leaves int64."""
+    cfg = dict(batch_size=1, in_channels=1, out_channels=1, input_length=2**62,
+               kernel_size=2**62, dilation=3, padding=2**62)
+    assert gen_py.conv1d_output_length(2**62, 2**62, 1, 2**62, 3) == 3
+    for fn in (gen_np.conv1d_ops, cbackend.conv1d_ops):
+        with pytest.raises(OverflowError):
+            fn(**cfg)
+
+
+def test_the_wide_helpers_are_proved_exact_for_int64_inputs():
+    from symconv.codegen import wide_bound
+    from symconv.codegen.model import PADDED, SPAN
+
+    ranges = {sym: (0, INT64_MAX) for sym in (L_in, K, d, p)}
+    assert wide_bound(SPAN, ranges) < 2**127 and wide_bound(PADDED, ranges) < 2**127
+    with pytest.raises(AssertionError, match="128 bits"):
+        wide_bound(d * K * L_in, ranges)
+
+
+# --- errors name the parameter -------------------------------------------------------------
+
+def test_errors_name_the_parameter_and_fit_the_value():
+    with pytest.raises(TypeError, match=r"^kernel_size must be an int, got array\(\[3\]\) \(ndarray "
+                                        r"of shape \(1,\): one value here; arrays go to the NumPy"):
+        symconv.conv1d_ops(8, 16, 32, 100, np.array([3]))
+    with pytest.raises(OverflowError, match=rf"^row 1: batch_size={2**63} does not fit in a signed "
+                                            r"64-bit integer"):
+        gen_np.conv1d_ops([1, 2**63], 16, 32, 100, 3)
+    for fn in (gen_np.conv1d_ops, cbackend.conv1d_ops_array, cbackend.conv1d_batch):
+        with pytest.raises(ValueError, match=r"^batch_size has shape \(3,\) and input_length has "
+                                             r"shape \(2,\): the arrays of a call must broadcast"):
+            fn([1, 2, 3], 16, 32, [100, 200], 3)
+    with pytest.raises(TypeError) as info:
+        symconv.conv1d_ops(8, 16, 32, 100, 3.0)
+    assert "bool" not in str(info.value) and "(float, refused even when integral)" in str(info.value)
+    with pytest.raises(TypeError) as info:
+        symconv.conv1d_ops(8, True, 32, 100, 3)
+    assert "(bool, not accepted as an integer)" in str(info.value)
+    with pytest.raises(TypeError, match=r"^row 1: in_channels must be an int, got True \(bool"):
+        gen_np.conv1d_ops(8, [16, True], 32, 100, 3)  # not silently 1
