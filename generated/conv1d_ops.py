@@ -53,9 +53,11 @@ def _error(cls, rule, message):
 
 
 def _is_bool(value):
-    """True/False, or a NumPy boolean scalar (np.True_) or 0-d boolean array."""
-    return isinstance(value, bool) or (
-        getattr(getattr(value, "dtype", None), "kind", None) == "b" and getattr(value, "shape", None) == ())
+    """True/False, or a boolean of an array library (np.True_, a boolean array or tensor)."""
+    if isinstance(value, bool):
+        return True
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and (getattr(dtype, "kind", None) == "b" or str(dtype).endswith("bool"))
 
 
 def _got(value):
@@ -122,7 +124,7 @@ def _padding(value):
 
 
 def _bias(value):
-    if _is_bool(value):
+    if _is_bool(value) and getattr(value, "shape", ()) == ():
         return int(bool(value))
     v = _integer(value)
     if v == 0 or v == 1:

@@ -74,9 +74,11 @@ def _error(cls, rule, message):
 
 
 def _is_bool(value):
-    """True/False, or a NumPy boolean scalar (np.True_) or 0-d boolean array."""
-    return isinstance(value, bool) or (
-        getattr(getattr(value, "dtype", None), "kind", None) == "b" and getattr(value, "shape", None) == ())
+    """True/False, or a boolean of an array library (np.True_, a boolean array or tensor)."""
+    if isinstance(value, bool):
+        return True
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and (getattr(dtype, "kind", None) == "b" or str(dtype).endswith("bool"))
 
 
 def _got(value):
@@ -143,7 +145,7 @@ def _padding(value):
 
 
 def _bias(value):
-    if _is_bool(value):
+    if _is_bool(value) and getattr(value, "shape", ()) == ():
         return int(bool(value))
     v = _integer(value)
     if v == 0 or v == 1:
@@ -556,7 +558,8 @@ def _paddings(value):
     if kind == "i":
         return a.astype(np.int64, copy=False), None, None, a
     if kind == "u":
-        return (*_unsigned(a, 0)[:1], None, _unsigned(a, 0)[1], a)
+        values, big = _unsigned(a, 0)
+        return values, None, big, a
     if kind in "USO":
         if kind == "S":  # bytes: the strings they spell
             a = np.array([v.decode("ascii", "replace") for v in a.ravel()],
@@ -570,16 +573,16 @@ def _paddings(value):
 
 
 def _biases(value):
-    """(int64 bias indicator, rows to judge or None, the values given)."""
+    """(int64 bias indicator, rows to judge or None, the values given); an integer column is
+    taken as it is (0 and 1 are booleans; the others break the bias rule, checked with the rules)."""
     a = _array(value)
     kind = a.dtype.kind
     if kind == "b":
         return a.astype(np.int64), None, a
-    if kind in "iu":
-        if a.size == 0 or (a.min() >= 0 and a.max() <= 1):
-            return a.astype(np.int64), None, a
-        bad = (a != 0) & (a != 1)
-        return np.where(bad, 0, a).astype(np.int64), bad, a
+    if kind == "i":  # values other than 0 and 1 are refused with the rules (_valid, _first_bad_row)
+        return a.astype(np.int64, copy=False), None, a
+    if kind == "u":
+        return (*_unsigned(a, 2), a)
     if kind == "O":
         values, bad, _ = _judged(a, _bias, 0)
         return values, bad, a
@@ -656,7 +659,8 @@ def _valid(env, same, shape, with_ops):
     """(length, ops) if every row is valid and fits, else False."""
     sizes = _SIZES if with_ops else _LENGTH_SIZES
     ranges = {k: _range(v) for k, v in env.items()}
-    if all(ranges[name].lo > 0 for name in sizes) and ranges["padding"].lo >= 0:
+    if (all(ranges[name].lo > 0 for name in sizes) and ranges["padding"].lo >= 0
+            and (not with_ops or (ranges["b"].lo >= 0 and ranges["b"].hi <= 1))):
         values = _compute(env, ranges, same, shape, with_ops)
         if values is not None:
             return values
@@ -766,6 +770,10 @@ def _first_bad_row(env, same, bad, shape, with_ops):
     low = env["padding"] < 0
     flagged |= low
     safe["padding"] = np.where(low, 0, env["padding"])
+    if with_ops:
+        bias_bad = (env["b"] != 0) & (env["b"] != 1)
+        flagged |= bias_bad
+        safe["b"] = np.where(bias_bad, 0, env["b"])
     flagged |= _compute(safe, {k: _range(v) for k, v in safe.items()}, same, shape, with_ops,
                         collect=True)
     if not flagged.any():  # pragma: no cover - _evaluate found a bad row

@@ -251,11 +251,11 @@ def conv1d_ops(batch_size: int | None, in_channels: int, out_channels: int, inpu
     if (type(batch_size) is int and type(in_channels) is int and type(out_channels) is int
             and type(input_length) is int and type(kernel_size) is int and type(stride) is int
             and type(padding) is int and type(dilation) is int and type(groups) is int
-            and type(bias) is bool and 0 < batch_size <= _MAX and 0 < in_channels <= _MAX
-            and 0 < out_channels <= _MAX and 0 < input_length <= _MAX
-            and 0 < kernel_size <= _MAX and 0 < stride <= _MAX and 0 <= padding <= _MAX
-            and 0 < dilation <= _MAX and 0 < groups <= _MAX):
-        # fast path: plain ints inside int64 go straight to C (ctypes would wrap the others)
+            and type(bias) is bool
+            and (batch_size | in_channels | out_channels | input_length | kernel_size | stride
+                 | padding | dilation | groups) >> 63 == 0):
+        # fast path: plain ints in [0, 2**63) go straight to C (ctypes would wrap the others; a
+        # negative one makes the OR negative, one of 2**63 or more makes it >= 2**63)
         status = (_lib or library()).symconv_conv1d_ops(
             batch_size, in_channels, out_channels, input_length, kernel_size, stride, padding,
             dilation, groups, bias, ctypes.byref(out))
@@ -317,7 +317,9 @@ def conv1d_batch(batch_size, in_channels, out_channels, input_length, kernel_siz
     negative padding, status ``padding_negative``, not 'same'). ``length`` and
     ``ops`` are 0 where ``status`` is not 0 (:data:`STATUS`, :func:`strerror`);
     ``length`` is None with ``lengths=False``. A row with a value outside int64
-    gets the status of the exact evaluator's rule, else ``overflow``. Rows are
+    gets the status of the exact evaluator's rule, else ``overflow``. A column of
+    the wrong dtype, or shapes that do not broadcast, raise as in the NumPy
+    evaluator (nothing to give a status to). Rows are
     split over ``threads`` threads (default: every core for batches of 2**17
     rows and more; ctypes releases the GIL during the call), each running the C
     loop on its own slice.

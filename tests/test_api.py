@@ -160,3 +160,13 @@ def test_numpy_booleans_are_booleans():
     assert symconv.conv1d_ops(**BASE, bias=np.False_) == symconv.conv1d_ops(**BASE, bias=False)
     with pytest.raises(TypeError, match="in_channels must be an int, got np.True_"):
         symconv.conv1d_ops(**{**BASE, "in_channels": np.True_})
+
+
+def test_boolean_tensors_are_not_sizes():
+    torch = pytest.importorskip("torch", reason="torch not installed")
+    for value in (torch.tensor(True), torch.tensor([True])):
+        with pytest.raises(TypeError, match=r"kernel_size must be an int, got tensor\(.*True.*\) "
+                                            r"\(Tensor, not accepted as an integer\)"):
+            symconv.conv1d_ops(**{**BASE, "kernel_size": value})
+    assert symconv.conv1d_ops(**BASE, bias=torch.tensor(False)) == symconv.conv1d_ops(**BASE, bias=False)
+    assert symconv.conv1d_ops(**{**BASE, "kernel_size": torch.tensor(3)}) == symconv.conv1d_ops(**BASE)

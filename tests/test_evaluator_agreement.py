@@ -129,6 +129,7 @@ CASES = [
     ("zero-in-1-tuple", dict(kernel_size=(0,)), "positive", True),
     ("stride-below-int64", dict(stride=-2**63 - 1), "positive", True),
     ("batch-far-below", dict(batch_size=-2**64), "positive", True),
+    ("stride-wraps-to-2", dict(stride=-2**64 + 2), "positive", True),  # 2 modulo 2**64
     ("positive-before-type", dict(in_channels=0, kernel_size=3.0), "positive", True),
     ("positive-before-huge", dict(batch_size=2**64, in_channels=0), "positive", True),
     ("positive-before-padding", dict(stride=0, padding=-1), "positive", True),
@@ -138,6 +139,7 @@ CASES = [
     ("padding-minus-2", dict(padding=-2), "padding_negative", True),
     ("padding-np-minus-1", dict(padding=np.int64(-1)), "padding_negative", True),
     ("padding-far-below", dict(padding=-2**64), "padding_negative", True),
+    ("padding-wraps-to-1", dict(padding=-2**64 + 1), "padding_negative", True),
     ("padding-minus-1-tuple", dict(padding=(-1,)), "padding_negative", True),
     ("padding-full", dict(padding="full"), "padding_string", True),
     ("padding-SAME", dict(padding="SAME"), "padding_string", True),
