@@ -100,13 +100,69 @@ static int64_t floor_div(int64_t a, int64_t b, int *overflow)
     return q;
 }
 
+/*
+ * 128-bit two's-complement integers, portable C99 (no __int128): used only to decide the
+ * kernel rule exactly when the int64_t output length overflowed. Arithmetic is modulo
+ * 2^128; symconv proved that for int64_t inputs no partial result printed with these
+ * helpers leaves [-2^127, 2^127), so every result is exact.
+ */
+typedef struct symconv_wide {
+    uint64_t hi, lo;
+} symconv_wide;
+
+static symconv_wide wide_of(int64_t v)
+{
+    symconv_wide r;
+    r.lo = (uint64_t)v;
+    r.hi = v < 0 ? UINT64_MAX : UINT64_C(0);
+    return r;
+}
+
+static symconv_wide wide_add(symconv_wide a, symconv_wide b)
+{
+    symconv_wide r;
+    r.lo = a.lo + b.lo;
+    r.hi = a.hi + b.hi + (uint64_t)(r.lo < a.lo);
+    return r;
+}
+
+static symconv_wide wide_sub(symconv_wide a, symconv_wide b)
+{
+    symconv_wide r;
+    r.lo = a.lo - b.lo;
+    r.hi = a.hi - b.hi - (uint64_t)(a.lo < b.lo);
+    return r;
+}
+
+static symconv_wide wide_mul(symconv_wide a, symconv_wide b)
+{
+    const uint64_t low32 = UINT64_C(0xFFFFFFFF);
+    const uint64_t a0 = a.lo & low32, a1 = a.lo >> 32, b0 = b.lo & low32, b1 = b.lo >> 32;
+    const uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    const uint64_t mid = (p00 >> 32) + (p01 & low32) + (p10 & low32);
+    symconv_wide r;
+    r.lo = (p00 & low32) | (mid << 32);
+    r.hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32) + a.hi * b.lo + a.lo * b.hi;
+    return r;
+}
+
+/* a < b, signed */
+static int wide_less(symconv_wide a, symconv_wide b)
+{
+    const uint64_t sign = UINT64_C(1) << 63;
+    if (a.hi != b.hi) {
+        return (a.hi ^ sign) < (b.hi ^ sign);
+    }
+    return a.lo < b.lo;
+}
+
 const char *symconv_strerror(int status)
 {
     switch (status) {
     case SYMCONV_OK:
         return "success";
     case SYMCONV_E_TYPE:
-        return "sizes are integers (bool is not accepted)";
+        return "sizes and padding are integers";
     case SYMCONV_E_POSITIVE:
         return "sizes are positive integers (>= 1)";
     case SYMCONV_E_PADDING_NEGATIVE:
@@ -122,7 +178,7 @@ const char *symconv_strerror(int status)
     case SYMCONV_E_KERNEL_TOO_LONG:
         return "the dilated kernel dilation*(kernel_size-1)+1 must fit in the padded input input_length+2*padding (output length >= 1)";
     case SYMCONV_E_BIAS_TYPE:
-        return "bias is True or False";
+        return "bias is True or False (or 0 or 1)";
     case SYMCONV_E_OVERFLOW:
         return "the result or an intermediate does not fit in a signed 64-bit integer";
     default:
@@ -145,6 +201,13 @@ static int output_length(int64_t input_length, int64_t kernel_size, int64_t stri
     }
     length = checked_add(floor_div(checked_sub(checked_add(checked_sub(input_length, checked_mul(dilation, checked_sub(kernel_size, INT64_C(1), &overflow), &overflow), &overflow), checked_mul(INT64_C(2), padding, &overflow), &overflow), INT64_C(1), &overflow), stride, &overflow), INT64_C(1), &overflow);
     if (overflow) {
+        /* An intermediate left int64. The kernel rule (span <= padded, i.e. L_out >= 1) is still
+           decided exactly, in 128 bits: a kernel that does not fit is refused by its rule, as by
+           the exact evaluator; a valid row that int64 cannot compute is overflow. */
+        if (wide_less(wide_add(wide_of(input_length), wide_mul(wide_of(INT64_C(2)), wide_of(padding))),
+                      wide_add(wide_mul(wide_of(dilation), wide_sub(wide_of(kernel_size), wide_of(INT64_C(1)))), wide_of(INT64_C(1))))) {
+            return SYMCONV_E_KERNEL_TOO_LONG;
+        }
         return SYMCONV_E_OVERFLOW;
     }
     if (length < 1) {

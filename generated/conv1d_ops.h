@@ -24,7 +24,7 @@ extern "C" {
 #define SYMCONV_PADDING_SAME (-1)   /* 'same'; 'valid' is padding 0 */
 
 #define SYMCONV_OK 0
-#define SYMCONV_E_TYPE 1  /* sizes are integers (bool is not accepted) */
+#define SYMCONV_E_TYPE 1  /* sizes and padding are integers */
 #define SYMCONV_E_POSITIVE 2  /* sizes are positive integers (>= 1) */
 #define SYMCONV_E_PADDING_NEGATIVE 3  /* padding is an integer >= 0, 'same' or 'valid' */
 #define SYMCONV_E_PADDING_STRING 4  /* padding is an integer >= 0, 'same' or 'valid' */
@@ -32,7 +32,7 @@ extern "C" {
 #define SYMCONV_E_GROUPS_OUT 6  /* groups must divide out_channels */
 #define SYMCONV_E_SAME_STRIDE 7  /* padding='same' is only supported with stride=1 (PyTorch rule) */
 #define SYMCONV_E_KERNEL_TOO_LONG 8  /* the dilated kernel dilation*(kernel_size-1)+1 must fit in the padded input input_length+2*padding (output length >= 1) */
-#define SYMCONV_E_BIAS_TYPE 9  /* bias is True or False */
+#define SYMCONV_E_BIAS_TYPE 9  /* bias is True or False (or 0 or 1) */
 #define SYMCONV_E_OVERFLOW 10  /* the result or an intermediate does not fit in a signed 64-bit integer */
 
 int symconv_conv1d_output_length(int64_t input_length, int64_t kernel_size,

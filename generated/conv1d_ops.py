@@ -4,7 +4,13 @@
 Counts follow the moduleprofiler convention: every multiplication and every
 addition, bias included, for the whole batch. Results are exact Python ints
 (integers only, no overflow). Invalid input raises ``TypeError`` / ``ValueError``
-naming the parameter, its value and the rule.
+naming the parameter, its value and the rule; the exception's ``rule``
+attribute is the rule's key in ``RULES``.
+
+Accepted: ints and NumPy integer scalars (not bool; no other number, even an
+integral one); 1-tuples (or
+1-element lists) for ``kernel_size``, ``stride``, ``padding`` and ``dilation``,
+as ``nn.Conv1d`` stores them; ``bias`` True/False, a NumPy boolean, 0 or 1.
 
 The arithmetic below is printed by symconv from its proven SymPy
 expressions; the count is the integer form with ``c = C_in // G``,
@@ -19,7 +25,7 @@ CONVENTION = "moduleprofiler ops: every multiplication and addition, bias includ
 
 #: The rule of each class of invalid input (symconv.validation.RULES at generation time).
 RULES = {
-    'type': 'sizes are integers (bool is not accepted)',
+    'type': 'sizes and padding are integers',
     'positive': 'sizes are positive integers (>= 1)',
     'padding_negative': "padding is an integer >= 0, 'same' or 'valid'",
     'padding_string': "padding is an integer >= 0, 'same' or 'valid'",
@@ -27,16 +33,68 @@ RULES = {
     'groups_out': 'groups must divide out_channels',
     'same_stride': "padding='same' is only supported with stride=1 (PyTorch rule)",
     'kernel_too_long': 'the dilated kernel dilation*(kernel_size-1)+1 must fit in the padded input input_length+2*padding (output length >= 1)',
-    'bias_type': 'bias is True or False',
+    'bias_type': 'bias is True or False (or 0 or 1)',
 }
+#: Why a fixed-width evaluator (NumPy, C) refuses a configuration that this one counts.
+OVERFLOW_MESSAGE = 'the result or an intermediate does not fit in a signed 64-bit integer'
+_EXACT = "symconv.conv1d_ops is exact at any size"
+_MAX = 2**63 - 1
+_MIN = -2**63
+
+#: Parameters PyTorch also takes as a 1-tuple (nn.Conv1d stores them so); padding too.
+_TUPLES = ("kernel_size", "stride", "dilation")
+
+
+def _error(cls, rule, message):
+    """``cls("message: rule")`` with the rule's key (of RULES, or 'overflow') as ``.rule``."""
+    exc = cls(f"{message}: {RULES[rule]}" if rule in RULES else message)
+    exc.rule = rule
+    return exc
+
+
+def _is_bool(value):
+    """True/False, or a boolean of an array library (np.True_, a boolean array or tensor)."""
+    if isinstance(value, bool):
+        return True
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and (getattr(dtype, "kind", None) == "b" or str(dtype).endswith("bool"))
+
+
+def _got(value):
+    """The value given, its type, and why that type is not an integer."""
+    kind = type(value).__name__
+    if _is_bool(value):
+        note = ", not accepted as an integer"
+    elif getattr(value, "shape", ()) != ():
+        note = f" of shape {value.shape}: one value here; arrays go to the NumPy evaluator"
+    elif hasattr(type(value), "__trunc__") and not hasattr(type(value), "__index__"):
+        note = ", refused even when integral"
+    else:
+        note = ""
+    return f"{value!r} ({kind}{note})"
+
+
+def _integer(value):
+    """``value`` as an int if it is an integer (not a bool), else None."""
+    if _is_bool(value) or not hasattr(type(value), "__index__"):
+        return None
+    try:
+        return _index(value)
+    except TypeError:  # e.g. an array of several values
+        return None
 
 
 def _size(name, value):
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__}): {RULES['type']}")
-    v = _index(value)
+    if isinstance(value, (tuple, list)) and name in _TUPLES:
+        if len(value) != 1:
+            raise _error(TypeError, "type", f"{name} must be an int or a 1-tuple, got {value!r} "
+                                            f"({type(value).__name__} of length {len(value)})")
+        value = value[0]
+    v = _integer(value)
+    if v is None:
+        raise _error(TypeError, "type", f"{name} must be an int, got {_got(value)}")
     if v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v}: {RULES['positive']}")
+        raise _error(ValueError, "positive", f"{name} must be a positive integer, got {v}")
     return v
 
 
@@ -50,42 +108,56 @@ def _padding(value):
             return _SAME
         if value == "valid":
             return 0
-        raise ValueError(f"padding must be 'same', 'valid' or an int >= 0, got {value!r}: "
-                         f"{RULES['padding_string']}")
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise TypeError(f"padding must be an int, 'same' or 'valid', got {value!r} "
-                        f"({type(value).__name__}): {RULES['type']}")
-    v = _index(value)
+        raise _error(ValueError, "padding_string",
+                     f"padding must be 'same', 'valid' or an int >= 0, got {str(value)!r}")
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1 or isinstance(value[0], str):
+            raise _error(TypeError, "type", f"padding must be an int, 'same', 'valid' or a 1-tuple "
+                                            f"of an int, got {value!r}")
+        value = value[0]
+    v = _integer(value)
+    if v is None:
+        raise _error(TypeError, "type", f"padding must be an int, 'same' or 'valid', got {_got(value)}")
     if v < 0:
-        raise ValueError(f"padding must be >= 0, got {v}: {RULES['padding_negative']}")
+        raise _error(ValueError, "padding_negative", f"padding must be >= 0, got {v}")
     return v
 
 
 def _bias(value):
-    if isinstance(value, bool):
-        return int(value)
-    if hasattr(type(value), "__index__") and _index(value) in (0, 1):
-        return _index(value)
-    raise TypeError(f"bias must be True or False, got {value!r}: {RULES['bias_type']}")
+    if _is_bool(value) and getattr(value, "shape", ()) == ():
+        return int(bool(value))
+    v = _integer(value)
+    if v == 0 or v == 1:
+        return v
+    got = repr(value) if v is None else v
+    raise _error(TypeError, "bias_type", f"bias must be True or False, got {got}")
 
 
 def _kernel_too_long(input_length, kernel_size, padding, dilation):
     span = dilation*(kernel_size - 1) + 1
     padded = input_length + 2*padding
-    raise ValueError(
-        f"kernel_size={kernel_size} with dilation={dilation} spans {span} elements, more than "
-        f"input_length={input_length} + 2*padding={padding} = {padded}: {RULES['kernel_too_long']}")
+    raise _error(ValueError, "kernel_too_long",
+                 f"kernel_size={kernel_size} with dilation={dilation} spans {span} elements, more "
+                 f"than input_length={input_length} + 2*padding={padding} = {padded}")
 
 
 def _same_stride(stride):
-    raise ValueError(f"stride must be 1 with padding='same', got stride={stride}: "
-                     f"{RULES['same_stride']}")
+    raise _error(ValueError, "same_stride", f"stride must be 1 with padding='same', got stride={stride}")
+
+
+def _overflow(name=None, value=None):
+    """The OverflowError of the fixed-width evaluators: a value, or the count or an intermediate."""
+    if name is None:
+        return _error(OverflowError, "overflow", f"{OVERFLOW_MESSAGE} ({_EXACT})")
+    return _error(OverflowError, "overflow",
+                  f"{name}={value} does not fit in a signed 64-bit integer ({_EXACT})")
 
 
 def conv1d_output_length(input_length, kernel_size, stride=1, padding=0, dilation=1):
     """Output length ``L_out`` of ``torch.nn.Conv1d`` (``y.size(-1)``), an exact int.
 
-    ``padding`` is an int >= 0, ``'valid'`` (0) or ``'same'`` (stride 1 only).
+    ``padding`` is an int >= 0, ``'valid'`` (0) or ``'same'`` (stride 1 only);
+    ``kernel_size``, ``stride``, ``padding``, ``dilation`` may be 1-tuples, as PyTorch stores them.
     """
     if not (type(input_length) is int and input_length > 0
             and type(kernel_size) is int and kernel_size > 0
@@ -148,9 +220,11 @@ def conv1d_ops(batch_size, in_channels, out_channels, input_length, kernel_size,
         in_per_group = in_channels//groups
         out_per_group = out_channels//groups
         if groups*in_per_group != in_channels:
-            raise ValueError(f"in_channels={in_channels} is not divisible by groups={groups}: {RULES['groups_in']}")
+            raise _error(ValueError, 'groups_in',
+                         f"in_channels={in_channels} is not divisible by groups={groups}")
         if groups*out_per_group != out_channels:
-            raise ValueError(f"out_channels={out_channels} is not divisible by groups={groups}: {RULES['groups_out']}")
+            raise _error(ValueError, 'groups_out',
+                         f"out_channels={out_channels} is not divisible by groups={groups}")
     if padding is _SAME:
         if stride != 1:
             _same_stride(stride)
@@ -160,3 +234,27 @@ def conv1d_ops(batch_size, in_channels, out_channels, input_length, kernel_size,
         if length < 1:
             _kernel_too_long(input_length, kernel_size, padding, dilation)
     return groups*length*batch_size*out_per_group*(2*kernel_size*in_per_group + b - 1)
+
+
+def _refusal(values, with_ops=True):
+    """Why a fixed-width evaluator (NumPy, C) cannot return a count for ``values``, as an exception.
+
+    ``values`` are the arguments of conv1d_ops (of conv1d_output_length without
+    ``with_ops``), as given. The exact evaluator's own error if they break a rule;
+    else OverflowError naming the first value outside int64; else OverflowError for
+    the count or an intermediate.
+    """
+    try:
+        if with_ops:
+            conv1d_ops(**values)
+        else:
+            conv1d_output_length(**values)
+    except (TypeError, ValueError) as exc:
+        return exc
+    for name, value in values.items():
+        if name == "bias" or (name == "batch_size" and value is None):
+            continue
+        v = _padding(value) if name == "padding" else _size(name, value)
+        if v is not _SAME and not _MIN <= v <= _MAX:
+            return _overflow(name, v)
+    return _overflow()

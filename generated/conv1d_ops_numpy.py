@@ -6,24 +6,34 @@ broadcast together (a scalar stands for every row). Counts follow the
 moduleprofiler convention: every multiplication and every addition, bias
 included, for the whole batch.
 
-* Validation is vectorized. An array with a wrong dtype raises
-  ``TypeError``; a row that breaks a rule raises ``ValueError`` naming the
-  first bad row (a flat index, or a tuple for n-d input), the parameter and
-  the rule — the error the exact evaluator gives for that row.
-* ``OverflowError`` (naming the first such row) where the count or an
-  intermediate does not fit in int64: a wrapped value is never returned.
-  The check is exact, in integers only: the printed expression is first
-  evaluated on the [min, max] range of every column in Python ints; if that
-  range stays inside int64 no row can overflow and the rows are computed
-  directly in int64. Otherwise every operation of every row is checked with
-  int64 arithmetic (sign tests for sums, a division back for products), so
-  exactly the rows that leave int64 are found, the same rows as the C
-  evaluator.
-* ``padding`` is an integer array (>= 0), ``'same'``, ``'valid'``, or an
-  array of those strings and ints.
+* Validation is vectorized; the error is the exact evaluator's. The first
+  row that breaks a rule, or that int64 cannot hold, raises the exception
+  the exact evaluator (included below) gives for that row's values — same
+  class, same message, same ``rule`` attribute — prefixed by ``row R:``
+  (a flat index, or a tuple for n-d input). A row the exact evaluator
+  counts but int64 cannot hold raises ``OverflowError`` naming the value
+  that does not fit, or the count.
+* ``OverflowError`` where the count or an intermediate does not fit in
+  int64: a wrapped value is never returned. The check is exact, in integers
+  only: the printed expression is first evaluated on the [min, max] range of
+  every column in Python ints; if that range stays inside int64 no row can
+  overflow and the rows are computed directly in int64. Otherwise every
+  operation of every row is checked with int64 arithmetic (sign tests for
+  sums, a division back for products), so exactly the rows that leave int64
+  are found, the same rows as the C evaluator. A value a row does not use
+  (the dilation of a ``'same'`` row) cannot make it fail.
+* Inputs: integer ndarrays (any width; uint64 above 2**63 - 1 is a row int64
+  cannot hold); scalars, lists and tuples are judged value by value as the
+  exact evaluator judges them (a bool in a list is refused, not taken as 1).
+  ``padding``: integers (>= 0), ``'same'``, ``'valid'``, or an array of those
+  strings and ints; ``bias``: booleans, or the integers 0 and 1. A column
+  of the wrong dtype raises ``TypeError``; shapes that do not broadcast raise
+  ``ValueError`` naming the two parameters.
 
 The arithmetic is printed by symconv from its proven SymPy expressions.
 """
+
+from operator import index as _index
 
 import numpy as np
 
@@ -31,9 +41,12 @@ __all__ = ["conv1d_ops", "conv1d_output_length", "RULES", "OVERFLOW_MESSAGE", "C
 
 CONVENTION = "moduleprofiler ops: every multiplication and addition, bias included"
 
+
+# --- the exact evaluator: the per-value checks, the messages, one row's refusal --------------
+
 #: The rule of each class of invalid input (symconv.validation.RULES at generation time).
 RULES = {
-    'type': 'sizes are integers (bool is not accepted)',
+    'type': 'sizes and padding are integers',
     'positive': 'sizes are positive integers (>= 1)',
     'padding_negative': "padding is an integer >= 0, 'same' or 'valid'",
     'padding_string': "padding is an integer >= 0, 'same' or 'valid'",
@@ -41,12 +54,231 @@ RULES = {
     'groups_out': 'groups must divide out_channels',
     'same_stride': "padding='same' is only supported with stride=1 (PyTorch rule)",
     'kernel_too_long': 'the dilated kernel dilation*(kernel_size-1)+1 must fit in the padded input input_length+2*padding (output length >= 1)',
-    'bias_type': 'bias is True or False',
+    'bias_type': 'bias is True or False (or 0 or 1)',
 }
+#: Why a fixed-width evaluator (NumPy, C) refuses a configuration that this one counts.
 OVERFLOW_MESSAGE = 'the result or an intermediate does not fit in a signed 64-bit integer'
-
+_EXACT = "symconv.conv1d_ops is exact at any size"
 _MAX = 2**63 - 1
 _MIN = -2**63
+
+#: Parameters PyTorch also takes as a 1-tuple (nn.Conv1d stores them so); padding too.
+_TUPLES = ("kernel_size", "stride", "dilation")
+
+
+def _error(cls, rule, message):
+    """``cls("message: rule")`` with the rule's key (of RULES, or 'overflow') as ``.rule``."""
+    exc = cls(f"{message}: {RULES[rule]}" if rule in RULES else message)
+    exc.rule = rule
+    return exc
+
+
+def _is_bool(value):
+    """True/False, or a boolean of an array library (np.True_, a boolean array or tensor)."""
+    if isinstance(value, bool):
+        return True
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and (getattr(dtype, "kind", None) == "b" or str(dtype).endswith("bool"))
+
+
+def _got(value):
+    """The value given, its type, and why that type is not an integer."""
+    kind = type(value).__name__
+    if _is_bool(value):
+        note = ", not accepted as an integer"
+    elif getattr(value, "shape", ()) != ():
+        note = f" of shape {value.shape}: one value here; arrays go to the NumPy evaluator"
+    elif hasattr(type(value), "__trunc__") and not hasattr(type(value), "__index__"):
+        note = ", refused even when integral"
+    else:
+        note = ""
+    return f"{value!r} ({kind}{note})"
+
+
+def _integer(value):
+    """``value`` as an int if it is an integer (not a bool), else None."""
+    if _is_bool(value) or not hasattr(type(value), "__index__"):
+        return None
+    try:
+        return _index(value)
+    except TypeError:  # e.g. an array of several values
+        return None
+
+
+def _size(name, value):
+    if isinstance(value, (tuple, list)) and name in _TUPLES:
+        if len(value) != 1:
+            raise _error(TypeError, "type", f"{name} must be an int or a 1-tuple, got {value!r} "
+                                            f"({type(value).__name__} of length {len(value)})")
+        value = value[0]
+    v = _integer(value)
+    if v is None:
+        raise _error(TypeError, "type", f"{name} must be an int, got {_got(value)}")
+    if v < 1:
+        raise _error(ValueError, "positive", f"{name} must be a positive integer, got {v}")
+    return v
+
+
+#: What _padding returns for 'same' (compared by identity: every non-int padding goes through _padding).
+_SAME = "same"
+
+
+def _padding(value):
+    if isinstance(value, str):
+        if value == "same":
+            return _SAME
+        if value == "valid":
+            return 0
+        raise _error(ValueError, "padding_string",
+                     f"padding must be 'same', 'valid' or an int >= 0, got {str(value)!r}")
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1 or isinstance(value[0], str):
+            raise _error(TypeError, "type", f"padding must be an int, 'same', 'valid' or a 1-tuple "
+                                            f"of an int, got {value!r}")
+        value = value[0]
+    v = _integer(value)
+    if v is None:
+        raise _error(TypeError, "type", f"padding must be an int, 'same' or 'valid', got {_got(value)}")
+    if v < 0:
+        raise _error(ValueError, "padding_negative", f"padding must be >= 0, got {v}")
+    return v
+
+
+def _bias(value):
+    if _is_bool(value) and getattr(value, "shape", ()) == ():
+        return int(bool(value))
+    v = _integer(value)
+    if v == 0 or v == 1:
+        return v
+    got = repr(value) if v is None else v
+    raise _error(TypeError, "bias_type", f"bias must be True or False, got {got}")
+
+
+def _kernel_too_long(input_length, kernel_size, padding, dilation):
+    span = dilation*(kernel_size - 1) + 1
+    padded = input_length + 2*padding
+    raise _error(ValueError, "kernel_too_long",
+                 f"kernel_size={kernel_size} with dilation={dilation} spans {span} elements, more "
+                 f"than input_length={input_length} + 2*padding={padding} = {padded}")
+
+
+def _same_stride(stride):
+    raise _error(ValueError, "same_stride", f"stride must be 1 with padding='same', got stride={stride}")
+
+
+def _overflow(name=None, value=None):
+    """The OverflowError of the fixed-width evaluators: a value, or the count or an intermediate."""
+    if name is None:
+        return _error(OverflowError, "overflow", f"{OVERFLOW_MESSAGE} ({_EXACT})")
+    return _error(OverflowError, "overflow",
+                  f"{name}={value} does not fit in a signed 64-bit integer ({_EXACT})")
+
+
+def _exact_output_length(input_length, kernel_size, stride=1, padding=0, dilation=1):
+    """Output length ``L_out`` of ``torch.nn.Conv1d`` (``y.size(-1)``), an exact int.
+
+    ``padding`` is an int >= 0, ``'valid'`` (0) or ``'same'`` (stride 1 only);
+    ``kernel_size``, ``stride``, ``padding``, ``dilation`` may be 1-tuples, as PyTorch stores them.
+    """
+    if not (type(input_length) is int and input_length > 0
+            and type(kernel_size) is int and kernel_size > 0
+            and type(stride) is int and stride > 0
+            and type(dilation) is int and dilation > 0):
+        input_length = _size('input_length', input_length)
+        kernel_size = _size('kernel_size', kernel_size)
+        stride = _size('stride', stride)
+        dilation = _size('dilation', dilation)
+    if type(padding) is not int or padding < 0:
+        padding = _padding(padding)
+    if padding is _SAME:
+        if stride != 1:
+            _same_stride(stride)
+        return input_length
+    length = (input_length - dilation*(kernel_size - 1) + 2*padding - 1)//stride + 1
+    if length < 1:
+        _kernel_too_long(input_length, kernel_size, padding, dilation)
+    return length
+
+
+def _exact_ops(batch_size, in_channels, out_channels, input_length, kernel_size, stride=1,
+               padding=0, dilation=1, groups=1, bias=True):
+    """Operation count of ``torch.nn.Conv1d`` for a batch, an exact int.
+
+    Every multiplication and every addition (moduleprofiler convention), the
+    bias additions included when ``bias`` is true; ``batch_size=None`` is
+    unbatched input (counts as 1).
+    """
+    if batch_size is None:
+        batch_size = 1
+    if not (type(batch_size) is int and batch_size > 0
+            and type(in_channels) is int and in_channels > 0
+            and type(out_channels) is int and out_channels > 0
+            and type(input_length) is int and input_length > 0
+            and type(kernel_size) is int and kernel_size > 0
+            and type(stride) is int and stride > 0
+            and type(dilation) is int and dilation > 0
+            and type(groups) is int and groups > 0):
+        batch_size = _size('batch_size', batch_size)
+        in_channels = _size('in_channels', in_channels)
+        out_channels = _size('out_channels', out_channels)
+        input_length = _size('input_length', input_length)
+        kernel_size = _size('kernel_size', kernel_size)
+        stride = _size('stride', stride)
+        dilation = _size('dilation', dilation)
+        groups = _size('groups', groups)
+    if type(padding) is not int or padding < 0:
+        padding = _padding(padding)
+    if bias is True:
+        b = 1
+    elif bias is False:
+        b = 0
+    else:
+        b = _bias(bias)
+    if groups == 1:
+        in_per_group = in_channels
+        out_per_group = out_channels
+    else:
+        in_per_group = in_channels//groups
+        out_per_group = out_channels//groups
+        if groups*in_per_group != in_channels:
+            raise _error(ValueError, 'groups_in',
+                         f"in_channels={in_channels} is not divisible by groups={groups}")
+        if groups*out_per_group != out_channels:
+            raise _error(ValueError, 'groups_out',
+                         f"out_channels={out_channels} is not divisible by groups={groups}")
+    if padding is _SAME:
+        if stride != 1:
+            _same_stride(stride)
+        length = input_length
+    else:
+        length = (input_length - dilation*(kernel_size - 1) + 2*padding - 1)//stride + 1
+        if length < 1:
+            _kernel_too_long(input_length, kernel_size, padding, dilation)
+    return groups*length*batch_size*out_per_group*(2*kernel_size*in_per_group + b - 1)
+
+
+def _refusal(values, with_ops=True):
+    """Why a fixed-width evaluator (NumPy, C) cannot return a count for ``values``, as an exception.
+
+    ``values`` are the arguments of _exact_ops (of _exact_output_length without
+    ``with_ops``), as given. The exact evaluator's own error if they break a rule;
+    else OverflowError naming the first value outside int64; else OverflowError for
+    the count or an intermediate.
+    """
+    try:
+        if with_ops:
+            _exact_ops(**values)
+        else:
+            _exact_output_length(**values)
+    except (TypeError, ValueError) as exc:
+        return exc
+    for name, value in values.items():
+        if name == "bias" or (name == "batch_size" and value is None):
+            continue
+        v = _padding(value) if name == "padding" else _size(name, value)
+        if v is not _SAME and not _MIN <= v <= _MAX:
+            return _overflow(name, v)
+    return _overflow()
 
 
 # --- the printed expressions (each evaluates in int64, on intervals, bounds or exact ints) ----
@@ -254,83 +486,143 @@ def _range(v):
 
 # --- input columns -----------------------------------------------------------------------
 
-def _integers(name, value):
-    a = np.asarray(value)
+def _array(value):
+    """``value`` as an array. An ndarray is taken as it is; a plain int (or NumPy integer) in
+    int64 becomes one; anything else (lists, tuples, other scalars) becomes an object array,
+    converted to int64 only when every value is a plain int in int64, so that every other
+    value (a bool in a list, a fraction, a huge int) is judged by the exact evaluator's check."""
+    if isinstance(value, np.ndarray):
+        return value
+    if type(value) is int and _MIN <= value <= _MAX:
+        return np.asarray(value, dtype=np.int64)
+    if isinstance(value, np.generic) and value.dtype.kind in "iu":
+        return np.asarray(value)
+    a = np.asarray(value, dtype=object)
+    flat = a.ravel()
+    if flat.size and all(type(v) is int and _MIN <= v <= _MAX for v in flat):
+        return a.astype(np.int64)
+    return a
+
+
+def _judged(a, judge, placeholder):
+    """Object values through the exact evaluator's check ``judge``: (int64 values, mask of the
+    values it refuses or int64 cannot hold, or None; mask of 'same' or None)."""
+    flat = a.ravel()
+    out = np.full(flat.shape, placeholder, np.int64)
+    bad = np.zeros(flat.shape, bool)
+    same = np.zeros(flat.shape, bool)
+    for i, v in enumerate(flat):
+        try:
+            x = judge(v)
+        except (TypeError, ValueError):
+            bad[i] = True
+            continue
+        if x is _SAME:
+            same[i] = True
+        elif _MIN <= x <= _MAX:
+            out[i] = x
+        else:
+            bad[i] = True
+    return (out.reshape(a.shape), bad.reshape(a.shape) if bad.any() else None,
+            same.reshape(a.shape) if same.any() else None)
+
+
+def _unsigned(a, placeholder):
+    """A uint column: values above 2**63 - 1 are rows int64 cannot hold."""
+    big = a > np.uint64(_MAX)
+    if not big.any():
+        return a.astype(np.int64), None
+    return np.where(big, placeholder, a).astype(np.int64), big
+
+
+def _sizes(name, value):
+    """(int64 column, mask of rows for the exact evaluator to judge or None, the values given)."""
+    a = _array(value)
     kind = a.dtype.kind
-    if a.size == 0 and kind in "biuf":  # np.asarray([]) has no integer dtype, but no value
-        return a.astype(np.int64)
     if kind == "i":
-        return a.astype(np.int64, copy=False)
+        return a.astype(np.int64, copy=False), None, a
     if kind == "u":
-        if a.size and int(a.max()) > _MAX:
-            raise OverflowError(f"{name} has a value above 2**63 - 1: {OVERFLOW_MESSAGE}")
-        return a.astype(np.int64)
+        return (*_unsigned(a, 1), a)
     if kind == "O":
-        flat = a.ravel()
-        for row, v in enumerate(flat):
-            if isinstance(v, (bool, np.bool_)) or not hasattr(type(v), "__index__"):
-                raise TypeError(f"row {_row(row, a.shape)}: {name} must be an int, got {v!r} "
-                                f"({type(v).__name__}): {RULES['type']}")
-            if not _MIN <= int(v) <= _MAX:
-                raise OverflowError(f"row {_row(row, a.shape)}: {name}={int(v)}: {OVERFLOW_MESSAGE}")
-        return np.array([int(v) for v in flat], dtype=np.int64).reshape(a.shape)
-    raise TypeError(f"{name} must be an integer array, got dtype {a.dtype}: {RULES['type']}")
+        values, bad, _ = _judged(a, lambda v: _size(name, v), 1)
+        return values, bad, a
+    if a.size == 0 and kind in "bf":  # np.asarray([]) has no integer dtype, but no value
+        return a.astype(np.int64), None, a
+    raise _error(TypeError, "type", f"{name} must be an array of integers, got dtype {a.dtype}")
 
 
 def _paddings(value):
-    """(int64 padding, 'same' mask or None, mask of unknown strings or None)."""
-    if isinstance(value, str):
-        if value == "same":
-            return np.zeros((), np.int64), np.ones((), bool), None
-        if value == "valid":
-            return np.zeros((), np.int64), None, None
-        raise ValueError(f"padding must be 'same', 'valid' or an int >= 0, got {value!r}: "
-                         f"{RULES['padding_string']}")
-    a = np.asarray(value)
-    if a.dtype.kind in "US" and not isinstance(value, np.ndarray):
-        a = np.asarray(value, dtype=object)  # a list like ['same', 2]: keep the ints ints
-    if a.dtype.kind not in "USO":
-        return _integers("padding", a), None, None
-    flat = a.ravel()
-    pad = np.zeros(flat.shape, np.int64)
-    same = np.zeros(flat.shape, bool)
-    unknown = np.zeros(flat.shape, bool)
-    for row, v in enumerate(flat):
-        if isinstance(v, bytes):
-            v = v.decode("ascii", "replace")
-        if isinstance(v, str):
-            same[row] = v == "same"
-            unknown[row] = v not in ("same", "valid")
-        elif isinstance(v, (bool, np.bool_)) or not hasattr(type(v), "__index__"):
-            raise TypeError(f"row {_row(row, a.shape)}: padding must be an int, 'same' or 'valid', "
-                            f"got {v!r} ({type(v).__name__}): {RULES['type']}")
-        elif not _MIN <= int(v) <= _MAX:
-            raise OverflowError(f"row {_row(row, a.shape)}: padding={int(v)}: {OVERFLOW_MESSAGE}")
-        else:
-            pad[row] = int(v)
-    return (pad.reshape(a.shape), same.reshape(a.shape) if same.any() else None,
-            unknown.reshape(a.shape) if unknown.any() else None)
+    """(int64 padding, 'same' mask or None, rows to judge or None, the values given)."""
+    a = np.asarray(value, dtype=object) if isinstance(value, str) else _array(value)
+    kind = a.dtype.kind
+    if kind == "i":
+        return a.astype(np.int64, copy=False), None, None, a
+    if kind == "u":
+        values, big = _unsigned(a, 0)
+        return values, None, big, a
+    if kind in "USO":
+        if kind == "S":  # bytes: the strings they spell
+            a = np.array([v.decode("ascii", "replace") for v in a.ravel()],
+                         dtype=object).reshape(a.shape)
+        values, bad, same = _judged(a, _padding, 0)
+        return values, same, bad, a
+    if a.size == 0 and kind in "bf":
+        return a.astype(np.int64), None, None, a
+    raise _error(TypeError, "type", f"padding must be an array of integers or of 'same'/'valid', "
+                                    f"got dtype {a.dtype}")
 
 
 def _biases(value):
-    """(int64 bias indicator, mask of values other than True/False/0/1 or None)."""
-    a = np.asarray(value)
-    if a.dtype.kind == "b":
-        return a.astype(np.int64), None
-    if a.dtype.kind in "iu":
-        if a.size == 0 or (a.min() >= 0 and a.max() <= 1):
-            return a.astype(np.int64, copy=False), None
-        bad = (a != 0) & (a != 1)
-        return np.where(bad, 0, a).astype(np.int64), (bad if bad.any() else None)
-    if a.dtype.kind == "O":
-        flat = a.ravel()
-        bad = np.array([not (isinstance(v, (bool, np.bool_)) or
-                             (hasattr(type(v), "__index__") and int(v) in (0, 1))) for v in flat],
-                       dtype=bool)
-        b = np.array([0 if bad[i] else int(v) for i, v in enumerate(flat)], dtype=np.int64)
-        return b.reshape(a.shape), (bad.reshape(a.shape) if bad.any() else None)
-    raise TypeError(f"bias must be an array of True or False, got dtype {a.dtype}: "
-                    f"{RULES['bias_type']}")
+    """(int64 bias indicator, rows to judge or None, the values given); an integer column is
+    taken as it is (0 and 1 are booleans; the others break the bias rule, checked with the rules)."""
+    a = _array(value)
+    kind = a.dtype.kind
+    if kind == "b":
+        return a.astype(np.int64), None, a
+    if kind == "i":  # values other than 0 and 1 are refused with the rules (_valid, _first_bad_row)
+        return a.astype(np.int64, copy=False), None, a
+    if kind == "u":
+        return (*_unsigned(a, 2), a)
+    if kind == "O":
+        values, bad, _ = _judged(a, _bias, 0)
+        return values, bad, a
+    raise _error(TypeError, "bias_type", f"bias must be an array of True or False, got dtype {a.dtype}")
+
+
+def _shape(shapes):
+    """The broadcast shape of ``{parameter: shape}``; ValueError naming two that do not broadcast."""
+    try:
+        return np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        pass
+    names = list(shapes)
+    for i, a in enumerate(names):
+        for b in names[:i]:
+            try:
+                np.broadcast_shapes(shapes[b], shapes[a])
+            except ValueError:
+                raise ValueError(f"{b} has shape {shapes[b]} and {a} has shape {shapes[a]}: the "
+                                 f"arrays of a call must broadcast together") from None
+    raise AssertionError("pairwise broadcastable shapes broadcast")  # pragma: no cover
+
+
+def _inputs(args, with_ops):
+    """Every argument as an int64 column: (env, 'same' mask or None, mask of the rows the exact
+    evaluator must judge or None, the values as given by parameter name, shape)."""
+    env, given, bad = {}, {}, []
+    for name in (_SIZES if with_ops else _LENGTH_SIZES):
+        value = args[name]
+        env[name], rows, given[name] = _sizes(name, 1 if value is None and name == "batch_size"
+                                              else value)
+        bad.append(rows)
+    env["padding"], same, rows, given["padding"] = _paddings(args["padding"])
+    bad.append(rows)
+    if with_ops:
+        env["b"], rows, given["bias"] = _biases(args["bias"])
+        bad.append(rows)
+    shape = _shape({name: a.shape for name, a in given.items()})
+    bad = [np.broadcast_to(m, shape) for m in bad if m is not None]
+    return env, same, (np.logical_or.reduce(bad) if bad else None), given, shape
 
 
 def _row(flat, shape):
@@ -339,39 +631,36 @@ def _row(flat, shape):
     return tuple(int(i) for i in np.unravel_index(flat, shape))
 
 
-def _positive(v):
-    return v.size == 0 or v.min() > 0
-
-
 # --- evaluation ---------------------------------------------------------------------------
 
 #: Rows per chunk: a chunk's temporaries stay in cache (about 20 arrays of 512 KiB).
 _CHUNK = 1 << 16
 
 
-def _evaluate(env, same, unknown, bias_bad, with_ops, raw):
+def _evaluate(args, with_ops):
     """(length, ops) when every row is valid and fits; otherwise raise for the first bad row.
 
     Long 1-d inputs are evaluated chunk by chunk, each chunk validated and
     computed whole (vectorized); a chunk that fails sends the whole input
-    through the unchunked path, which finds and reports the first bad row.
+    through the unchunked path, which finds the first bad row. Its error is
+    the exact evaluator's for that row's values (:func:`_refuse`).
     """
-    shape = np.broadcast_shapes(*(v.shape for v in env.values()),
-                                *(() if same is None else same.shape,))
-    if unknown is None and bias_bad is None:
+    env, same, bad, given, shape = _inputs(args, with_ops)
+    if bad is None:
         values = _in_chunks(env, same, shape, with_ops)
         if values is None:
             values = _valid(env, same, shape, with_ops)
         if values is not False:
             return values
-    _raise_first(env, same, unknown, bias_bad, shape, with_ops, raw)
+    raise _refuse(_first_bad_row(env, same, bad, shape, with_ops), shape, given, with_ops)
 
 
 def _valid(env, same, shape, with_ops):
     """(length, ops) if every row is valid and fits, else False."""
     sizes = _SIZES if with_ops else _LENGTH_SIZES
     ranges = {k: _range(v) for k, v in env.items()}
-    if all(ranges[name].lo > 0 for name in sizes) and ranges["padding"].lo >= 0:
+    if (all(ranges[name].lo > 0 for name in sizes) and ranges["padding"].lo >= 0
+            and (not with_ops or (ranges["b"].lo >= 0 and ranges["b"].hi <= 1))):
         values = _compute(env, ranges, same, shape, with_ops)
         if values is not None:
             return values
@@ -404,33 +693,38 @@ def _in_chunks(env, same, shape, with_ops):
     return length, ops
 
 
-def _compute(env, ranges, same, shape, with_ops, masks=None):
-    """(length, ops) for sizes >= 1 and padding >= 0, or None when a later rule or overflow fails.
+def _compute(env, ranges, same, shape, with_ops, collect=False):
+    """(length, ops) for sizes >= 1 and padding >= 0, or None when a row breaks a later rule or
+    overflows. With ``collect``, every row is computed and the mask of those rows is returned.
 
-    With ``masks`` (a dict), every row is checked and the bad-row masks are stored instead.
-    ``ranges`` maps each name of ``env`` to the interval of its values (None: unknown).
+    ``ranges`` maps each name of ``env`` to the interval of its values. Only the rows that use
+    a value can fail by it: a 'same' row computes no output length from its kernel and dilation.
     """
+    flagged = np.zeros(shape, bool)
+
+    def found(mask):
+        """Record the rows of ``mask``; True when the caller can stop (rows found, not collecting)."""
+        nonlocal flagged
+        if mask is None:
+            return False
+        if collect:
+            flagged = flagged | mask
+            return False
+        return bool(mask.any())
+
     if with_ops:
         # c = C_in // G and o = C_out // G, exact exactly when the remainder is 0 (the groups rules)
         env["in_per_group"], rest = np.divmod(*_call(_in_per_group_divmod, env))
-        ranges["in_per_group"] = _call(_in_per_group, ranges) if ranges else None
-        if masks is not None:
-            masks['groups_in'] = rest != 0
-        elif rest.any():
+        ranges["in_per_group"] = None if collect else _call(_in_per_group, ranges)
+        if found(rest != 0):
             return None
         env["out_per_group"], rest = np.divmod(*_call(_out_per_group_divmod, env))
-        ranges["out_per_group"] = _call(_out_per_group, ranges) if ranges else None
-        if masks is not None:
-            masks['groups_out'] = rest != 0
-        elif rest.any():
+        ranges["out_per_group"] = None if collect else _call(_out_per_group, ranges)
+        if found(rest != 0):
             return None
-    if same is not None:
-        bad = same & (env["stride"] != 1)
-        if masks is not None:
-            masks["same_stride"] = bad
-        elif bad.any():
-            return None
-    if masks is not None:
+    if same is not None and found(same & (env["stride"] != 1)):
+        return None
+    if collect:
         ranges = {k: _range(v) for k, v in env.items()}
     length, overflow, span = _checked(_length, env, ranges, shape)
     if same is not None:
@@ -441,26 +735,21 @@ def _compute(env, ranges, same, shape, with_ops, masks=None):
         too_long = None  # every row's output length is >= 1
     else:
         too_long = length < 1 if same is None else (length < 1) & ~same
-    if masks is not None:
-        masks["overflow_length"] = overflow
-        masks["kernel_too_long"] = (None if too_long is None else
-                                    too_long if overflow is None else too_long & ~overflow)
-    elif overflow is not None or (too_long is not None and too_long.any()):
+    if found(overflow) or found(too_long):
         return None
     if not with_ops:
-        return np.broadcast_to(length, shape), None
-    if masks is not None:
+        return flagged if collect else (np.broadcast_to(length, shape), None)
+    if collect:
         length = np.where(length < 1, 1, length)
     env["length"] = length
     # every length is >= 1 here: the interval of the printed expression, clipped, or measured
-    ranges["length"] = (_Interval(max(span.lo, 1), span.hi) if span is not None and masks is None
+    ranges["length"] = (_Interval(max(span.lo, 1), span.hi) if span is not None and not collect
                         else _range(length))
     ops, overflow, _ = _checked(_ops, env, ranges, shape)
-    if masks is not None:
-        masks["overflow"] = overflow
+    if found(overflow):
         return None
-    if overflow is not None:
-        return None
+    if collect:
+        return flagged
     return np.broadcast_to(length, shape), np.broadcast_to(ops, shape)
 
 
@@ -468,80 +757,45 @@ _SIZES = ['batch_size', 'in_channels', 'out_channels', 'input_length', 'kernel_s
 _LENGTH_SIZES = ['input_length', 'kernel_size', 'stride', 'dilation']
 
 
-#: Row checks in the order of every symconv evaluator: (mask key, rule key, parameter).
-_ORDER = ([(f"positive_{name}", "positive", name) for name in _SIZES]
-          + [("padding_string", "padding_string", "padding"),
-             ("padding_negative", "padding_negative", "padding"),
-             ("bias_type", "bias_type", "bias"),
-             ("groups_in", "groups_in", "in_channels"),
-             ("groups_out", "groups_out", "out_channels"),
-             ("same_stride", "same_stride", "stride"),
-             ("overflow_length", "overflow", "input_length"),
-             ("kernel_too_long", "kernel_too_long", "kernel_size"),
-             ("overflow", "overflow", "batch_size")])
-
-
-def _raise_first(env, same, unknown, bias_bad, shape, with_ops, raw):
-    """Check every row (invalid values replaced by harmless ones) and raise for the first bad row."""
+def _first_bad_row(env, same, bad, shape, with_ops):
+    """The flat index of the first row that breaks a rule or does not fit (invalid values replaced
+    by harmless ones to compute the later rules of the other rows)."""
     sizes = _SIZES if with_ops else _LENGTH_SIZES
-    masks = {f"positive_{name}": env[name] < 1 for name in sizes}
-    masks["padding_string"] = unknown
-    masks["padding_negative"] = env["padding"] < 0
-    masks["bias_type"] = bias_bad
+    flagged = np.zeros(shape, bool) if bad is None else bad.copy()
     safe = dict(env)
     for name in sizes:
-        safe[name] = np.where(env[name] < 1, 1, env[name])
-    safe["padding"] = np.where(env["padding"] < 0, 0, env["padding"])
-    _compute(safe, {k: _range(v) for k, v in safe.items()}, same, shape, with_ops, masks)
-    first = None
-    for key, _, _ in _ORDER:
-        m = masks.get(key)
-        if m is not None:
-            m = np.broadcast_to(m, shape).ravel()
-            if m.any():
-                row = int(np.argmax(m))
-                if first is None or row < first[0]:
-                    first = (row, key)
-    if first is None:  # pragma: no cover - _evaluate found a problem
+        low = env[name] < 1
+        flagged |= low
+        safe[name] = np.where(low, 1, env[name])
+    low = env["padding"] < 0
+    flagged |= low
+    safe["padding"] = np.where(low, 0, env["padding"])
+    if with_ops:
+        bias_bad = (env["b"] != 0) & (env["b"] != 1)
+        flagged |= bias_bad
+        safe["b"] = np.where(bias_bad, 0, env["b"])
+    flagged |= _compute(safe, {k: _range(v) for k, v in safe.items()}, same, shape, with_ops,
+                        collect=True)
+    if not flagged.any():  # pragma: no cover - _evaluate found a bad row
         raise AssertionError("no bad row found")
-    flat, key = first
-    _, rule, name = next(entry for entry in _ORDER if entry[0] == key)
-    row = _row(flat, shape)
+    return int(np.argmax(flagged.ravel()))
 
-    def value(k):
-        return np.broadcast_to(env[k], shape).ravel()[flat].item()
 
-    def given(k):
-        return np.broadcast_to(np.asarray(raw[k], dtype=object), shape).ravel()[flat]
-
-    if rule == "overflow":
-        raise OverflowError(f"row {row}: {OVERFLOW_MESSAGE} (use the exact evaluator conv1d_ops.py)")
-    if rule == "positive":
-        message = f"{name} must be a positive integer, got {value(name)}"
-    elif rule == "padding_string":
-        message = f"padding must be 'same', 'valid' or an int >= 0, got {given('padding')!r}"
-    elif rule == "padding_negative":
-        message = f"padding must be >= 0, got {value('padding')}"
-    elif rule == "bias_type":
-        message = f"bias must be True or False, got {given('bias')!r}"
-    elif rule in ("groups_in", "groups_out"):
-        message = f"{name}={value(name)} is not divisible by groups={value('groups')}"
-    elif rule == "same_stride":
-        message = f"stride must be 1 with padding='same', got stride={value('stride')}"
-    else:
-        message = (f"kernel_size={value('kernel_size')} with dilation={value('dilation')} does not "
-                   f"fit in input_length={value('input_length')} with padding={value('padding')}")
-    raise ValueError(f"row {row}: {message}: {RULES[rule]}")
+def _refuse(flat, shape, given, with_ops):
+    """The exception for row ``flat``: the exact evaluator's, for that row's values, prefixed by
+    the row (:func:`_refusal`: its error, else OverflowError for a value or the count)."""
+    index = np.unravel_index(flat, shape) if shape else ()
+    values = {name: np.broadcast_to(a, shape)[index] for name, a in given.items()}
+    exc = _refusal(values, with_ops)
+    out = type(exc)(f"row {_row(flat, shape)}: {exc}")
+    out.rule = exc.rule
+    return out
 
 
 def conv1d_output_length(input_length, kernel_size, stride=1, padding=0, dilation=1):
     """Output length ``L_out`` of ``torch.nn.Conv1d`` for every row, an int64 array."""
-    env = {name: _integers(name, v) for name, v in
-           (("input_length", input_length), ("kernel_size", kernel_size), ("stride", stride),
-            ("dilation", dilation))}
-    env["padding"], same, unknown = _paddings(padding)
-    raw = {"padding": padding}
-    return _evaluate(env, same, unknown, None, False, raw)[0]
+    return _evaluate(dict(input_length=input_length, kernel_size=kernel_size, stride=stride,
+                          padding=padding, dilation=dilation), False)[0]
 
 
 def conv1d_ops(batch_size, in_channels, out_channels, input_length, kernel_size, stride=1,
@@ -552,14 +806,7 @@ def conv1d_ops(batch_size, in_channels, out_channels, input_length, kernel_size,
     bias additions included where ``bias`` is true; ``batch_size=None`` is
     unbatched input (counts as 1).
     """
-    if batch_size is None:
-        batch_size = 1
-    env = {name: _integers(name, v) for name, v in
-           (("batch_size", batch_size), ("in_channels", in_channels),
-            ("out_channels", out_channels), ("input_length", input_length),
-            ("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation),
-            ("groups", groups))}
-    env["padding"], same, unknown = _paddings(padding)
-    env["b"], bias_bad = _biases(bias)
-    raw = {"padding": padding, "bias": bias}
-    return _evaluate(env, same, unknown, bias_bad, True, raw)[1]
+    return _evaluate(dict(batch_size=batch_size, in_channels=in_channels,
+                          out_channels=out_channels, input_length=input_length,
+                          kernel_size=kernel_size, stride=stride, padding=padding,
+                          dilation=dilation, groups=groups, bias=bias), True)[1]

@@ -17,14 +17,19 @@ empty or truncated cached library is compiled again. Without a compiler,
 Entry points:
 
 * :func:`conv1d_ops`, :func:`conv1d_output_length` — scalars, the signature
-  and errors of :func:`symconv.conv1d_ops` (the C status mapped to
-  ``TypeError``/``ValueError`` with the rule text from ``symconv_strerror``),
-  plus ``OverflowError`` where the count does not fit in int64.
+  and the errors of :func:`symconv.conv1d_ops`, word for word (the exact
+  evaluator words every refusal; C's status must name the same rule), plus
+  ``OverflowError`` where a value, the count or an intermediate does not fit
+  in int64 (a value beyond int64 is refused before the C call, never wrapped).
 * :func:`conv1d_ops_array` — NumPy arrays that broadcast together, through
-  the C batch function; raises for the first bad row like the generated
-  NumPy evaluator.
+  the C batch function; raises for the first bad row exactly as the generated
+  NumPy evaluator does (``row R: `` and the exact evaluator's message).
 * :func:`conv1d_batch` — the same without raising: ``(length, ops,
   status)`` arrays, one status per row, for sweeps that expect bad rows.
+
+From Python, ``padding`` is an int >= 0, ``'same'``, ``'valid'`` (or arrays
+of those): -1 is a negative padding here. Only the C ABI spells ``'same'`` as
+``SYMCONV_PADDING_SAME`` (-1, :data:`PADDING_SAME`).
 
 Status codes are read from the generated header, so this module and the
 compiled library cannot disagree.
@@ -35,7 +40,6 @@ from __future__ import annotations
 import atexit
 import ctypes
 import hashlib
-import operator
 import os
 import re
 import shlex
@@ -50,6 +54,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ._generated import conv1d_ops as _exact
 from .validation import RULES, SIZE_PARAMETERS
 
 __all__ = ["CompilerNotFoundError", "CompileError", "UnsafeCacheError", "compiler", "cache_dir",
@@ -379,125 +384,115 @@ def strerror(status: int) -> str:
 
 
 # --- scalars --------------------------------------------------------------------------
+#
+# The exact evaluator (symconv.conv1d_ops, generated/conv1d_ops.py) words every refusal: its
+# per-value checks normalize the arguments, in its order (1-tuples, NumPy scalars, bool, ...);
+# a value outside int64 gets its error, or OverflowError naming the value if it counts the
+# configuration; C decides the rest, and a non-zero status is worded by the exact evaluator
+# on the same arguments, which must name the same rule. So every message is symconv.conv1d_ops's.
 
-def _int(name: str, value: Any, padding: bool = False) -> int:
-    if padding and isinstance(value, str):
-        if value == "same":
-            return PADDING_SAME
-        if value == "valid":
-            return 0
-        raise ValueError(f"padding must be 'same', 'valid' or an int >= 0, got {value!r}: "
-                         f"{strerror(STATUS['padding_string'])}")
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__}): "
-                        f"{strerror(STATUS['type'])}")
-    v = operator.index(value)
-    if padding and v < 0:  # -1 is 'same' in C only
-        raise ValueError(f"padding must be >= 0, got {v}: {strerror(STATUS['padding_negative'])}")
-    if not -2**63 <= v < 2**63:
-        raise OverflowError(f"{name}={v}: {strerror(STATUS['overflow'])}")
-    return v
+_MAX = 2**63 - 1
+_LENGTH_SIZES = ("input_length", "kernel_size", "stride", "dilation")
 
 
-def _bias(value: Any) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if hasattr(type(value), "__index__") and operator.index(value) in (0, 1):
-        return operator.index(value)
-    raise TypeError(f"bias must be True or False, got {value!r}: {strerror(STATUS['bias_type'])}")
+def _refusal(status: int, args: dict[str, Any], with_ops: bool = True) -> Exception:
+    """The exception for a non-zero C status: the exact evaluator's, for the same arguments."""
+    exc = _exact._refusal(args, with_ops)
+    if exc.rule != _KEY.get(status):
+        return RuntimeError(f"the C evaluator says {_KEY.get(status, status)!r} but the exact "
+                            f"evaluator says {exc.rule!r} for {args!r}; please report this")
+    return exc.with_traceback(None)
 
 
-def _raise(status: int, values: dict[str, int]):
-    key = _KEY.get(status, "unknown")
-    rule = strerror(status)
-    if key == "overflow":
-        raise OverflowError(f"{rule} (use symconv.conv1d_ops for the exact count)")
-    if key == "positive":
-        name = next(n for n in SIZE_PARAMETERS if n in values and values[n] < 1)
-        raise ValueError(f"{name} must be a positive integer, got {values[name]}: {rule}")
-    name = {"groups_in": "in_channels", "groups_out": "out_channels", "same_stride": "stride",
-            "kernel_too_long": "kernel_size", "padding_negative": "padding",
-            "bias_type": "bias"}.get(key, "?")
-    shown = ", ".join(f"{k}={v}" for k, v in values.items())
-    raise ValueError(f"{name}={values.get(name)} ({shown}): {rule}")
+def _scalars(args: dict[str, Any], with_ops: bool) -> dict[str, int]:
+    """The C arguments (padding -1 for 'same'), by the exact evaluator's per-value checks; raises
+    its error, or OverflowError for a value that int64 cannot hold."""
+    c = {}
+    for name in SIZE_PARAMETERS if with_ops else _LENGTH_SIZES:
+        value = args[name]
+        c[name] = _exact._size(name, 1 if value is None and name == "batch_size" else value)
+    pad = _exact._padding(args["padding"])
+    c["padding"] = PADDING_SAME if pad is _exact._SAME else pad
+    if with_ops:
+        c["bias"] = _exact._bias(args["bias"])
+    if any(v > _MAX for v in c.values()):
+        raise _exact._refusal(args, with_ops).with_traceback(None)
+    return c
 
 
 def conv1d_output_length(input_length: int, kernel_size: int, stride: int = 1,
                          padding: int | str = 0, dilation: int = 1) -> int:
-    """``symconv.conv1d_output_length`` computed by the C library."""
-    values = {"input_length": _int("input_length", input_length),
-              "kernel_size": _int("kernel_size", kernel_size), "stride": _int("stride", stride),
-              "dilation": _int("dilation", dilation)}
-    pad = _int("padding", padding, padding=True)
+    """``symconv.conv1d_output_length`` computed by the C library (``OverflowError`` beyond int64)."""
+    args = dict(input_length=input_length, kernel_size=kernel_size, stride=stride,
+                padding=padding, dilation=dilation)
+    c = _scalars(args, False)
     out = ctypes.c_int64()
     status = library().symconv_conv1d_output_length(
-        values["input_length"], values["kernel_size"], values["stride"], pad,
-        values["dilation"], ctypes.byref(out))
+        c["input_length"], c["kernel_size"], c["stride"], c["padding"], c["dilation"],
+        ctypes.byref(out))
     if status:
-        _raise(status, {**values, "padding": pad})
+        raise _refusal(status, args, False)
     return out.value
 
 
 def conv1d_ops(batch_size: int | None, in_channels: int, out_channels: int, input_length: int,
                kernel_size: int, stride: int = 1, padding: int | str = 0, dilation: int = 1,
                groups: int = 1, bias: bool = True) -> int:
-    """``symconv.conv1d_ops`` computed by the C library (``OverflowError`` above int64)."""
+    """``symconv.conv1d_ops`` computed by the C library (``OverflowError`` beyond int64)."""
     if batch_size is None:
         batch_size = 1
+    out = ctypes.c_int64()
     if (type(batch_size) is int and type(in_channels) is int and type(out_channels) is int
             and type(input_length) is int and type(kernel_size) is int and type(stride) is int
             and type(padding) is int and type(dilation) is int and type(groups) is int
-            and type(bias) is bool and padding >= 0):
-        # fast path: plain ints go straight to C (ctypes refuses values outside int64)
-        out = ctypes.c_int64()
-        try:
-            status = (_lib or library()).symconv_conv1d_ops(
-                batch_size, in_channels, out_channels, input_length, kernel_size, stride, padding,
-                dilation, groups, bias, ctypes.byref(out))
-        except ctypes.ArgumentError:
-            status = -1
+            and type(bias) is bool
+            and (batch_size | in_channels | out_channels | input_length | kernel_size | stride
+                 | padding | dilation | groups) >> 63 == 0):
+        # fast path: plain ints in [0, 2**63) go straight to C (ctypes would wrap the others; a
+        # negative one makes the OR negative, one of 2**63 or more makes it >= 2**63)
+        status = (_lib or library()).symconv_conv1d_ops(
+            batch_size, in_channels, out_channels, input_length, kernel_size, stride, padding,
+            dilation, groups, bias, ctypes.byref(out))
         if status == 0:
             return out.value
-    values = {name: _int(name, v) for name, v in zip(SIZE_PARAMETERS, (
-        1 if batch_size is None else batch_size, in_channels, out_channels, input_length,
-        kernel_size, stride, dilation, groups))}
-    pad = _int("padding", padding, padding=True)
-    b = _bias(bias)
-    out = ctypes.c_int64()
-    v = values
+    args = dict(batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
+                input_length=input_length, kernel_size=kernel_size, stride=stride,
+                padding=padding, dilation=dilation, groups=groups, bias=bias)
+    c = _scalars(args, True)
     status = library().symconv_conv1d_ops(
-        v["batch_size"], v["in_channels"], v["out_channels"], v["input_length"],
-        v["kernel_size"], v["stride"], pad, v["dilation"], v["groups"], b, ctypes.byref(out))
+        c["batch_size"], c["in_channels"], c["out_channels"], c["input_length"],
+        c["kernel_size"], c["stride"], c["padding"], c["dilation"], c["groups"], c["bias"],
+        ctypes.byref(out))
     if status:
-        _raise(status, {**values, "padding": pad, "bias": b})
+        raise _refusal(status, args)
     return out.value
 
 
 # --- NumPy batches --------------------------------------------------------------------
+#
+# The inputs are read by the generated NumPy evaluator's own functions (the same forms are
+# accepted, the same column errors raised). Rows the exact evaluator must judge (a value int64
+# cannot hold, an unknown padding string, a bias that is no boolean, ...) go to C with harmless
+# values and get their status from the exact evaluator. -1 in a padding column is a negative
+# padding, as everywhere in Python: only the C ABI spells 'same' as SYMCONV_PADDING_SAME.
 
-def _column(np, name: str, value: Any):
-    if name == "padding":
-        if isinstance(value, str):
-            return np.asarray(_int("padding", value, padding=True), dtype=np.int64)
-        a = np.asarray(value)
-        if a.dtype.kind in "USO":
-            a = np.asarray(value, dtype=object)
-            return np.vectorize(lambda v: _int("padding", v, padding=True), otypes=[np.int64])(a)
-    elif name == "bias":
-        a = np.asarray(value)
-        if a.dtype.kind == "b":
-            return a.astype(np.int64)
-        if a.dtype.kind not in "iu":
-            raise TypeError(f"bias must be an array of True or False, got dtype {a.dtype}: "
-                            f"{strerror(STATUS['bias_type'])}")
-    else:
-        a = np.asarray(value)
-    if a.dtype.kind == "u" and a.size and int(a.max()) >= 2**63:
-        raise OverflowError(f"{name} has a value above 2**63 - 1: {strerror(STATUS['overflow'])}")
-    if a.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be an integer array, got dtype {a.dtype}: "
-                        f"{strerror(STATUS['type'])}")
-    return a.astype(np.int64, copy=False)
+def _numpy():
+    from ._generated import conv1d_ops_numpy
+
+    return conv1d_ops_numpy
+
+
+def _columns(np, args: dict[str, Any]):
+    """(C columns by name, rows for the exact evaluator or None, values as given, shape)."""
+    env, same, bad, given, shape = _numpy()._inputs(args, True)
+    pad = env["padding"]
+    if pad.size and pad.min() < 0:  # a negative padding, never the C value of 'same'
+        pad = np.where(pad == PADDING_SAME, PADDING_SAME - 1, pad)
+    if same is not None:
+        pad = np.where(same, PADDING_SAME, pad)
+    cols = {name: env[name] for name in SIZE_PARAMETERS}
+    cols["padding"], cols["bias"] = pad, env["b"]
+    return cols, bad, given, shape
 
 
 def _threads(threads: int | None, n: int) -> int:
@@ -511,26 +506,29 @@ def conv1d_batch(batch_size, in_channels, out_channels, input_length, kernel_siz
                  lengths: bool = True):
     """Every row through the C batch function: ``(length, ops, status)`` int arrays.
 
-    Inputs broadcast together; ``padding`` may be ``'same'``/``'valid'`` or
-    hold -1 for 'same' (the C convention). ``length`` and ``ops`` are 0 where
-    ``status`` is not 0 (:data:`STATUS`, :func:`strerror`); ``length`` is
-    None with ``lengths=False``. Rows are split over ``threads`` threads
-    (default: every core for batches of 2**17 rows and more; ctypes releases
-    the GIL during the call), each running the C loop on its own slice.
+    Inputs broadcast together and take the forms of the NumPy evaluator
+    (``padding``: ints >= 0, ``'same'``, ``'valid'``, or arrays of those; -1 is a
+    negative padding, status ``padding_negative``, not 'same'). ``length`` and
+    ``ops`` are 0 where ``status`` is not 0 (:data:`STATUS`, :func:`strerror`);
+    ``length`` is None with ``lengths=False``. A row with a value outside int64
+    gets the status of the exact evaluator's rule, else ``overflow``. A column of
+    the wrong dtype, or shapes that do not broadcast, raise as in the NumPy
+    evaluator (nothing to give a status to). Rows are
+    split over ``threads`` threads (default: every core for batches of 2**17
+    rows and more; ctypes releases the GIL during the call), each running the C
+    loop on its own slice.
     """
-    return _batch(batch_size, in_channels, out_channels, input_length, kernel_size, stride,
-                  padding, dilation, groups, bias, threads, lengths)[:3]
+    return _batch(dict(batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
+                       input_length=input_length, kernel_size=kernel_size, stride=stride,
+                       padding=padding, dilation=dilation, groups=groups, bias=bias),
+                  threads, lengths)[:3]
 
 
-def _batch(batch_size, in_channels, out_channels, input_length, kernel_size, stride, padding,
-           dilation, groups, bias, threads, lengths):
-    """:func:`conv1d_batch` plus the number of failed rows."""
+def _batch(args, threads, lengths):
+    """:func:`conv1d_batch` plus the number of failed rows, the values as given and the shape."""
     import numpy as np
 
-    raw = dict(zip(COLUMNS, (1 if batch_size is None else batch_size, in_channels, out_channels,
-                             input_length, kernel_size, stride, dilation, groups, padding, bias)))
-    cols = {name: _column(np, name, raw[name]) for name in COLUMNS}
-    shape = np.broadcast_shapes(*(a.shape for a in cols.values()))
+    cols, bad, given, shape = _columns(np, args)
     n = int(np.prod(shape, dtype=np.int64))
     keep = []
     steps = {}
@@ -576,27 +574,40 @@ def _batch(batch_size, in_channels, out_channels, input_length, kernel_size, str
         for w in workers:
             w.join()
     del keep
-    if sum(failures):  # outputs of failed rows are left untouched by C: make them 0
-        failed = status != 0
-        ops[failed] = 0
+    failed = sum(failures)
+    if bad is not None:  # rows C saw with harmless values: the exact evaluator's status
+        flat_status = status.reshape(-1)
+        for flat in np.flatnonzero(bad.reshape(-1)):
+            rule = _numpy()._refuse(int(flat), shape, given, True).rule
+            failed += flat_status[flat] == 0
+            flat_status[flat] = STATUS[rule]
+    if failed:  # outputs of failed rows are left untouched by C: make them 0
+        bad_rows = status != 0
+        ops[bad_rows] = 0
         if length is not None:
-            length[failed] = 0
-    return length, ops, status, sum(failures)
+            length[bad_rows] = 0
+    return length, ops, status, int(failed), given, shape
 
 
 def conv1d_ops_array(batch_size, in_channels, out_channels, input_length, kernel_size, stride=1,
                      padding=0, dilation=1, groups=1, bias=True, *, threads: int | None = None):
-    """Counts of every row (int64 array) by the C batch function; raises for the first bad row."""
+    """Counts of every row (int64 array) by the C batch function; raises for the first bad row.
+
+    The error is the generated NumPy evaluator's (the exact evaluator's for that row, prefixed
+    by ``row R:``), and the C status of the row must name the same rule.
+    """
     import numpy as np
 
-    _, ops, status, failed = _batch(batch_size, in_channels, out_channels, input_length,
-                                    kernel_size, stride, padding, dilation, groups, bias,
-                                    threads, False)
+    _, ops, status, failed, given, shape = _batch(
+        dict(batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
+             input_length=input_length, kernel_size=kernel_size, stride=stride, padding=padding,
+             dilation=dilation, groups=groups, bias=bias), threads, False)
     if failed:
-        flat = int(np.argmax(status.ravel() != 0))
-        row = flat if status.ndim <= 1 else tuple(int(i) for i in np.unravel_index(flat, status.shape))
-        code = int(status.ravel()[flat])
-        if _KEY.get(code) == "overflow":
-            raise OverflowError(f"row {row}: {strerror(code)}")
-        raise ValueError(f"row {row}: {_KEY.get(code, code)}: {strerror(code)}")
+        flat = int(np.argmax(status.reshape(-1) != 0))
+        code = int(status.reshape(-1)[flat])
+        exc = _numpy()._refuse(flat, shape, given, True)
+        if exc.rule != _KEY.get(code):
+            raise RuntimeError(f"row {flat}: the C evaluator says {_KEY.get(code, code)!r} but the "
+                               f"exact evaluator says {exc.rule!r}; please report this")
+        raise exc
     return ops

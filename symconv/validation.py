@@ -19,7 +19,7 @@ __all__ = ["RULES", "SIZE_PARAMETERS", "check_size", "check_padding", "check_bia
 
 #: One entry per class of invalid input: key -> the rule, as users read it.
 RULES: dict[str, str] = {
-    "type": "sizes are integers (bool is not accepted)",
+    "type": "sizes and padding are integers",
     "positive": "sizes are positive integers (>= 1)",
     "padding_negative": "padding is an integer >= 0, 'same' or 'valid'",
     "padding_string": "padding is an integer >= 0, 'same' or 'valid'",
@@ -28,7 +28,7 @@ RULES: dict[str, str] = {
     "same_stride": "padding='same' is only supported with stride=1 (PyTorch rule)",
     "kernel_too_long": ("the dilated kernel dilation*(kernel_size-1)+1 must fit in the padded "
                         "input input_length+2*padding (output length >= 1)"),
-    "bias_type": "bias is True or False",
+    "bias_type": "bias is True or False (or 0 or 1)",
 }
 
 #: Parameters that must be positive integers.
@@ -38,47 +38,47 @@ SIZE_PARAMETERS = ("batch_size", "in_channels", "out_channels", "input_length",
 def check_size(name: str, value: Any) -> int:
     """Return ``value`` as an ``int`` if it is a positive integer, else raise.
 
-    ``bool`` is refused even though it is an ``int`` subclass; NumPy integer
-    scalars are accepted (via ``__index__``); floats are refused even when
-    integral, so that no count ever passes through a float. This is the
-    generated evaluator's own check (one implementation, printed with these
-    rule texts by ``symconv generate``).
+    ``bool`` (and NumPy's booleans) are refused even though ``bool`` is an
+    ``int`` subclass; NumPy integer scalars are accepted (via ``__index__``);
+    any other number is refused even when integral, so that no count ever
+    passes through a non-integer type. ``kernel_size``, ``stride`` and
+    ``dilation`` may be 1-tuples (or 1-element lists), as ``nn.Conv1d``
+    stores them. This is the generated evaluator's own check (one
+    implementation, printed with these rule texts by ``symconv generate``);
+    the exception's ``rule`` attribute is the key of :data:`RULES`.
     """
     return _generated._size(name, value)
 
 
 def check_padding(value: Any) -> int | str:
-    """Return ``'same'``, or the padding as a non-negative ``int`` (``'valid'`` is 0)."""
+    """Return ``'same'``, or the padding as a non-negative ``int`` (``'valid'`` is 0; a 1-tuple
+    of an int is that int)."""
     return _generated._padding(value)
 
 
 def check_bias(value: Any) -> bool:
-    """Accept ``True``/``False`` (and 0/1); refuse anything else."""
+    """Accept ``True``/``False``, NumPy's booleans and the integers 0 and 1; refuse anything else."""
     return bool(_generated._bias(value))
 
 
 def check_groups(in_channels: int, out_channels: int, groups: int) -> None:
+    """The groups rules, with the exact evaluator's messages (validated ints)."""
     if in_channels % groups:
-        raise ValueError(f"in_channels={in_channels} is not divisible by groups={groups}: {RULES['groups_in']}")
+        raise _generated._error(ValueError, "groups_in",
+                                f"in_channels={in_channels} is not divisible by groups={groups}")
     if out_channels % groups:
-        raise ValueError(f"out_channels={out_channels} is not divisible by groups={groups}: {RULES['groups_out']}")
+        raise _generated._error(ValueError, "groups_out",
+                                f"out_channels={out_channels} is not divisible by groups={groups}")
 
 
 def check_length(input_length: int, kernel_size: int, stride: int, padding: int | str,
                  dilation: int) -> int:
-    """Validate the length parameters; return the numeric padding (0 for 'same' is not used)."""
-    if padding == "same":
-        if stride != 1:
-            raise ValueError(f"stride must be 1 with padding='same', got stride={stride}: "
-                             f"{RULES['same_stride']}")
-        return 0
-    span = dilation * (kernel_size - 1) + 1
-    padded = input_length + 2 * padding
-    if span > padded:
-        raise ValueError(
-            f"kernel_size={kernel_size} with dilation={dilation} spans {span} elements, more than "
-            f"input_length={input_length} + 2*padding={padding} = {padded}: {RULES['kernel_too_long']}")
-    return padding
+    """Validate the length parameters; return the numeric padding (0 for 'same' is not used).
+
+    The generated evaluator's own rules ('same' needs stride 1; the dilated kernel fits).
+    """
+    _generated.conv1d_output_length(input_length, kernel_size, stride, padding, dilation)
+    return 0 if padding == "same" else padding
 
 
 def check_conv1d(batch_size: Any, in_channels: Any, out_channels: Any, input_length: Any,

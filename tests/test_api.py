@@ -108,3 +108,65 @@ def test_dilated_kernel_longer_than_padded_input():
 def test_bad_bias():
     msg = _error(TypeError, bias="yes")
     assert "bias" in msg and "'yes'" in msg
+
+
+# --- PyTorch's 1-tuples ----------------------------------------------------------------
+
+@pytest.mark.parametrize("name,value", [("kernel_size", 5), ("stride", 2), ("padding", 2),
+                                        ("dilation", 2)])
+@pytest.mark.parametrize("wrap", [lambda v: (v,), lambda v: [v]], ids=["tuple", "list"])
+def test_1_tuples_as_pytorch_stores_them(name, value, wrap):
+    kw = {**BASE, "input_length": 100, name: value}
+    assert symconv.conv1d_ops(**{**kw, name: wrap(value)}) == symconv.conv1d_ops(**kw)
+    length_kw = {k: v for k, v in kw.items() if k in ("input_length", "kernel_size", "stride",
+                                                      "padding", "dilation")}
+    assert (symconv.conv1d_output_length(**{**length_kw, name: wrap(value)})
+            == symconv.conv1d_output_length(**length_kw))
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("kernel_size", (3, 3), r"^kernel_size must be an int or a 1-tuple, got \(3, 3\) \(tuple of "
+                            r"length 2\)"),
+    ("stride", [1, 2], r"^stride must be an int or a 1-tuple, got \[1, 2\] \(list of length 2\)"),
+    ("dilation", (), r"^dilation must be an int or a 1-tuple, got \(\) \(tuple of length 0\)"),
+    ("padding", (1, 1), r"^padding must be an int, 'same', 'valid' or a 1-tuple of an int, got "
+                        r"\(1, 1\)"),
+    ("padding", ("same",), r"^padding must be an int, 'same', 'valid' or a 1-tuple of an int"),
+    ("in_channels", (16,), r"^in_channels must be an int, got \(16,\) \(tuple\)"),
+    ("input_length", [100], r"^input_length must be an int, got \[100\] \(list\)"),
+])
+def test_other_tuples_are_refused_clearly(name, value, message):
+    with pytest.raises(TypeError, match=message) as info:
+        symconv.conv1d_ops(**{**BASE, name: value})
+    assert info.value.rule == "type"
+
+
+def test_a_torch_module_s_attributes_as_they_are():
+    nn = pytest.importorskip("torch.nn", reason="torch not installed")
+    conv = nn.Conv1d(16, 32, 5, stride=2, padding=2, dilation=2, groups=4, bias=False)
+    assert conv.kernel_size == (5,) and conv.padding == (2,)  # what PyTorch stores
+    got = symconv.conv1d_ops(8, conv.in_channels, conv.out_channels, 100, conv.kernel_size,
+                             conv.stride, conv.padding, conv.dilation, conv.groups,
+                             conv.bias is not None)
+    assert got == symconv.conv1d_ops(8, 16, 32, 100, 5, 2, 2, 2, 4, False)
+    same = nn.Conv1d(16, 32, 4, padding="same")
+    assert symconv.conv1d_output_length(100, same.kernel_size, same.stride, same.padding,
+                                        same.dilation) == 100
+
+
+def test_numpy_booleans_are_booleans():
+    np = pytest.importorskip("numpy", reason="numpy not installed")
+    assert symconv.conv1d_ops(**BASE, bias=np.True_) == symconv.conv1d_ops(**BASE, bias=True)
+    assert symconv.conv1d_ops(**BASE, bias=np.False_) == symconv.conv1d_ops(**BASE, bias=False)
+    with pytest.raises(TypeError, match="in_channels must be an int, got np.True_"):
+        symconv.conv1d_ops(**{**BASE, "in_channels": np.True_})
+
+
+def test_boolean_tensors_are_not_sizes():
+    torch = pytest.importorskip("torch", reason="torch not installed")
+    for value in (torch.tensor(True), torch.tensor([True])):
+        with pytest.raises(TypeError, match=r"kernel_size must be an int, got tensor\(.*True.*\) "
+                                            r"\(Tensor, not accepted as an integer\)"):
+            symconv.conv1d_ops(**{**BASE, "kernel_size": value})
+    assert symconv.conv1d_ops(**BASE, bias=torch.tensor(False)) == symconv.conv1d_ops(**BASE, bias=False)
+    assert symconv.conv1d_ops(**{**BASE, "kernel_size": torch.tensor(3)}) == symconv.conv1d_ops(**BASE)

@@ -3,6 +3,8 @@ through a small C driver, and the ctypes backend (cache, missing compiler, threa
 
 from __future__ import annotations
 
+import ctypes
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,7 +16,7 @@ from symconv import cbackend
 from symconv._generated import conv1d_ops as gen_py
 from symconv.validation import RULES
 
-from test_codegen import INT64_MAX, _fits, configurations
+from test_codegen import INT64_MAX, _fits, configurations, python_columns
 
 GENERATED = Path(__file__).resolve().parent.parent / "generated"
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-O2"]
@@ -236,6 +238,14 @@ def test_sanitized_agreement_sweep(variant, tmp_path):
              [1, 1, 1, (2**63 - 1) // 7 + 3, 4, 1, 0, 1, 1, 0],          # count 2**63 - 1
              [2**60, 1, 1, 4, 4, 1, 0, 1, 1, 1],                         # count 2**63
              [2**62, 2**62, 2**62, 2**62, 2**62, 1, -1, 2**62, 2**62, 1],
+             # the kernel rule beyond int64 (decided in 128 bits), both sides of the boundary
+             [1, 1, 1, 10, 2**62, 1, 0, 4, 1, 1],                        # kernel too long
+             [1, 1, 1, 2**62, 2**62 + 1, 1, 2**62, 3, 1, 1],             # span = padded + 1
+             [1, 1, 1, 2**62, 2**62, 1, 2**62, 3, 1, 1],                 # fits: overflow
+             [1, 1, 1, INT64_MAX, INT64_MAX, 1, INT64_MAX, INT64_MAX, 1, 1],
+             [1, 1, 1, 1, 2, 1, 0, INT64_MAX, 1, 0],                     # span 2**63
+             [1, 1, 1, INT64_MAX, 2, 1, 2**62, INT64_MAX, 1, 1],         # fits: overflow
+             [1, 1, 1, 3, 2**62, 1, -1, 2**62, 1, 1],                    # 'same': no span
              # the bounded path's limits: sizes 2**30 and 2**30 + 1, padding 2**30 - 1 and 2**30
              # (the largest floor numerator, 3 * 2**30 - 3, near 2**32), counts near 2**63
              [2**30, 2**30, 2**30, 2**30, 1, 1, 2**30 - 1, 1, 2**30, 1],
@@ -304,7 +314,7 @@ def test_scalar_and_batch_entry_points():
     assert cbackend.conv1d_output_length(100, 3, stride=2) == 49
     cols = configurations(300_000, seed=3)
     ok = cols["batch_size"] < 2**10
-    cols = {k: v[ok] for k, v in cols.items()}
+    cols = python_columns({k: v[ok] for k, v in cols.items()})
     one = cbackend.conv1d_batch(**cols)
     two = cbackend.conv1d_batch(**cols, threads=2)
     for a, b in zip(one, two):
@@ -313,7 +323,90 @@ def test_scalar_and_batch_entry_points():
                                     padding="same")
     assert out.shape == (3, 2)
     assert out[2, 1] == gen_py.conv1d_ops(3, 16, 32, 200, 3, padding="same")
-    with pytest.raises(ValueError, match=r"^row 1: groups_in"):
+    with pytest.raises(ValueError, match=r"^row 1: in_channels=15 is not divisible by groups=2: "
+                                         r"groups must divide in_channels$"):
         cbackend.conv1d_ops_array(1, [16, 15], 32, 100, 3, groups=[2, 2])
     with pytest.raises(OverflowError, match=r"^row 2:"):
         cbackend.conv1d_ops_array([1, 1, 2**62], 16, 32, 100, 3)
+
+
+# --- values outside int64 (ctypes converts modulo 2**64) ---------------------------------
+
+BASE = dict(batch_size=8, in_channels=16, out_channels=32, input_length=100, kernel_size=3)
+#: Valid configurations with one value beyond int64: the exact evaluator counts them.
+BEYOND = [("batch_size", 2**64 + 8), ("input_length", 2**64 + 100), ("padding", 2**64 + 1),
+          ("stride", 2**64 + 1), ("in_channels", 2**63), ("dilation", 2**63)]
+
+
+@pytest.mark.parametrize("name,value", BEYOND, ids=[n for n, _ in BEYOND])
+def test_values_outside_int64_are_refused_not_wrapped(name, value):
+    cfg = {**BASE, name: value}
+    if name == "dilation":
+        cfg["kernel_size"] = 1
+    exact = gen_py.conv1d_ops(**cfg)
+    assert exact > 0  # valid: the exact evaluator counts it
+    if value >= 2**64:  # what ctypes would have passed, modulo 2**64: another, wrong count
+        assert gen_py.conv1d_ops(**{**cfg, name: value % 2**64}) != exact
+    message = rf"{name}={value} does not fit in a signed 64-bit integer \(symconv.conv1d_ops is exact"
+    with pytest.raises(OverflowError, match="^" + message) as info:
+        cbackend.conv1d_ops(**cfg)
+    assert info.value.rule == "overflow"
+    for column in ([value], np.array([value], dtype=object), [value, value]):
+        with pytest.raises(OverflowError, match="^row 0: " + message):
+            cbackend.conv1d_ops_array(**{**cfg, name: column})
+    valid = {"padding": 1, "stride": 1, "dilation": 1}.get(name, BASE.get(name))
+    _, ops, status = cbackend.conv1d_batch(**{**cfg, name: [valid, value]})
+    assert status.tolist() == [0, cbackend.STATUS["overflow"]] and ops[1] == 0
+    if name in ("input_length", "padding", "stride", "dilation"):
+        args = {k: cfg.get(k, d) for k, d in (("input_length", 0), ("kernel_size", 0),
+                                              ("stride", 1), ("padding", 0), ("dilation", 1))}
+        with pytest.raises(OverflowError, match="^" + message):
+            cbackend.conv1d_output_length(**args)
+
+
+def test_uint64_columns_above_int64():
+    batch = np.array([8, 2**63 + 8], dtype=np.uint64)
+    with pytest.raises(OverflowError, match=rf"^row 1: batch_size={2**63 + 8} does not fit"):
+        cbackend.conv1d_ops_array(batch, 16, 32, 100, 3)
+    _, ops, status = cbackend.conv1d_batch(batch, 16, 32, 100, 3)
+    assert status.tolist() == [0, cbackend.STATUS["overflow"]]
+    assert ops[0] == gen_py.conv1d_ops(8, 16, 32, 100, 3)
+    # a huge value that breaks a rule gets that rule's error, as in the exact evaluator
+    with pytest.raises(ValueError, match=r"^row 1: in_channels=\d+ is not divisible by groups=2"):
+        cbackend.conv1d_ops_array(8, np.array([16, 2**64 - 1], dtype=np.uint64), 32, 100, 3,
+                                  groups=2)
+
+
+@pytest.mark.parametrize("fn", [gen_py.conv1d_ops, cbackend.conv1d_ops, cbackend.conv1d_ops_array])
+def test_huge_negative_stride_is_the_positive_rule(fn):
+    with pytest.raises(ValueError, match=re.escape(f"stride must be a positive integer, got "
+                                                   f"{-2**63 - 1}: {RULES['positive']}")):
+        fn(**BASE, stride=-2**63 - 1)
+
+
+# --- padding -1 is 'same' only in the C ABI -------------------------------------------------
+
+def test_python_array_entry_points_refuse_padding_minus_one():
+    with pytest.raises(ValueError, match="^" + re.escape(f"row 0: padding must be >= 0, got -1: "
+                                                         f"{RULES['padding_negative']}") + "$"):
+        cbackend.conv1d_ops_array(1, 1, 1, 10, 3, padding=np.array([-1]))
+    _, ops, status = cbackend.conv1d_batch(1, 1, 1, 10, 3, padding=[-1, "same", 1, -2])
+    negative = cbackend.STATUS["padding_negative"]
+    assert status.tolist() == [negative, 0, 0, negative]
+    assert ops.tolist() == [0, gen_py.conv1d_ops(1, 1, 1, 10, 3, padding="same"),
+                            gen_py.conv1d_ops(1, 1, 1, 10, 3, padding=1), 0]
+    # the C ABI itself keeps SYMCONV_PADDING_SAME
+    out = ctypes.c_int64()
+    assert cbackend.library().symconv_conv1d_ops(1, 1, 1, 10, 3, 1, cbackend.PADDING_SAME, 1, 1,
+                                                 1, ctypes.byref(out)) == 0
+    assert out.value == gen_py.conv1d_ops(1, 1, 1, 10, 3, padding="same")
+
+
+# --- PyTorch's 1-tuples through the C wrapper ------------------------------------------------
+
+def test_c_scalar_takes_1_tuples():
+    assert (cbackend.conv1d_ops(8, 16, 32, 100, (5,), (2,), (2,), (1,))
+            == gen_py.conv1d_ops(8, 16, 32, 100, 5, 2, 2, 1))
+    assert cbackend.conv1d_output_length(100, (5,), [2], (2,), (1,)) == 50
+    with pytest.raises(TypeError, match=r"^kernel_size must be an int or a 1-tuple, got \(3, 3\)"):
+        cbackend.conv1d_ops(8, 16, 32, 100, (3, 3))

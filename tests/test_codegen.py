@@ -9,6 +9,7 @@ Integers), the generated Python (``generated/conv1d_ops.py``),
 from __future__ import annotations
 
 import ast
+import ctypes
 import importlib.util
 import re
 import sys
@@ -115,7 +116,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_generated_python_imports_only_the_standard_library():
     assert _imports(GENERATED / "conv1d_ops.py") <= set(sys.stdlib_module_names)
-    assert _imports(GENERATED / "conv1d_ops_numpy.py") == {"numpy"}
+    assert _imports(GENERATED / "conv1d_ops_numpy.py") - set(sys.stdlib_module_names) == {"numpy"}
     c = (GENERATED / "conv1d_ops.c").read_text() + (GENERATED / "conv1d_ops.h").read_text()
     assert set(re.findall(r"#include <([^>]+)>", c)) <= {"stdint.h", "stddef.h"}
     code = c.split("*/", 2)[-1]
@@ -271,6 +272,14 @@ def configurations(n: int, seed: int) -> dict[str, np.ndarray]:
                 groups=groups, bias=bias)
 
 
+def python_columns(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``cols`` with padding as the Python entry points take it: 'same' where the column holds -1
+    (only the C ABI spells 'same' as -1; for Python array entry points -1 is a negative padding)."""
+    padding = cols["padding"].astype(object)
+    padding[cols["padding"] == -1] = "same"
+    return {**cols, "padding": padding}
+
+
 def _row(cols, i):
     row = {k: int(v[i]) for k, v in cols.items()}
     row["padding"] = "same" if row["padding"] == -1 else row["padding"]
@@ -331,7 +340,7 @@ def test_agreement_sweep():
     assert np.array_equal(np_len, np.array(lengths, dtype=np.int64)[fits])
 
     # C batch over every row: exact where it fits, overflow status elsewhere
-    length, ops, status = cbackend.conv1d_batch(**cols)
+    length, ops, status = cbackend.conv1d_batch(**python_columns(cols))
     assert np.array_equal(status[fits], np.zeros(fits.sum()))
     assert np.array_equal(ops[fits], want)
     assert np.array_equal(length[fits], np.array(lengths, dtype=np.int64)[fits])
@@ -500,18 +509,14 @@ def test_every_invalid_class_is_refused_by_every_evaluator(key, name, change, ex
             arrays[name] = np.array(arrays[name].tolist(), dtype=np.int64)
         else:
             arrays = {k: [BASE[k]] * 3 + [v] + [BASE[k]] for k, v in cfg.items()}
-        with pytest.raises(ValueError) as info:
+        with pytest.raises(exc) as info:
             gen_np.conv1d_ops(**arrays)
         assert str(info.value).startswith("row 3:")
     assert name in str(info.value) and rule in str(info.value), info.value
-    # C: the distinct status of the class (those C can express; type is Python-side)
-    if key not in ("type", "padding_string"):
-        c_cfg = {**cfg, "padding": -1 if cfg["padding"] == "same" else cfg["padding"]}
-        if key == "padding_negative":
-            c_cfg["padding"] = -2
-        _, _, status = cbackend.conv1d_batch(**c_cfg)
-        assert int(status) == cbackend.STATUS[key]
-        assert cbackend.strerror(int(status)) == rule
+    # C: the distinct status of the class (type and padding_string from the Python wrapper)
+    _, _, status = cbackend.conv1d_batch(**cfg)
+    assert int(status) == cbackend.STATUS[key]
+    assert cbackend.strerror(int(status)) == rule
 
 
 def test_numpy_reports_the_first_bad_row_and_its_first_rule():
@@ -628,3 +633,88 @@ def test_numpy_checks_rows_exactly_when_the_ranges_could_overflow():
     out = gen_np.conv1d_ops(**{k: [v[i] for i in keep] for k, v in cols.items()})
     assert out.tolist() == [exact[i] for i in keep]
     assert [int(cbackend.conv1d_ops(**rows[i])) for i in keep] == [exact[i] for i in keep]
+
+
+# --- a value a row does not use cannot fail it (NumPy) ---------------------------------------
+
+def test_numpy_same_rows_ignore_the_dilation_they_do_not_use():
+    """'same' computes no output length from kernel and dilation: their overflow is irrelevant."""
+    exact = gen_py.conv1d_ops(1, 1, 1, 10, 3, padding="same", dilation=2**62)
+    assert int(gen_np.conv1d_ops(1, 1, 1, 10, 3, padding="same", dilation=2**62)) == exact
+    assert int(cbackend.conv1d_ops(1, 1, 1, 10, 3, padding="same", dilation=2**62)) == exact
+    assert int(gen_np.conv1d_output_length(10, 3, padding="same", dilation=2**62)) == 10
+    mixed = gen_np.conv1d_ops(1, 1, 1, 10, 3, padding=["same", 1], dilation=[2**62, 1])
+    assert mixed.tolist() == [exact, gen_py.conv1d_ops(1, 1, 1, 10, 3, padding=1)]
+    assert gen_np.conv1d_output_length(10, 3, padding=["same", 1], dilation=[2**62, 1]).tolist() == [
+        10, gen_py.conv1d_output_length(10, 3, padding=1)]
+
+
+# --- the kernel rule is decided exactly when the output length overflows int64 ----------------
+
+@pytest.mark.parametrize("cfg", [
+    dict(input_length=10, kernel_size=2**62, dilation=4),
+    dict(input_length=2**62, kernel_size=2**62 + 1, dilation=3, padding=2**62),
+    dict(input_length=INT64_MAX, kernel_size=INT64_MAX, dilation=INT64_MAX, padding=INT64_MAX),
+    dict(input_length=1, kernel_size=2, dilation=INT64_MAX),
+], ids=["issue", "one-beyond", "all-max", "span-2**63"])
+def test_kernel_too_long_beyond_int64_is_the_rule_not_overflow(cfg):
+    full = {"batch_size": 1, "in_channels": 1, "out_channels": 1, **cfg}
+    with pytest.raises(ValueError) as info:
+        gen_py.conv1d_ops(**full)
+    assert info.value.rule == "kernel_too_long"
+    for fn in (gen_np.conv1d_ops, cbackend.conv1d_ops, cbackend.conv1d_ops_array):
+        with pytest.raises(ValueError) as got:
+            fn(**full)
+        assert got.value.rule == "kernel_too_long"
+        assert str(got.value).removeprefix("row 0: ") == str(info.value)
+    _, _, status = cbackend.conv1d_batch(**full)
+    assert int(status) == cbackend.STATUS["kernel_too_long"]
+    length_args = {"stride": 1, "padding": 0, **cfg}
+    out = ctypes.c_int64(-7)
+    code = cbackend.library().symconv_conv1d_output_length(
+        length_args["input_length"], length_args["kernel_size"], length_args["stride"],
+        length_args["padding"], length_args["dilation"], ctypes.byref(out))
+    assert code == cbackend.STATUS["kernel_too_long"] and out.value == -7
+
+
+def test_a_fitting_kernel_beyond_int64_is_overflow():
+    """span = 3 * 2**62 - 2 <= padded = 3 * 2**62: valid (L_out = 3), but 2*padding leaves int64."""
+    cfg = dict(batch_size=1, in_channels=1, out_channels=1, input_length=2**62,
+               kernel_size=2**62, dilation=3, padding=2**62)
+    assert gen_py.conv1d_output_length(2**62, 2**62, 1, 2**62, 3) == 3
+    for fn in (gen_np.conv1d_ops, cbackend.conv1d_ops):
+        with pytest.raises(OverflowError):
+            fn(**cfg)
+
+
+def test_the_wide_helpers_are_proved_exact_for_int64_inputs():
+    from symconv.codegen import wide_bound
+    from symconv.codegen.model import PADDED, SPAN
+
+    ranges = {sym: (0, INT64_MAX) for sym in (L_in, K, d, p)}
+    assert wide_bound(SPAN, ranges) < 2**127 and wide_bound(PADDED, ranges) < 2**127
+    with pytest.raises(AssertionError, match="128 bits"):
+        wide_bound(d * K * L_in, ranges)
+
+
+# --- errors name the parameter -------------------------------------------------------------
+
+def test_errors_name_the_parameter_and_fit_the_value():
+    with pytest.raises(TypeError, match=r"^kernel_size must be an int, got array\(\[3\]\) \(ndarray "
+                                        r"of shape \(1,\): one value here; arrays go to the NumPy"):
+        symconv.conv1d_ops(8, 16, 32, 100, np.array([3]))
+    with pytest.raises(OverflowError, match=rf"^row 1: batch_size={2**63} does not fit in a signed "
+                                            r"64-bit integer"):
+        gen_np.conv1d_ops([1, 2**63], 16, 32, 100, 3)
+    for fn in (gen_np.conv1d_ops, cbackend.conv1d_ops_array, cbackend.conv1d_batch):
+        with pytest.raises(ValueError, match=r"^batch_size has shape \(3,\) and input_length has "
+                                             r"shape \(2,\): the arrays of a call must broadcast"):
+            fn([1, 2, 3], 16, 32, [100, 200], 3)
+    with pytest.raises(TypeError) as info:
+        symconv.conv1d_ops(8, 16, 32, 100, 3.0)
+    assert "bool" not in str(info.value) and "(float, refused even when integral)" in str(info.value)
+    with pytest.raises(TypeError) as info:
+        symconv.conv1d_ops(8, True, 32, 100, 3)
+    assert "(bool, not accepted as an integer)" in str(info.value)
+    with pytest.raises(TypeError, match=r"^row 1: in_channels must be an int, got True \(bool"):
+        gen_np.conv1d_ops(8, [16, True], 32, 100, 3)  # not silently 1

@@ -28,10 +28,11 @@ import jinja2
 import sympy as sp
 
 from ..functions import FloorDiv
-from ..printing.code import c_code, plain_c_code, python_code
+from ..printing.code import c_code, plain_c_code, python_code, wide_c_code
 from .model import CONV1D, Conv1dCode
 
-__all__ = ["TEMPLATES", "LANGUAGES", "environment", "context", "render", "artifacts", "write"]
+__all__ = ["TEMPLATES", "LANGUAGES", "environment", "context", "render", "artifacts", "write",
+           "wide_bound"]
 
 #: language -> ((template, output file), ...). The one table of what goes where.
 TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -48,6 +49,8 @@ _TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 #: Names of the overflow-checked C helpers the C printer calls.
 C_HELPERS = {"add": "checked_add", "sub": "checked_sub", "mul": "checked_mul",
              "floordiv": "floor_div"}
+#: Names of the 128-bit C helpers (exact decisions where an int64 intermediate overflowed).
+WIDE_HELPERS = {"of": "wide_of", "add": "wide_add", "sub": "wide_sub", "mul": "wide_mul"}
 
 
 def _c_string(text: str) -> str:
@@ -110,9 +113,18 @@ def context(code: Conv1dCode = CONV1D) -> dict:
     functions = ([(names[sym], e) for sym, e in code.per_group.items()]
                  + [("length", code.length), ("length_same", code.length_same), ("ops", code.ops)])
 
+    # The kernel rule decided exactly in 128 bits when the int64 output length overflowed: every
+    # value of a row reaching it is an int64 with sizes >= 1 and padding >= 0.
+    int64_inputs = {sym: (0 if name == "padding" else 1, _INT64[1]) for sym, name in names.items()}
+    wide = {}
+    for key, e in (("span", code.span), ("padded", code.padded)):
+        wide_bound(e, int64_inputs)
+        wide[key] = wide_c_code(e, names, WIDE_HELPERS)
+
     return {
         "py": printed(py),
         "c": printed(cc),
+        "wide": wide,
         "fast": fast_path(code),
         "size_parameters": list(code.size_parameters),
         "rules": code.rules,
@@ -161,6 +173,33 @@ def _interval(expr: sp.Expr, ranges: dict) -> tuple[int, int]:
     if lo < _INT64[0] or hi > _INT64[1]:
         raise AssertionError(f"{expr} can leave int64 on the bounded path")
     return lo, hi
+
+
+def wide_bound(expr: sp.Expr, ranges: dict) -> int:
+    """A bound on |every partial result| of ``expr`` in any order of evaluation; raises unless
+    it is below 2**127, where 128-bit two's-complement arithmetic (``WideCPrinter``) is exact.
+
+    A sum's partial sums are bounded by the sum of its terms' bounds, a product's partial
+    products by the product of its factors' bounds, whatever order the printer folds them in.
+    """
+    if expr.is_Integer:
+        bound = abs(int(expr))
+    elif expr.is_Symbol:
+        lo, hi = ranges[expr]
+        bound = max(abs(lo), abs(hi))
+    elif expr.is_Add or expr.is_Mul:
+        parts = [wide_bound(a, ranges) for a in expr.args]
+        bound = sum(parts) if expr.is_Add else 1
+        if expr.is_Mul:
+            for part in parts:
+                bound *= part
+    elif expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
+        bound = wide_bound(expr.base, ranges) ** int(expr.exp)
+    else:
+        raise AssertionError(f"no 128-bit bound for {expr}")
+    if bound >= 2**127:
+        raise AssertionError(f"{expr} can leave 128 bits for int64 inputs")
+    return bound
 
 
 def fast_path(code: Conv1dCode = CONV1D) -> dict:

@@ -22,8 +22,12 @@ Decisions:
   "the dilated kernel d·(K−1)+1 fits in the padded input L_in + 2p" is
   ``L_OUT ≥ 1``: L_OUT's floor numerator is exactly ``padded − span``
   (checked below) and ``floor(n / s) ≥ 0 ⇔ n ≥ 0`` for ``s ≥ 1``. The
-  evaluators compute L_out once and compare it with 1; ``SPAN`` and
-  ``PADDED`` are printed only for the error message of the Python evaluator.
+  evaluators compute L_out once and compare it with 1. ``SPAN`` and
+  ``PADDED`` are printed for the error message of the exact evaluator, and
+  in 128-bit C for the one case int64 cannot decide: when an intermediate of
+  L_out overflows, C compares ``PADDED < SPAN`` exactly (the rule, not
+  overflow, for a kernel that does not fit); the NumPy evaluator asks the
+  exact evaluator about that row.
 * **Status codes** are the keys of :data:`symconv.validation.RULES`, in
   order, numbered from 1, plus ``overflow`` last; messages are the rule
   texts at generation time.

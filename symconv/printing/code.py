@@ -19,6 +19,11 @@ here print only what is exact in integer arithmetic and refuse the rest:
 * :class:`PlainCPrinter` prints plain ``int64_t`` operators and ``FloorDiv``
   as an unsigned 32-bit division, for the bounded rows of the C batch loop
   (the generator proves the bounds).
+* :class:`WideCPrinter` prints every operation as a call to a 128-bit
+  two's-complement helper (a struct of two ``uint64_t``: portable C99, no
+  ``__int128``), for the exact decision of a rule when an ``int64_t``
+  intermediate overflowed (the generator proves that nothing printed there
+  leaves 128 bits for int64 inputs).
 
 All take ``names``: symbol -> identifier in the generated code.
 """
@@ -35,7 +40,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from ..functions import FloorDiv
 
 __all__ = ["IntegerCodeError", "IntegerPythonPrinter", "CheckedCPrinter", "PlainCPrinter",
-           "python_code", "c_code", "plain_c_code"]
+           "WideCPrinter", "python_code", "c_code", "plain_c_code", "wide_c_code"]
 
 
 class IntegerCodeError(ValueError):
@@ -148,7 +153,7 @@ class CheckedCPrinter(_IntegerMixin, C99CodePrinter):
 
     def _print_power(self, base, exp):
         if exp == 0:
-            return "INT64_C(1)"
+            return self._print(sp.Integer(1))
         out = self._print(base)
         for _ in range(exp - 1):
             out = self._call("mul", out, self._print(base))
@@ -160,7 +165,7 @@ class CheckedCPrinter(_IntegerMixin, C99CodePrinter):
         coeff, rest = expr.as_coeff_Mul()
         if coeff.is_negative:
             # As the Python printer writes it: -(rest); only reached for a leading term.
-            return self._call("sub", "INT64_C(0)", self._print(-expr))
+            return self._call("sub", self._print(sp.Integer(0)), self._print(-expr))
         factors = ([coeff] if coeff != 1 else []) + list(rest.as_ordered_factors())
         out = self._print(factors[0])
         for f in factors[1:]:
@@ -234,3 +239,39 @@ class PlainCPrinter(_IntegerMixin, C99CodePrinter):
 def plain_c_code(expr: sp.Expr, names: Mapping[sp.Symbol, str]) -> str:
     """``expr`` as unchecked C99 ``int64_t`` code (see :class:`PlainCPrinter`)."""
     return PlainCPrinter(names).doprint(expr)
+
+
+class WideCPrinter(CheckedCPrinter):
+    """C99 code over 128-bit two's-complement values, for exact comparisons beyond int64.
+
+    A symbol ``x`` (an ``int64_t``) prints as ``OF(x)``, an integer ``n`` as
+    ``OF(INT64_C(n))``, ``a + b`` as ``ADD(a, b)``, ``a - b`` as ``SUB(a, b)``,
+    ``a * b`` as ``MUL(a, b)`` (helper names from ``ops``: ``of``, ``add``,
+    ``sub``, ``mul``); sums and products fold left to right as in
+    :class:`CheckedCPrinter`. The helpers compute modulo 2**128, which is
+    exact only while every partial result stays in [-2**127, 2**127): the
+    caller proves that (:func:`symconv.codegen.wide_bound`). ``FloorDiv`` is
+    refused (not needed; no 128-bit division is printed).
+    """
+
+    printmethod = "_symconv_wide_c"
+
+    def __init__(self, names=None, *, ops: Mapping[str, str], **settings):
+        super().__init__(names, ops=ops, flag="", **settings)
+
+    def _call(self, op: str, a: str, b: str) -> str:
+        return f"{self._ops[op]}({a}, {b})"
+
+    def _print_Symbol(self, expr):
+        return f"{self._ops['of']}({super()._print_Symbol(expr)})"
+
+    def _print_Integer(self, expr):
+        return f"{self._ops['of']}(INT64_C({int(expr)}))"
+
+    def _print_FloorDiv(self, expr):
+        _refuse(expr, "no 128-bit division is printed")
+
+
+def wide_c_code(expr: sp.Expr, names: Mapping[sp.Symbol, str], ops: Mapping[str, str]) -> str:
+    """``expr`` as C99 128-bit helper calls (see :class:`WideCPrinter`)."""
+    return WideCPrinter(names, ops=ops).doprint(expr)
