@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+import symconv.conv1d as M
 from symconv.latex.example import Example, render_example
 from symconv.latex.macros import macros, render_macros
 from symconv.latex.render import RenderOptions, render_derivation
 from symconv.latex.tables import TableOptions, render_table_file
+from symconv.printing.latex import DOCUMENTED, SHORT
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
@@ -40,6 +42,41 @@ def compile_tex(directory: Path, name: str, text: str) -> tuple[str, str]:
     text_out = subprocess.run(["pdftotext", "-layout", f"{name}.pdf", "-"], cwd=directory,
                               capture_output=True, text=True, check=True).stdout
     return log, text_out
+
+
+#: Preamble code that records, for every numbered display, the baseline of the
+#: formula and of its equation number (pdfTeX's \pdfsavepos) in <job>.pos.
+#: amsmath's equation uses TeX's \eqno: when formula and number do not fit on
+#: one line, TeX sets the number on a line of its own, below, without a warning.
+TAG_HOOKS = r"""
+\makeatletter
+\newwrite\sc@pos \immediate\openout\sc@pos=\jobname.pos
+\newif\ifsc@display
+\everydisplay\expandafter{\the\everydisplay\sc@displaytrue\sc@mark{body}}
+\def\sc@mark#1{\pdfsavepos\protected@edef\sc@n{\theequation}\@xp\sc@write\@xp{\sc@n}{#1}}
+\def\sc@write#1#2{\write\sc@pos{#2 \thepage\space\the\pdflastypos}}
+\let\sc@tagform\tagform@
+\def\tagform@#1{\sc@tagform{#1}\ifsc@display\sc@mark{tag}\fi}
+\makeatother
+"""
+
+
+def tags_off_their_line(directory: Path, name: str) -> tuple[int, list[int]]:
+    """(number of equation numbers, the ones TeX set on a line below their formula)."""
+    body, tags, off = None, 0, []
+    for line in (directory / f"{name}.pos").read_text().splitlines():
+        kind, page, y = line.split()
+        if kind == "body":
+            body = (page, y)
+        else:
+            tags += 1
+            if body != (page, y):
+                off.append(tags)
+    return tags, off
+
+
+def overfull(log: str) -> list[str]:
+    return re.findall(r"Overfull \\hbox.*", log)
 
 
 def assert_clean(log: str) -> None:
@@ -150,3 +187,99 @@ def test_markdown_math_is_valid_latex(tmp_path):
     doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=1in]{geometry}\n"
            "\\begin{document}\n" + "\n".join(pieces) + "\n\\end{document}\n")
     compile_tex(tmp_path, "markdown_math", doc)
+
+
+# --- item 13: equations fit a two-column article and the README's paper snippet -------------
+
+def readme_paper_snippet() -> tuple[str, str]:
+    """(preamble part, body part) of README's "In a paper" LaTeX snippet, verbatim."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = re.search(r"\*\*In a paper\.\*\*.*?```latex\n(.*?)```", readme, re.S).group(1)
+    preamble, body = re.split(r"^\.\.\.\n", snippet, maxsplit=1, flags=re.M)
+    return preamble, body
+
+
+def test_short_fragment_fits_a_two_column_article(tmp_path):
+    """Regression: in [twocolumn] the --short equations (7) and (8) were 87 pt and 119 pt too wide."""
+    (tmp_path / "derivation.tex").write_text(render_derivation("fragment", RenderOptions.short()),
+                                             encoding="utf-8")
+    doc = ("\\documentclass[twocolumn]{article}\n\\usepackage{amsmath}\n" + TAG_HOOKS
+           + "\\begin{document}\n\\input{derivation}\n\\end{document}\n")
+    log, text = compile_tex(tmp_path, "twocolumn", doc)
+    assert overfull(log) == []
+    tags, off = tags_off_their_line(tmp_path, "twocolumn")
+    assert tags == 10 and off == []
+    flat = squash(text)
+    assert "Total operations without bias." in flat and "(10)" in flat
+
+
+def test_readme_paper_snippet_fits_a_plain_article(tmp_path):
+    """Regression: README's snippet gave 5 overfull boxes and set equation (9)'s number on its own line."""
+    preamble, body = readme_paper_snippet()
+    shutil.copy(GENERATED / "conv1d_macros.tex", tmp_path / "conv1d_macros.tex")
+    (tmp_path / "conv1d_derivation_fragment.tex").write_text(render_derivation("fragment"),
+                                                             encoding="utf-8")
+    doc = ("\\documentclass{article}\n" + preamble + TAG_HOOKS + "\\begin{document}\n" + body
+           + "\\end{document}\n")
+    log, text = compile_tex(tmp_path, "paper", doc)
+    assert overfull(log) == [], overfull(log)
+    assert "undefined" not in log.lower()
+    tags, off = tags_off_their_line(tmp_path, "paper")
+    assert tags == 11 and off == []
+    assert "Equation (9) is the count without bias." in squash(text)
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["documented", "short"])
+def test_worked_example_with_big_numbers_fits(tmp_path, short):
+    ex = Example(2**20, 2**12, 2**12, 10**9, 7, stride=3, padding=5, dilation=2, groups=2**6,
+                 bias=False)
+    (tmp_path / "worked.tex").write_text(
+        render_example(ex, "fragment", SHORT if short else DOCUMENTED), encoding="utf-8")
+    doc = ("\\documentclass%s{article}\n\\usepackage{amsmath}\n" % ("[twocolumn]" if short else "")
+           + TAG_HOOKS + "\\begin{document}\n\\input{worked}\n\\end{document}\n")
+    log, text = compile_tex(tmp_path, "example", doc)
+    assert overfull(log) == []
+    assert tags_off_their_line(tmp_path, "example") == (2, [])
+    assert re.search(r"=\s*" + r"\s?".join(f"{ex.ops:,}".split(",")), squash(text))
+
+
+def _rows_of(body: str) -> list[str]:
+    if "\\begin{aligned}" not in body:
+        return [body]
+    inner = body.split("\\begin{aligned}")[1].split("\\end{aligned}")[0]
+    return [r.strip() for r in inner.split("\\\\") if r.strip()]
+
+
+def test_width_estimate_holds_against_pdflatex(tmp_path):
+    """pdflatex's width of every row symconv prints is within WIDTH_MARGIN of the estimate."""
+    from symconv.latex.layout import WIDTH_MARGIN, body_width, math_width
+    from symconv.latex.render import derivation_sections, side_facts
+
+    rows, bodies = [], []
+    for notation in (DOCUMENTED, SHORT):
+        for s in derivation_sections(M.DERIVATION, notation) + side_facts(notation):
+            if "cases" not in s.equation.body:
+                bodies.append(s.equation.body)
+        for ex in (Example(8, 16, 32, 100, 3), Example(2, 8, 8, 50, 5, stride=2, padding=2,
+                                                         groups=4, bias=False)):
+            tex = render_example(ex, "fragment", notation)
+            bodies += re.findall(r"\\label\{[^}]*\}\n(.*?)\n\\end\{equation\}", tex, re.S)
+    for body in bodies:
+        rows += [r.replace("&", "") for r in _rows_of(body)]
+    lines = ["\\documentclass{article}\\usepackage{amsmath}\\begin{document}"]
+    for k, row in enumerate(rows):
+        lines.append("\\setbox0\\hbox{$\\displaystyle %s$}\\typeout{ROW %d \\the\\wd0}" % (row, k))
+    for k, body in enumerate(bodies):
+        lines.append("\\setbox0\\hbox{$\\displaystyle %s$}\\typeout{BODY %d \\the\\wd0}" % (body, k))
+    lines.append("widths\\end{document}")
+    log, _ = compile_tex(tmp_path, "widths", "\n".join(lines) + "\n")
+    measured = {("ROW", int(k)): float(w) for k, w in re.findall(r"ROW (\d+) ([\d.]+)pt", log)}
+    measured.update({("BODY", int(k)): float(w)
+                     for k, w in re.findall(r"BODY (\d+) ([\d.]+)pt", log)})
+    assert len(measured) == len(rows) + len(bodies) > 60
+    for k, row in enumerate(rows):
+        true, estimate = measured[("ROW", k)], math_width(row)
+        assert true <= estimate * (1 + WIDTH_MARGIN) + 0.5, (row, true, estimate)
+        assert true >= estimate * (1 - 2 * WIDTH_MARGIN), (row, true, estimate)
+    for k, body in enumerate(bodies):
+        assert measured[("BODY", k)] <= body_width(body) * (1 + WIDTH_MARGIN) + 0.5, body

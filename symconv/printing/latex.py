@@ -7,22 +7,24 @@ Two notations, chosen by :class:`LatexNotation`:
 * ``short`` — ``K``, ``G``, ``\\cdot``.
 
 Display forms (unevaluated ``Mul``/``Add``) print in the order they were
-written. Beyond SymPy's own printer, two rules make them read like the
-reference:
+written, with parentheses only where the display form groups terms:
 
+* a sum (or a negation) as a factor is parenthesised, as is a sum nested in a
+  sum (``K + (K − 1)``: the grouping is the display form's point);
 * a product nested in a product keeps its parentheses, so the substituted
-  ``ψ · λ`` reads ``(C_in C_out / G) × (L_out × (2K − 1))``;
-* a fraction with a product in its numerator, as a factor, is parenthesised:
-  the summary forms read ``N × (\\frac{…}{groups})`` as documented.
+  ``ψ · λ`` reads ``\\frac{C_in C_out}{G} × (L_out × (2K − 1))``;
+* a fraction is never parenthesised: ``\\frac`` groups its numerator and
+  denominator by itself, so ``N × \\frac{…}{groups}``, not ``N × (\\frac{…}{groups})``.
 
-A bare fraction such as ``\\frac{C_in}{G}`` is never parenthesised.
+:func:`drop_unit_divisors` removes a division by a denominator that is 1 in a
+worked example (``groups = 1``, ``stride = 1``) before printing.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Collection, Mapping
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -30,6 +32,7 @@ from sympy.printing.latex import LatexPrinter
 from ..symbols import latex_names
 
 __all__ = ["LatexNotation", "DOCUMENTED", "SHORT", "SymconvLatexPrinter", "latex",
+           "drop_unit_divisors",
            "latex_number", "latex_escape", "prose_to_latex"]
 
 
@@ -103,12 +106,48 @@ class SymconvLatexPrinter(LatexPrinter):
             if isinstance(arg, sp.Add):
                 tex = self._paren(tex)
             elif _is_fraction(arg):
-                if isinstance(arg.args[0], sp.Mul):
-                    tex = self._paren(tex)
+                pass  # \frac needs no parentheses
             elif isinstance(arg, sp.Mul):
                 tex = self._paren(tex)
             parts.append(tex)
         return (" %s " % self.notation.times).join(parts)
+
+
+def drop_unit_divisors(expr: sp.Expr, ones: Collection[sp.Symbol]) -> sp.Expr:
+    """A display form without its divisions by symbols whose value is 1 (unevaluated).
+
+    For a worked example: with ``groups = 1`` the summary form
+    ``N × \\frac{C_in × … × K}{groups}`` prints as ``8 × 16 × … × 3``, not as
+    ``8 × \\frac{16 × … × 3}{1}``; ``⌊x / stride⌋`` with ``stride = 1`` is ``x``.
+    The quotient's terms join the enclosing product (or sum); nothing else
+    changes, so ``drop_unit_divisors(e, ones).doit()`` equals ``e.doit()`` at
+    those values (tested).
+    """
+    from ..functions import FloorDiv
+
+    ones = set(ones)
+
+    def rebuild(e: sp.Expr) -> tuple[sp.Expr, bool]:
+        if _is_fraction(e) and e.args[1].base in ones:
+            return rebuild(e.args[0])[0], True
+        if isinstance(e, FloorDiv):
+            num, dropped = rebuild(e.args[0])
+            if e.args[1] in ones:
+                return num, True
+            return FloorDiv(num, e.args[1], evaluate=False), dropped
+        if isinstance(e, (sp.Mul, sp.Add)):
+            args: list[sp.Expr] = []
+            for arg in e.args:
+                new, dropped = rebuild(arg)
+                if dropped and type(new) is type(e) and not _is_fraction(new) \
+                        and not _is_negation(new):
+                    args += new.args  # a quotient's factors join the product
+                else:
+                    args.append(new)
+            return type(e)(*args, evaluate=False), False
+        return e, False
+
+    return rebuild(expr)[0]
 
 
 def latex(expr: sp.Expr, notation: LatexNotation = DOCUMENTED,
