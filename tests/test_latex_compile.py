@@ -283,3 +283,94 @@ def test_width_estimate_holds_against_pdflatex(tmp_path):
         assert true >= estimate * (1 - 2 * WIDTH_MARGIN), (row, true, estimate)
     for k, body in enumerate(bodies):
         assert measured[("BODY", k)] <= body_width(body) * (1 + WIDTH_MARGIN) + 0.5, body
+
+
+# --- item 10 / 14: layer tables with hostile names; two tables in one document ------------
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "layers_hostile.json"
+
+#: name in the layer file -> what the PDF must show (pdftotext, quotes and accents normalised)
+HOSTILE_PDF = {
+    "a_b & 50% #1 $x$ {y} ~z^2 \\w": "a_b & 50% #1 $x$ {y} ~z^2 \\w",
+    "<tag>|pipe>": "<tag>|pipe>",
+    "--a---b ''q'' !`?` ,,c": "--a---b ''q'' !`?` ,,c",
+    '"quoted"': '"quoted"',
+    "\\input{/etc/passwd} \\write18{ls}": "\\input{/etc/passwd} \\write18{ls}",
+    "\u2211 sum": "<U+2211> sum",
+    "\u6f22\u5b57": "<U+6F22><U+5B57>",
+    "emoji \U0001F600": "emoji <U+1F600>",
+    "rtl a\u202eb": "rtl a<U+202E>b",
+    "nul a\u0000b": "nul a<U+0000>b",
+    "line\nbreak": "line<U+000A>break",
+    "blank\n\nline": "blank<U+000A><U+000A>line",
+    "cr\r\nlf": "cr<U+000D><U+000A>lf",
+    "tab\tx": "tab<U+0009>x",
+    "zero\u200bwidth": "zero<U+200B>width",
+    "sep\u2028x": "sep<U+2028>x",
+    "=1+1": "=1+1",
+    "+cmd": "+cmd",
+    "-2+3": "-2+3",
+    "@SUM(A1)": "@SUM(A1)",
+    "\t=tab": "<U+0009>=tab",
+    "\r=cr": "<U+000D>=cr",
+    "  =spaced": "=spaced",
+    "\uff1dfullwidth": "<U+FF1D>fullwidth",
+    "Stra\u00dfe caf\u00e9": "Stra\u00dfe caf\u00e9",
+    "\u03b1\u03b2 \u03a9": "\u03b1\u03b2 \u03a9",
+    "&#x202E;entity": "&#x202E;entity",
+    "**bold** [link](x) <!-- c --> `code`": "**bold** [link](x) <!-- c --> `code`",
+    "| a | b |": "| a | b |",
+    "# heading": "# heading",
+}
+
+
+def pdf_text(text: str) -> str:
+    """pdftotext output with TeX's typographic quotes and accent glyphs read back as ASCII."""
+    import unicodedata
+    text = text.replace("\u02dc", "~").replace("\u02c6", "^").replace("\u2019", "'")
+    text = text.replace("\u2018", "`")
+    return squash(unicodedata.normalize("NFC", text))
+
+
+def test_hostile_names_compile_and_show_as_intended(tmp_path):
+    """Regression: < > | printed as ¡ ¿ —; ∑, 漢字, emoji, U+202E and NUL stopped pdflatex."""
+    from symconv.layers import load_layers
+
+    if subprocess.run(["kpsewhich", "booktabs.sty"], capture_output=True).returncode != 0:
+        pytest.skip("booktabs.sty not installed (Debian: texlive-latex-recommended)")
+    layers = load_layers(HOSTILE)
+    assert sorted(layer.name for layer in layers) == sorted(HOSTILE_PDF)
+    caption = "Hostile\n\n# injected } \\end{table} \u202e <x> | \u2211"
+    doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{booktabs}\n"
+           "\\usepackage[margin=0.5in,paperheight=16in]{geometry}\n\\begin{document}\n"
+           + render_table_file(HOSTILE, "tex", TableOptions(caption=caption))
+           + "\\end{document}\n")
+    log, text = compile_tex(tmp_path, "hostile", doc)  # pdflatex exits 0 (halt-on-error)
+    assert "Missing character" not in log and "not set up for use with LaTeX" not in log
+    flat = pdf_text(text)
+
+    def dense(s):  # pdftotext reads \_ (a rule) as a space and guesses spaces around | itself
+        return "".join(s.replace("_", " ").split())
+
+    for layer in layers:
+        assert dense(HOSTILE_PDF[layer.name]) in dense(flat), (layer.name, HOSTILE_PDF[layer.name])
+    assert dense("Hostile<U+000A><U+000A># injected } \\end{table} <U+202E> <x> | <U+2211>. "
+                 "Operations in") in dense(flat)
+    assert "¡" not in flat and "¿" not in flat and "—" not in flat
+
+
+def test_two_tables_in_one_document(tmp_path):
+    """Regression: two tables collided on \\label{tab:conv1d-layers}."""
+    if subprocess.run(["kpsewhich", "booktabs.sty"], capture_output=True).returncode != 0:
+        pytest.skip("booktabs.sty not installed (Debian: texlive-latex-recommended)")
+    other = tmp_path / "decoder.json"
+    other.write_text(LAYERS.read_text(encoding="utf-8"), encoding="utf-8")
+    doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{booktabs}\n"
+           "\\usepackage[margin=1in]{geometry}\n\\begin{document}\n"
+           "Tables~\\ref{tab:layers-small}, \\ref{tab:decoder} and \\ref{tab:mine}.\n"
+           + render_table_file(LAYERS, "tex") + render_table_file(other, "tex")
+           + render_table_file(LAYERS, "tex", TableOptions(label="tab:mine"))
+           + "\\end{document}\n")
+    log, text = compile_tex(tmp_path, "two_tables", doc)
+    assert "multiply defined" not in log and "undefined" not in log.lower()
+    assert "Tables 1, 2 and 3." in squash(text)

@@ -108,6 +108,14 @@ def register_latex(sub) -> None:
     p.set_defaults(func=_cmd_latex)
 
 
+def _table_label(text: str) -> str:
+    from .tables import _check_label
+    try:
+        return _check_label(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _cmd_table(args: argparse.Namespace) -> int:
     from ..cli import CliError
     from ..layers import LayerSpecError
@@ -115,7 +123,8 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
     if not Path(args.layers).is_file():
         raise CliError(f"{args.layers}: no such file")
-    options = TableOptions(si=args.si, **({"caption": args.caption} if args.caption else {}))
+    options = TableOptions(si=args.si, label=args.label,
+                           **({"caption": args.caption} if args.caption else {}))
     try:
         text = render_table_file(args.layers, args.format, options)
     except (LayerSpecError, ValueError) as exc:
@@ -138,6 +147,9 @@ def register_table(sub) -> None:
     p.add_argument("--si", action="store_true",
                    help="counts with SI prefixes (k, M, G, T), 3 significant digits "
                         "(tex and md; csv keeps exact integers)")
-    p.add_argument("--caption", help="caption (tex) or title line (md)")
+    p.add_argument("--caption", help="caption (tex) or title line above the table (md)")
+    p.add_argument("--label", type=_table_label, metavar="LABEL",
+                   help="\\label of the LaTeX table (letters, digits and : . _ -; default: "
+                        "tab: and the layer file's name, e.g. tab:model for model.json)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=_cmd_table)

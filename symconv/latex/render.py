@@ -123,14 +123,17 @@ def environment() -> jinja2.Environment:
     return env
 
 
-_MD_SPECIAL = set("\\`*_{}[]<>#+-.!|$")
-
-
 def markdown_escape(text: str) -> str:
-    """``text`` with Markdown's punctuation backslash-escaped where it could act as markup."""
+    """``text`` with Markdown's punctuation backslash-escaped where it could act as markup.
+
+    Always: ``\\ ` * _ [ ] < > | $ & ~`` (``&`` so that ``&#x202E;`` stays
+    text, ``~`` for strikethrough); at the start of a line also ``# + - . !``.
+    Newlines are the caller's business (tables and captions make every
+    unprintable character visible first).
+    """
     out = []
     for i, ch in enumerate(text):
-        if ch in "\\`*_[]<>|$":
+        if ch in "\\`*_[]<>|$&~":
             out.append("\\" + ch)
         elif ch in "#+-.!" and (i == 0 or text[:i].strip() == ""):
             out.append("\\" + ch)  # only at the start of a line can these start a block
