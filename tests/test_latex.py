@@ -443,3 +443,42 @@ def test_worked_example_markdown_and_valid_padding():
     assert "since `padding='valid'` is padding 0," in md
     tex = render_example(ex, "fragment")
     assert r"since \texttt{padding='valid'} is padding 0," in tex
+
+
+@pytest.mark.parametrize("notation", [DOCUMENTED, SHORT], ids=["documented", "short"])
+def test_symbols_list_names_every_parameter_and_b(notation):
+    """Regression: the documented symbols list left out stride, dilation, groups and b."""
+    from symconv.symbols import SYMBOLS
+    rows = legend(notation)
+    shown = [row["symbol"] for row in rows]
+    assert shown == [notation.names()[sym] for sym in SYMBOLS] + ["b"]
+    text = render_derivation("tex", RenderOptions(notation=notation)).split("Symbols:")[1]
+    for symbol, meaning in (("stride", "step between kernel positions"),
+                            ("dilation", "spacing between kernel taps"),
+                            ("groups", "number of channel groups")):
+        assert meaning in text
+        if notation is DOCUMENTED:
+            assert r"$\text{%s}$" % symbol in text
+    assert r"$b$ (\texttt{bias}): 1 with a bias vector, 0 without." in text
+
+
+def test_cli_line_width(capsys):
+    assert main(["latex", "conv1d", "--format", "fragment", "--line-width", "252"]) == 0
+    assert capsys.readouterr().out == render_derivation("fragment", RenderOptions(line_width=252))
+    for bad in ("50", "nan", "wide", "1e9"):
+        with pytest.raises(SystemExit):
+            main(["latex", "conv1d", "--line-width", bad])
+        assert "--line-width" in capsys.readouterr().err
+    assert main(["latex", "conv1d", "--format", "macros", "--line-width", "300"]) == 2
+    assert "macros" in capsys.readouterr().err
+
+
+def test_narrow_cases_put_each_condition_below_its_expression():
+    from symconv.latex.layout import layout_cases
+    cases = [(latex(step("aggregation_bias").expr, SHORT), "with bias"),
+             (latex(step("aggregation_no_bias").expr, SHORT), "without bias")]
+    wide = layout_cases(r"\gamma", cases, 300)
+    assert wide.count(r"\\") == 1 and "& \\text{with bias}" in wide
+    narrow = layout_cases(r"\gamma", cases, 150)
+    assert body_width(narrow) <= 150 and "&" not in narrow
+    assert "\\qquad \\text{with bias} \\\\[2ex]" in narrow

@@ -255,17 +255,21 @@ def test_width_estimate_holds_against_pdflatex(tmp_path):
     from symconv.latex.layout import WIDTH_MARGIN, body_width, math_width
     from symconv.latex.render import derivation_sections, side_facts
 
+    from symconv.latex.render import equation_width
+
     rows, bodies = [], []
     for notation in (DOCUMENTED, SHORT):
-        for s in derivation_sections(M.DERIVATION, notation) + side_facts(notation):
-            if "cases" not in s.equation.body:
-                bodies.append(s.equation.body)
+        for width in (None, equation_width(200, notation)):
+            sections = (derivation_sections(M.DERIVATION, notation, width)
+                        + side_facts(notation, width))
+            bodies += [s.equation.body for s in sections]
         for ex in (Example(8, 16, 32, 100, 3), Example(2, 8, 8, 50, 5, stride=2, padding=2,
                                                          groups=4, bias=False)):
             tex = render_example(ex, "fragment", notation)
             bodies += re.findall(r"\\label\{[^}]*\}\n(.*?)\n\\end\{equation\}", tex, re.S)
     for body in bodies:
-        rows += [r.replace("&", "") for r in _rows_of(body)]
+        if "cases" not in body:
+            rows += [r.replace("&", "") for r in _rows_of(body)]
     lines = ["\\documentclass{article}\\usepackage{amsmath}\\begin{document}"]
     for k, row in enumerate(rows):
         lines.append("\\setbox0\\hbox{$\\displaystyle %s$}\\typeout{ROW %d \\the\\wd0}" % (row, k))
@@ -374,3 +378,22 @@ def test_two_tables_in_one_document(tmp_path):
     log, text = compile_tex(tmp_path, "two_tables", doc)
     assert "multiply defined" not in log and "undefined" not in log.lower()
     assert "Tables 1, 2 and 3." in squash(text)
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["documented", "short"])
+@pytest.mark.parametrize("line_width", [200, 252, 300])
+def test_any_line_width_fits(tmp_path, short, line_width):
+    """--line-width: every equation and its number fit a line of that width."""
+    from symconv.cli import main
+
+    out = tmp_path / "derivation.tex"
+    args = ["latex", "conv1d", "--format", "fragment", "--line-width", str(line_width),
+            "--out", str(out)] + (["--short"] if short else [])
+    assert main(args) == 0
+    doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n" + TAG_HOOKS
+           + "\\setlength{\\textwidth}{%dpt}\n\\begin{document}\n\\input{derivation}\n"
+             "\\end{document}\n" % line_width)
+    log, _ = compile_tex(tmp_path, "narrow", doc)
+    assert overfull(log) == []
+    tags, off = tags_off_their_line(tmp_path, "narrow")
+    assert tags == 10 and off == []

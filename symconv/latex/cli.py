@@ -29,9 +29,9 @@ def _points(text: str) -> float:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not 100 <= value <= 2000:  # nan fails too
+    if not 200 <= value <= 2000:  # nan fails too
         raise argparse.ArgumentTypeError(
-            f"must be a width in points between 100 and 2000, got {text!r}")
+            f"must be a width in points between 200 and 2000, got {text!r}")
     return value
 
 

@@ -29,7 +29,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Sequence
 
-__all__ = ["math_width", "break_rows", "layout_equation", "body_width", "tag_allowance", "text_width",
+__all__ = ["math_width", "break_rows", "layout_equation", "layout_cases", "body_width", "tag_allowance", "text_width",
            "ONE_COLUMN", "TWO_COLUMN", "WIDTH_MARGIN", "CONTINUATION"]
 
 #: \textwidth of a one-column ``article`` at 10 pt (points).
@@ -562,12 +562,15 @@ def _beside(lines: Sequence[tuple[str, str]], width: float) -> tuple[list[str], 
 
 
 def _below(lines: Sequence[tuple[str, str]], width: float) -> tuple[list[str], float]:
-    """Rows for a narrow column: the left-hand side alone, each ``= …`` below it, indented."""
+    """Rows for a narrow column: each left-hand side alone, its ``= …`` below it, indented."""
     first = width - math_width(r"{}\quad{}={}")
     rest = width - math_width(r"{}\quad" + CONTINUATION + "{}")
-    rows = [f"&{lines[0][0]}"]
-    total = float(_ROW_COST)
-    for _, rhs in lines:
+    rows: list[str] = []
+    total = 0.0
+    for lhs, rhs in lines:
+        if lhs:
+            rows.append(f"&{lhs}")
+            total += _ROW_COST
         parts, cost = _break(rhs, first, rest)
         total += cost
         rows.append(f"&\\quad = {parts[0]}")
@@ -582,9 +585,9 @@ def layout_equation(lines: Sequence[tuple[str, str]], width: float,
     ``lines`` are ``(lhs, rhs)`` pairs; an empty ``lhs`` continues the
     previous one (``= rhs`` on the next row). Each right-hand side is broken
     into rows where it is too wide (:func:`break_rows`). When the left-hand
-    side is one and the rows beside it would need many breaks, it stands alone
-    on the first row and every ``= …`` follows below it (cheaper by the cost of
-    :func:`_best_cuts`). ``condition`` (plain text, e.g. ``"with bias"``) is set
+    side's rows beside it would need many breaks, each left-hand side stands
+    alone on its row and its ``= …`` follow below it (when cheaper by the cost
+    of :func:`_best_cuts`). ``condition`` (plain text, e.g. ``"with bias"``) is set
     as ``(with bias)`` after the last row, or on a row of its own when it does
     not fit there. One short line is returned as it is; anything longer is an
     ``aligned`` block (valid in LaTeX and in KaTeX/MathJax). ``one_line``:
@@ -596,8 +599,7 @@ def layout_equation(lines: Sequence[tuple[str, str]], width: float,
         if math_width(line) <= width:
             return line
     rows, cost = _beside(lines, width)
-    single_lhs = sum(1 for lhs, _ in lines if lhs) == 1
-    if single_lhs and len(rows) > len(lines):
+    if len(rows) > len(lines):
         below, below_cost = _below(lines, width)
         if below_cost < cost:
             rows = below
@@ -618,13 +620,50 @@ def layout_equation(lines: Sequence[tuple[str, str]], width: float,
     return "\\begin{aligned}\n" + " \\\\\n".join("  " + r for r in rows) + "\n\\end{aligned}"
 
 
+#: width a ``cases`` block adds to its columns: the brace, the null delimiter after
+#: the array and the array's own spacing (calibrated against pdflatex)
+_CASES_BRACE = 14.6
+
+
+def _rows_of(inner: str) -> list[str]:
+    return [r.strip() for r in re.split(r"\\\\(?:\[[^]]*\])?", inner) if r.strip()]
+
+
 def body_width(body: str) -> float:
-    """Estimated width of an equation body: one line, or an ``aligned`` block (with text after it)."""
-    match = re.fullmatch(r"(.*?)\\begin\{aligned\}(.*?)\\end\{aligned\}(.*)", body, re.S)
+    """Estimated width of an equation body: one line, an ``aligned`` block (with
+    text before or after it) or ``lhs = \\begin{cases} … \\end{cases}``."""
+    match = re.fullmatch(r"(.*?)\\begin\{(aligned|cases)\}(.*?)\\end\{\2\}(.*)", body, re.S)
     if not match:
         return math_width(body)
-    before, inner, after = match.groups()
-    rows = [r.strip() for r in inner.split("\\\\")]
+    before, env, inner, after = match.groups()
+    rows = _rows_of(inner)
     lefts = [math_width(r.split("&", 1)[0]) for r in rows]
     rights = [math_width("{}" + r.split("&", 1)[1]) if "&" in r else 0.0 for r in rows]
+    if env == "cases":  # two columns, \quad apart, even when the second is empty
+        rights = [math_width(r"\quad") + w for w in rights]
+        return math_width(before) + _CASES_BRACE + max(lefts) + max(rights) + math_width(after)
     return math_width(before) + max(lefts) + max(rights) + math_width(after)
+
+
+def layout_cases(lhs: str, cases: Sequence[tuple[str, str]], width: float) -> str:
+    """``lhs = {expr if condition …}`` as a ``cases`` block no wider than ``width`` points.
+
+    Each case is ``expr & condition`` on one row when that fits; else the
+    condition goes on a row of its own below its expression (indented), and an
+    expression too wide for a row is broken (:func:`break_rows`).
+    """
+    def body(rows: list[str]) -> str:
+        return f"{lhs} =\n\\begin{{cases}}\n" + " \\\\[2ex]\n".join(rows) + "\n\\end{cases}"
+
+    side = body([f"  \\displaystyle {expr} & \\text{{{cond}}}" for expr, cond in cases])
+    if body_width(side) <= width:
+        return side
+    budget = width - math_width(f"{lhs} = ") - _CASES_BRACE
+    rows = []
+    for expr, cond in cases:
+        parts = break_rows(expr, budget, budget - math_width(CONTINUATION))
+        lines = [f"  \\displaystyle {parts[0]}"]
+        lines += [f"  \\displaystyle {CONTINUATION} {part}" for part in parts[1:]]
+        lines.append(f"  {CONTINUATION} \\text{{{cond}}}")
+        rows.append(" \\\\\n".join(lines))
+    return body(rows)

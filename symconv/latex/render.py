@@ -35,7 +35,7 @@ from ..derivation import Derivation, Step
 from ..printing.latex import DOCUMENTED, SHORT, LatexNotation, latex, latex_escape, prose_to_latex
 from ..symbols import INFO, SYMBOLS, N
 from .layout import (CONTINUATION, ONE_COLUMN, TWO_COLUMN, WIDTH_MARGIN, break_rows,
-                     layout_equation, math_width, tag_allowance)
+                     layout_cases, layout_equation, math_width, tag_allowance)
 
 __all__ = ["RenderOptions", "Equation", "Section", "derivation_sections", "side_facts",
            "render_derivation", "environment", "markdown_escape", "display_monomial",
@@ -268,10 +268,8 @@ def derivation_sections(derivation: Derivation, notation: LatexNotation = DOCUME
                                                      _chain_body(lead, p, width, _step_condition(lead)),
                                                      tuple(s.name for s in lead))))
             results = [g[-1] for g in block]
-            rows = [f"  \\displaystyle {p(r.expr)} & \\text{{{_condition_text(r.condition)}}}"
-                    for r in results]
-            body = (f"{p(group[0].lhs)} =\n\\begin{{cases}}\n" + " \\\\[2ex]\n".join(rows)
-                    + "\n\\end{cases}")
+            body = layout_cases(p(group[0].lhs), [(p(r.expr), _condition_text(r.condition))
+                                                  for r in results], width)
             cases_title = f"{group[0].title}, " + " and ".join(
                 _condition_text(r.condition) for r in results)
             sections.append(Section(cases_title, tuple(r.justification for r in results),
