@@ -68,9 +68,11 @@ def _equations(ex: Example, notation: LatexNotation, width: float) -> list[dict[
     summary = m.SUMMARY_BIAS_DISPLAY if ex.bias else m.SUMMARY_NO_BIAS_DISPLAY
     ops_lines = [(sym(ops), num(summary)), ("", latex_number(ex.ops))]
     return [
-        dict(label=m.label("example_output_length"), body=layout_equation(length_lines, width, one_line=True),
+        dict(label=m.label("example_output_length"),
+             body=layout_equation(length_lines, width, one_line=True),
              note=length_note[0], note_code=length_note[0], note_text=length_note[1]),
-        dict(label=m.label("example_ops"), body=layout_equation(ops_lines, width, one_line=True), note="",
+        dict(label=m.label("example_ops"), body=layout_equation(ops_lines, width, one_line=True),
+             note="",
              note_code="", note_text=""),
     ]
 
@@ -95,7 +97,8 @@ def render_example(ex: Example, fmt: str = "tex", notation: LatexNotation = DOCU
         raise ValueError(f"format must be one of {', '.join(EXAMPLE_FORMATS)}, got {fmt!r}")
     summary = "first summary form (bias)" if ex.bias else "second summary form (no bias)"
     ctx = dict(
-        equations=_equations(ex, notation, equation_width(line_width, notation)), parameters=_parameters(ex, notation),
+        equations=_equations(ex, notation, equation_width(line_width, notation)),
+        parameters=_parameters(ex, notation),
         bias="with bias" if ex.bias else "without bias", summary=summary,
         convention=m.CONVENTION, value=ex.ops, value_tex=latex_number(ex.ops),
         batch=1 if ex.batch_size is None else ex.batch_size,

@@ -29,7 +29,8 @@ import string
 from dataclasses import dataclass, field
 from typing import Sequence
 
-__all__ = ["math_width", "break_rows", "layout_equation", "layout_cases", "body_width", "tag_allowance", "text_width",
+__all__ = ["math_width", "break_rows", "layout_equation", "layout_cases", "body_width",
+           "tag_allowance", "text_width",
            "ONE_COLUMN", "TWO_COLUMN", "WIDTH_MARGIN", "CONTINUATION"]
 
 #: \textwidth of a one-column ``article`` at 10 pt (points).
@@ -303,7 +304,7 @@ def _delimiter(delim: str, tall: int) -> float:
 
 
 def _classes(items: Sequence[_Item]) -> list[str | None]:
-    """Atom classes after TeX's rules: a binary operator where no operand precedes or follows is ordinary."""
+    """Atom classes after TeX's rules (a binary operator with no operand on one side is ordinary)."""
     classes = [i.cls for i in items]
     prev = None
     for n, cls in enumerate(classes):
@@ -351,9 +352,6 @@ def tag_allowance(number: str = "99") -> float:
 
 
 # --- breaking ---------------------------------------------------------------------------------
-
-_PRECEDENCE = {REL: 0}
-
 
 def _op_rank(item: _Item) -> int:
     if item.cls == REL:
