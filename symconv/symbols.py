@@ -69,10 +69,10 @@ INFO: dict[sp.Symbol, SymbolInfo] = {
                    r"L_{\text{out}}", r"L_{\text{out}}", "L_out"),
         SymbolInfo(K, "kernel length", "kernel_size",
                    r"\text{kernel\_size}", "K", "K"),
-        SymbolInfo(G, "groups", "groups", r"\text{groups}", "G", "G"),
-        SymbolInfo(s, "stride", "stride", r"\text{stride}", "s", "s"),
+        SymbolInfo(G, "number of channel groups", "groups", r"\text{groups}", "G", "G"),
+        SymbolInfo(s, "step between kernel positions", "stride", r"\text{stride}", "s", "s"),
         SymbolInfo(p, "padding on each side", "padding", r"\text{padding}", "p", "p"),
-        SymbolInfo(d, "dilation", "dilation", r"\text{dilation}", "d", "d"),
+        SymbolInfo(d, "spacing between kernel taps", "dilation", r"\text{dilation}", "d", "d"),
         SymbolInfo(c, "input channels per group", "in_channels // groups",
                    "c", "c", "c"),
         SymbolInfo(o, "output channels per group", "out_channels // groups",
@@ -81,7 +81,7 @@ INFO: dict[sp.Symbol, SymbolInfo] = {
         SymbolInfo(lam, "operations per filter", "", r"\lambda", r"\lambda", "λ"),
         SymbolInfo(gamma, "filter aggregation operations", "", r"\gamma", r"\gamma", "γ"),
         SymbolInfo(ops, "total operations", "",
-                   r"\text{Conv1d}_{ops}", r"\text{Conv1d}_{ops}", "Conv1d_ops"),
+                   r"\text{Conv1d}_{\text{ops}}", r"\text{Conv1d}_{\text{ops}}", "Conv1d_ops"),
     )
 }
 

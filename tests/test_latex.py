@@ -14,10 +14,11 @@ from symconv.latex import GENERATED_FILES, artifacts
 from symconv.latex.example import Example, render_example
 from symconv.latex.macros import _parameters_display, macros, render_macros
 from symconv.latex.render import (MACS_SYMBOL, RenderOptions, derivation_sections,
-                                  display_monomial, markdown_escape, render_derivation,
-                                  side_facts, visible_length)
-from symconv.printing.latex import (SHORT, latex, latex_escape, latex_number,
-                                    prose_to_latex)
+                                  display_monomial, equation_width, legend, markdown_escape,
+                                  render_derivation, side_facts)
+from symconv.latex.layout import body_width, break_rows, math_width
+from symconv.printing.latex import (DOCUMENTED, SHORT, drop_unit_divisors, latex,
+                                    latex_escape, latex_number, prose_to_latex)
 from symconv.symbols import C_out, L_out, N
 
 
@@ -35,24 +36,50 @@ def step(name):
 # --- the printer: exact strings, both notations ----------------------------------------------
 
 def test_summary_bias_documented():
+    # a \frac is never parenthesised: N × \frac{…}{groups}, not N × (\frac{…}{groups})
     assert latex(m.SUMMARY_BIAS_DISPLAY) == (
-        r"N \times \left(\frac{C_{\text{in}} \times C_{\text{out}} \times L_{\text{out}} "
-        r"\times 2 \times \text{kernel\_size}}{\text{groups}}\right)")
+        r"N \times \frac{C_{\text{in}} \times C_{\text{out}} \times L_{\text{out}} "
+        r"\times 2 \times \text{kernel\_size}}{\text{groups}}")
 
 
 def test_summary_no_bias_documented():
     assert latex(m.SUMMARY_NO_BIAS_DISPLAY) == (
-        r"N \times \left(\frac{C_{\text{out}} \times L_{\text{out}} \times \left(C_{\text{in}} "
-        r"\times 2 \times \text{kernel\_size} - \text{groups}\right)}{\text{groups}}\right)")
+        r"N \times \frac{C_{\text{out}} \times L_{\text{out}} \times \left(C_{\text{in}} "
+        r"\times 2 \times \text{kernel\_size} - \text{groups}\right)}{\text{groups}}")
 
 
 def test_summary_forms_short():
     assert latex(m.SUMMARY_BIAS_DISPLAY, SHORT) == (
-        r"N \cdot \left(\frac{C_{\text{in}} \cdot C_{\text{out}} \cdot L_{\text{out}} \cdot 2 "
-        r"\cdot K}{G}\right)")
+        r"N \cdot \frac{C_{\text{in}} \cdot C_{\text{out}} \cdot L_{\text{out}} \cdot 2 "
+        r"\cdot K}{G}")
     assert latex(m.SUMMARY_NO_BIAS_DISPLAY, SHORT) == (
-        r"N \cdot \left(\frac{C_{\text{out}} \cdot L_{\text{out}} \cdot \left(C_{\text{in}} "
-        r"\cdot 2 \cdot K - G\right)}{G}\right)")
+        r"N \cdot \frac{C_{\text{out}} \cdot L_{\text{out}} \cdot \left(C_{\text{in}} "
+        r"\cdot 2 \cdot K - G\right)}{G}")
+
+
+def test_no_parentheses_around_a_fraction_anywhere():
+    """Regression: ((C_in × C_out)/groups) — a \\frac was wrapped in parentheses."""
+    every = [s.expr for s in m.DERIVATION.definitions] + [
+        s.expr for c in m.DERIVATION.chains for s in c]
+    every += [m.SUMMARY_BIAS_DISPLAY, m.SUMMARY_NO_BIAS_DISPLAY, display_monomial(m.MACS)]
+    for notation in (None, SHORT):
+        for expr in every:
+            tex = latex(expr) if notation is None else latex(expr, notation)
+            assert not re.search(r"\\left\(\\frac\{(?:[^{}]|\{[^{}]*\})*\}\{[^{}]*\}\\right\)",
+                                 tex), tex
+    assert not re.search(r"\\left\(\\frac\{(?:[^{}]|\{[^{}]*\})*\}\{[^{}]*\}\\right\)",
+                         render_derivation("tex"))
+
+
+def test_ops_subscript_is_upright():
+    """Regression: \\text{Conv1d}_{ops} set "ops" in math italic."""
+    from symconv.symbols import ops
+    for notation in (None, SHORT):
+        tex = latex(ops) if notation is None else latex(ops, notation)
+        assert tex == r"\text{Conv1d}_{\text{ops}}"
+    for text in (render_derivation("tex"), render_derivation("md"), render_macros(),
+                 render_example(Example(1, 2, 2, 9, 3), "md")):
+        assert "_{ops}" not in text
 
 
 def test_nested_sums_keep_their_parentheses():
@@ -75,9 +102,9 @@ def test_output_length_floor_both_notations():
         r"\right\rfloor + 1")
 
 
-def test_substituted_product_keeps_psi_and_lambda_grouped():
+def test_substituted_product_keeps_lambda_grouped():
     assert latex(step("expanded_bias").expr, SHORT) == (
-        r"N \cdot \left(\left(\frac{C_{\text{in}} \cdot C_{\text{out}}}{G}\right) \cdot "
+        r"N \cdot \left(\frac{C_{\text{in}} \cdot C_{\text{out}}}{G} \cdot "
         r"\left(L_{\text{out}} \cdot \left(2 \cdot K - 1\right)\right) + C_{\text{out}} \cdot "
         r"L_{\text{out}} \cdot \frac{C_{\text{in}}}{G}\right)")
 
@@ -97,8 +124,7 @@ def test_display_monomials_equal_the_canonical_expressions():
         shown = display_monomial(expr)
         assert sp.simplify(shown.doit() - expr) == 0
     assert latex(display_monomial(m.MACS), SHORT) == (
-        r"N \cdot \left(\frac{C_{\text{in}} \cdot C_{\text{out}} \cdot L_{\text{out}} \cdot K}"
-        r"{G}\right)")
+        r"N \cdot \frac{C_{\text{in}} \cdot C_{\text{out}} \cdot L_{\text{out}} \cdot K}{G}")
     assert latex(display_monomial(m.BIAS_ADDITIONS)) == (
         r"N \times C_{\text{out}} \times L_{\text{out}}")
     assert sp.simplify(_parameters_display().doit() - m.PARAMETERS) == 0
@@ -175,25 +201,60 @@ def test_gamma_is_printed_as_cases():
         "\\end{cases}")
 
 
-def test_long_rows_are_broken_with_matching_parentheses():
-    body = [s for s in derivation_sections(m.DERIVATION)
-            if s.equation.label == "eq:conv1d-summary-bias"][0].equation.body
-    rows = body.split(" \\\\\n")
-    assert len(rows) == 4  # expanded form on two rows, rearranged, summary
-    assert rows[0].endswith(r"\right.") and r"\vphantom" in rows[0]
-    assert rows[1].lstrip().startswith(r"&\qquad \left.\vphantom")
-    for row in rows:
-        assert visible_length(row) <= 60 + 12  # 12: the left-hand side
-    short = [s for s in derivation_sections(m.DERIVATION, SHORT)
-             if s.equation.label == "eq:conv1d-summary-bias"][0].equation.body
-    assert short.count(" \\\\\n") == 2  # short notation fits on one row each
+@pytest.mark.parametrize("short", [False, True], ids=["documented", "short"])
+def test_every_equation_fits_its_width_with_balanced_rows(short):
+    notation = SHORT if short else DOCUMENTED
+    width = equation_width(None, notation)
+    sections = derivation_sections(m.DERIVATION, notation) + side_facts(notation)
+    for s in sections:
+        body = s.equation.body
+        if r"\begin{cases}" not in body:
+            assert body_width(body) <= width, (s.equation.label, body_width(body), width)
+        for row in body.split(" \\\\\n"):
+            assert row.count(r"\left") == row.count(r"\right"), row
+            assert row.count("{") == row.count("}"), row
+    broken = [s for s in sections if s.equation.label == "eq:conv1d-summary-bias"][0].equation.body
+    assert broken.count(" \\\\\n") >= 3  # the expanded form takes more than one row
+    if not short:  # one column: everything but the broken rows beside "Conv1d_ops ="
+        assert broken.startswith("\\begin{aligned}\n  \\text{Conv1d}_{\\text{ops}} &= ")
+
+
+def test_a_narrower_line_breaks_more_rows_and_still_fits():
+    rows = {}
+    for line_width in (469.0, 345.0, 229.5, 180.0):
+        options = RenderOptions(notation=SHORT, line_width=line_width)
+        sections = derivation_sections(m.DERIVATION, SHORT, options.width)
+        for s in sections:
+            if r"\begin{cases}" not in s.equation.body:
+                assert body_width(s.equation.body) <= options.width
+        rows[line_width] = sum(s.equation.body.count("\\\\") for s in sections)
+    assert rows[469.0] <= rows[345.0] <= rows[229.5] <= rows[180.0]
+    assert rows[469.0] < rows[180.0]
+    with pytest.raises(ValueError, match="line_width"):
+        RenderOptions(line_width=-5).width
+
+
+def test_break_rows_splits_at_the_outermost_loosest_operator():
+    tex = latex(step("expanded_bias").expr, SHORT)
+    full = math_width(tex)
+    rows = break_rows(tex, full * 0.75)
+    assert len(rows) == 2
+    # broken before the "+" that joins the two terms, not inside a parenthesis
+    assert rows[1].startswith(r"\left.\vphantom") and "{} + C_{\\text{out}}" in rows[1]
+    assert rows[0].endswith(r"\right.")
+    # a fraction too wide for any row is written with a solidus, then broken
+    frac = latex(step("rearranged_no_bias").expr, SHORT)
+    rows = break_rows(frac, math_width(frac) * 0.6)
+    assert len(rows) >= 2 and r"\frac{C_{\text{out}}" not in "".join(rows) and "/ G" in rows[-1]
+    assert break_rows("a + b", 1000) == ["a + b"]
 
 
 def test_side_facts_print_the_conv1d_expressions():
-    (diff, macs) = side_facts(SHORT)
-    assert diff.equation.body.endswith(r"= N \cdot C_{\text{out}} \cdot L_{\text{out}}")
-    assert r"\text{MACs} &= N \cdot \left(\frac{C_{\text{in}} \cdot C_{\text{out}} \cdot " \
-        r"L_{\text{out}} \cdot K}{G}\right)" in macs.equation.body
+    (diff, macs) = side_facts(SHORT, width=1000)  # wide enough for one row each
+    assert re.search(r"= N \\cdot C_\{\\text\{out\}\} \\cdot L_\{\\text\{out\}\}$",
+                     diff.equation.body.replace("\n\\end{aligned}", ""))
+    assert r"\text{MACs} &= N \cdot \frac{C_{\text{in}} \cdot C_{\text{out}} \cdot " \
+        r"L_{\text{out}} \cdot K}{G}" in macs.equation.body
     assert r"&= 2 \cdot \text{MACs} - N \cdot C_{\text{out}} \cdot L_{\text{out}}" in \
         macs.equation.body
     # the printed relations hold for the expressions they come from
@@ -276,21 +337,55 @@ def test_worked_example_substitutes_the_numbers():
     from symconv import conv1d_ops
     ex = Example(8, 16, 32, 100, 3)
     tex = render_example(ex, "fragment")
-    assert (r"\text{Conv1d}_{ops} = 8 \times \left(\frac{16 \times 32 \times 98 \times 2 \times 3}"
-            r"{1}\right) = 2\,408\,448") in tex
-    assert (r"L_{\text{out}} = \left\lfloor \frac{100 + 2 \times 0 - 1 \times \left(3 - 1\right)"
-            r" - 1}{1} \right\rfloor + 1 = 98") in tex
+    # groups = 1 and stride = 1: no division by 1 is printed (regression: "/1")
+    assert (r"\text{Conv1d}_{\text{ops}} = 8 \times 16 \times 32 \times 98 \times 2 \times 3 "
+            r"= 2\,408\,448") in tex
+    assert (r"L_{\text{out}} = 100 + 2 \times 0 - 1 \times \left(3 - 1\right) - 1 + 1 = 98") in tex
+    assert "{1}" not in tex and r"\frac" not in tex and r"\lfloor" not in tex
     assert m.CONVENTION in tex and "batch of 8" in tex
     assert ex.ops == conv1d_ops(8, 16, 32, 100, 3) == 2408448
 
 
+def test_worked_example_divides_by_groups_and_stride_when_not_1():
+    tex = render_example(Example(8, 16, 32, 100, 3, stride=2, groups=4), "fragment")
+    assert r"\frac{16 \times 32 \times 49 \times 2 \times 3}{4}" in tex
+    assert r"\right\rfloor + 1" in tex and r"}{2} \right\rfloor" in tex
+
+
+@pytest.mark.parametrize("groups, stride, bias", [(1, 1, True), (1, 1, False), (1, 3, True),
+                                                  (4, 1, False), (2, 2, True)])
+def test_dropping_unit_divisors_keeps_the_value(groups, stride, bias):
+    ex = Example(3, 8, 12, 40, 3, stride=stride, padding=1, groups=groups, bias=bias)
+    values = {k: sp.Integer(v) for k, v in ex.values().items()}
+    ones = {k for k, v in values.items() if v == 1}
+    for expr in (m.SUMMARY_BIAS_DISPLAY if bias else m.SUMMARY_NO_BIAS_DISPLAY,
+                 m.DERIVATION.definition("output_length").expr):
+        shown = drop_unit_divisors(expr, ones)
+        assert shown.xreplace(values).doit() == expr.xreplace(values).doit()
+        if groups == 1 and stride == 1:
+            assert "frac" not in latex(shown) and "lfloor" not in latex(shown)
+    assert ex.ops == (m.SUMMARY_BIAS_DISPLAY if bias else m.SUMMARY_NO_BIAS_DISPLAY
+                      ).xreplace(values).doit()
+
+
 def test_worked_example_without_bias_uses_the_second_summary_form():
     ex = Example(2, 8, 8, 50, 5, stride=2, padding=2, dilation=1, groups=4, bias=False)
-    md = render_example(ex, "md", SHORT)
-    assert (r"\text{Conv1d}_{ops} = 2 \cdot \left(\frac{8 \cdot 25 \cdot \left(8 \cdot 2 \cdot 5 "
-            r"- 4\right)}{4}\right) = " + latex_number(ex.ops)) in md
+    md = render_example(ex, "md", SHORT, line_width=345)
+    assert (r"\text{Conv1d}_{\text{ops}} = 2 \cdot \frac{8 \cdot 25 \cdot \left(8 \cdot 2 \cdot 5 "
+            r"- 4\right)}{4} = " + latex_number(ex.ops)) in md
     assert "second summary form" in md and "without bias" in md
     assert md.count("$$") == 4
+
+
+def test_worked_example_with_huge_numbers_is_broken_to_fit():
+    ex = Example(2**20, 2**12, 2**12, 10**9, 7, groups=2**6)
+    for notation in (DOCUMENTED, SHORT):
+        tex = render_example(ex, "fragment", notation)
+        bodies = re.findall(r"\\label\{[^}]*\}\n(.*?)\n\\end\{equation\}", tex, re.S)
+        assert len(bodies) == 2
+        for body in bodies:
+            assert body_width(body) <= equation_width(None, notation), body
+        assert latex_number(ex.ops) in tex
 
 
 def test_worked_example_same_padding_and_unbatched():
@@ -348,3 +443,42 @@ def test_worked_example_markdown_and_valid_padding():
     assert "since `padding='valid'` is padding 0," in md
     tex = render_example(ex, "fragment")
     assert r"since \texttt{padding='valid'} is padding 0," in tex
+
+
+@pytest.mark.parametrize("notation", [DOCUMENTED, SHORT], ids=["documented", "short"])
+def test_symbols_list_names_every_parameter_and_b(notation):
+    """Regression: the documented symbols list left out stride, dilation, groups and b."""
+    from symconv.symbols import SYMBOLS
+    rows = legend(notation)
+    shown = [row["symbol"] for row in rows]
+    assert shown == [notation.names()[sym] for sym in SYMBOLS] + ["b"]
+    text = render_derivation("tex", RenderOptions(notation=notation)).split("Symbols:")[1]
+    for symbol, meaning in (("stride", "step between kernel positions"),
+                            ("dilation", "spacing between kernel taps"),
+                            ("groups", "number of channel groups")):
+        assert meaning in text
+        if notation is DOCUMENTED:
+            assert r"$\text{%s}$" % symbol in text
+    assert r"$b$ (\texttt{bias}): 1 with a bias vector, 0 without." in text
+
+
+def test_cli_line_width(capsys):
+    assert main(["latex", "conv1d", "--format", "fragment", "--line-width", "252"]) == 0
+    assert capsys.readouterr().out == render_derivation("fragment", RenderOptions(line_width=252))
+    for bad in ("50", "nan", "wide", "1e9"):
+        with pytest.raises(SystemExit):
+            main(["latex", "conv1d", "--line-width", bad])
+        assert "--line-width" in capsys.readouterr().err
+    assert main(["latex", "conv1d", "--format", "macros", "--line-width", "300"]) == 2
+    assert "macros" in capsys.readouterr().err
+
+
+def test_narrow_cases_put_each_condition_below_its_expression():
+    from symconv.latex.layout import layout_cases
+    cases = [(latex(step("aggregation_bias").expr, SHORT), "with bias"),
+             (latex(step("aggregation_no_bias").expr, SHORT), "without bias")]
+    wide = layout_cases(r"\gamma", cases, 300)
+    assert wide.count(r"\\") == 1 and "& \\text{with bias}" in wide
+    narrow = layout_cases(r"\gamma", cases, 150)
+    assert body_width(narrow) <= 150 and "&" not in narrow
+    assert "\\qquad \\text{with bias} \\\\[2ex]" in narrow

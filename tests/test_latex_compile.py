@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+import symconv.conv1d as M
 from symconv.latex.example import Example, render_example
 from symconv.latex.macros import macros, render_macros
 from symconv.latex.render import RenderOptions, render_derivation
 from symconv.latex.tables import TableOptions, render_table_file
+from symconv.printing.latex import DOCUMENTED, SHORT
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
@@ -40,6 +42,41 @@ def compile_tex(directory: Path, name: str, text: str) -> tuple[str, str]:
     text_out = subprocess.run(["pdftotext", "-layout", f"{name}.pdf", "-"], cwd=directory,
                               capture_output=True, text=True, check=True).stdout
     return log, text_out
+
+
+#: Preamble code that records, for every numbered display, the baseline of the
+#: formula and of its equation number (pdfTeX's \pdfsavepos) in <job>.pos.
+#: amsmath's equation uses TeX's \eqno: when formula and number do not fit on
+#: one line, TeX sets the number on a line of its own, below, without a warning.
+TAG_HOOKS = r"""
+\makeatletter
+\newwrite\sc@pos \immediate\openout\sc@pos=\jobname.pos
+\newif\ifsc@display
+\everydisplay\expandafter{\the\everydisplay\sc@displaytrue\sc@mark{body}}
+\def\sc@mark#1{\pdfsavepos\protected@edef\sc@n{\theequation}\@xp\sc@write\@xp{\sc@n}{#1}}
+\def\sc@write#1#2{\write\sc@pos{#2 \thepage\space\the\pdflastypos}}
+\let\sc@tagform\tagform@
+\def\tagform@#1{\sc@tagform{#1}\ifsc@display\sc@mark{tag}\fi}
+\makeatother
+"""
+
+
+def tags_off_their_line(directory: Path, name: str) -> tuple[int, list[int]]:
+    """(number of equation numbers, the ones TeX set on a line below their formula)."""
+    body, tags, off = None, 0, []
+    for line in (directory / f"{name}.pos").read_text().splitlines():
+        kind, page, y = line.split()
+        if kind == "body":
+            body = (page, y)
+        else:
+            tags += 1
+            if body != (page, y):
+                off.append(tags)
+    return tags, off
+
+
+def overfull(log: str) -> list[str]:
+    return re.findall(r"Overfull \\hbox.*", log)
 
 
 def assert_clean(log: str) -> None:
@@ -150,3 +187,213 @@ def test_markdown_math_is_valid_latex(tmp_path):
     doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=1in]{geometry}\n"
            "\\begin{document}\n" + "\n".join(pieces) + "\n\\end{document}\n")
     compile_tex(tmp_path, "markdown_math", doc)
+
+
+# --- item 13: equations fit a two-column article and the README's paper snippet -------------
+
+def readme_paper_snippet() -> tuple[str, str]:
+    """(preamble part, body part) of README's "In a paper" LaTeX snippet, verbatim."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = re.search(r"\*\*In a paper\.\*\*.*?```latex\n(.*?)```", readme, re.S).group(1)
+    preamble, body = re.split(r"^\.\.\.\n", snippet, maxsplit=1, flags=re.M)
+    return preamble, body
+
+
+def test_short_fragment_fits_a_two_column_article(tmp_path):
+    """Regression: in [twocolumn] the --short equations (7) and (8) were 87 pt and 119 pt too wide."""
+    (tmp_path / "derivation.tex").write_text(render_derivation("fragment", RenderOptions.short()),
+                                             encoding="utf-8")
+    doc = ("\\documentclass[twocolumn]{article}\n\\usepackage{amsmath}\n" + TAG_HOOKS
+           + "\\begin{document}\n\\input{derivation}\n\\end{document}\n")
+    log, text = compile_tex(tmp_path, "twocolumn", doc)
+    assert overfull(log) == []
+    tags, off = tags_off_their_line(tmp_path, "twocolumn")
+    assert tags == 10 and off == []
+    flat = squash(text)
+    assert "Total operations without bias." in flat and "(10)" in flat
+
+
+def test_readme_paper_snippet_fits_a_plain_article(tmp_path):
+    """Regression: README's snippet gave 5 overfull boxes and set equation (9)'s number on its own line."""
+    preamble, body = readme_paper_snippet()
+    shutil.copy(GENERATED / "conv1d_macros.tex", tmp_path / "conv1d_macros.tex")
+    (tmp_path / "conv1d_derivation_fragment.tex").write_text(render_derivation("fragment"),
+                                                             encoding="utf-8")
+    doc = ("\\documentclass{article}\n" + preamble + TAG_HOOKS + "\\begin{document}\n" + body
+           + "\\end{document}\n")
+    log, text = compile_tex(tmp_path, "paper", doc)
+    assert overfull(log) == [], overfull(log)
+    assert "undefined" not in log.lower()
+    tags, off = tags_off_their_line(tmp_path, "paper")
+    assert tags == 11 and off == []
+    assert "Equation (9) is the count without bias." in squash(text)
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["documented", "short"])
+def test_worked_example_with_big_numbers_fits(tmp_path, short):
+    ex = Example(2**20, 2**12, 2**12, 10**9, 7, stride=3, padding=5, dilation=2, groups=2**6,
+                 bias=False)
+    (tmp_path / "worked.tex").write_text(
+        render_example(ex, "fragment", SHORT if short else DOCUMENTED), encoding="utf-8")
+    doc = ("\\documentclass%s{article}\n\\usepackage{amsmath}\n" % ("[twocolumn]" if short else "")
+           + TAG_HOOKS + "\\begin{document}\n\\input{worked}\n\\end{document}\n")
+    log, text = compile_tex(tmp_path, "example", doc)
+    assert overfull(log) == []
+    assert tags_off_their_line(tmp_path, "example") == (2, [])
+    assert re.search(r"=\s*" + r"\s?".join(f"{ex.ops:,}".split(",")), squash(text))
+
+
+def _rows_of(body: str) -> list[str]:
+    if "\\begin{aligned}" not in body:
+        return [body]
+    inner = body.split("\\begin{aligned}")[1].split("\\end{aligned}")[0]
+    return [r.strip() for r in inner.split("\\\\") if r.strip()]
+
+
+def test_width_estimate_holds_against_pdflatex(tmp_path):
+    """pdflatex's width of every row symconv prints is within WIDTH_MARGIN of the estimate."""
+    from symconv.latex.layout import WIDTH_MARGIN, body_width, math_width
+    from symconv.latex.render import derivation_sections, side_facts
+
+    from symconv.latex.render import equation_width
+
+    rows, bodies = [], []
+    for notation in (DOCUMENTED, SHORT):
+        for width in (None, equation_width(200, notation)):
+            sections = (derivation_sections(M.DERIVATION, notation, width)
+                        + side_facts(notation, width))
+            bodies += [s.equation.body for s in sections]
+        for ex in (Example(8, 16, 32, 100, 3), Example(2, 8, 8, 50, 5, stride=2, padding=2,
+                                                         groups=4, bias=False)):
+            tex = render_example(ex, "fragment", notation)
+            bodies += re.findall(r"\\label\{[^}]*\}\n(.*?)\n\\end\{equation\}", tex, re.S)
+    for body in bodies:
+        if "cases" not in body:
+            rows += [r.replace("&", "") for r in _rows_of(body)]
+    lines = ["\\documentclass{article}\\usepackage{amsmath}\\begin{document}"]
+    for k, row in enumerate(rows):
+        lines.append("\\setbox0\\hbox{$\\displaystyle %s$}\\typeout{ROW %d \\the\\wd0}" % (row, k))
+    for k, body in enumerate(bodies):
+        lines.append("\\setbox0\\hbox{$\\displaystyle %s$}\\typeout{BODY %d \\the\\wd0}" % (body, k))
+    lines.append("widths\\end{document}")
+    log, _ = compile_tex(tmp_path, "widths", "\n".join(lines) + "\n")
+    measured = {("ROW", int(k)): float(w) for k, w in re.findall(r"ROW (\d+) ([\d.]+)pt", log)}
+    measured.update({("BODY", int(k)): float(w)
+                     for k, w in re.findall(r"BODY (\d+) ([\d.]+)pt", log)})
+    assert len(measured) == len(rows) + len(bodies) > 60
+    for k, row in enumerate(rows):
+        true, estimate = measured[("ROW", k)], math_width(row)
+        assert true <= estimate * (1 + WIDTH_MARGIN) + 0.5, (row, true, estimate)
+        assert true >= estimate * (1 - 2 * WIDTH_MARGIN), (row, true, estimate)
+    for k, body in enumerate(bodies):
+        assert measured[("BODY", k)] <= body_width(body) * (1 + WIDTH_MARGIN) + 0.5, body
+
+
+# --- item 10 / 14: layer tables with hostile names; two tables in one document ------------
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "layers_hostile.json"
+
+#: name in the layer file -> what the PDF must show (pdftotext, quotes and accents normalised)
+HOSTILE_PDF = {
+    "a_b & 50% #1 $x$ {y} ~z^2 \\w": "a_b & 50% #1 $x$ {y} ~z^2 \\w",
+    "<tag>|pipe>": "<tag>|pipe>",
+    "--a---b ''q'' !`?` ,,c": "--a---b ''q'' !`?` ,,c",
+    '"quoted"': '"quoted"',
+    "\\input{/etc/passwd} \\write18{ls}": "\\input{/etc/passwd} \\write18{ls}",
+    "\u2211 sum": "<U+2211> sum",
+    "\u6f22\u5b57": "<U+6F22><U+5B57>",
+    "emoji \U0001F600": "emoji <U+1F600>",
+    "rtl a\u202eb": "rtl a<U+202E>b",
+    "nul a\u0000b": "nul a<U+0000>b",
+    "line\nbreak": "line<U+000A>break",
+    "blank\n\nline": "blank<U+000A><U+000A>line",
+    "cr\r\nlf": "cr<U+000D><U+000A>lf",
+    "tab\tx": "tab<U+0009>x",
+    "zero\u200bwidth": "zero<U+200B>width",
+    "sep\u2028x": "sep<U+2028>x",
+    "=1+1": "=1+1",
+    "+cmd": "+cmd",
+    "-2+3": "-2+3",
+    "@SUM(A1)": "@SUM(A1)",
+    "\t=tab": "<U+0009>=tab",
+    "\r=cr": "<U+000D>=cr",
+    "  =spaced": "=spaced",
+    "\uff1dfullwidth": "<U+FF1D>fullwidth",
+    "Stra\u00dfe caf\u00e9": "Stra\u00dfe caf\u00e9",
+    "\u03b1\u03b2 \u03a9": "\u03b1\u03b2 \u03a9",
+    "&#x202E;entity": "&#x202E;entity",
+    "**bold** [link](x) <!-- c --> `code`": "**bold** [link](x) <!-- c --> `code`",
+    "| a | b |": "| a | b |",
+    "# heading": "# heading",
+}
+
+
+def pdf_text(text: str) -> str:
+    """pdftotext output with TeX's typographic quotes and accent glyphs read back as ASCII."""
+    import unicodedata
+    text = text.replace("\u02dc", "~").replace("\u02c6", "^").replace("\u2019", "'")
+    text = text.replace("\u2018", "`")
+    return squash(unicodedata.normalize("NFC", text))
+
+
+def test_hostile_names_compile_and_show_as_intended(tmp_path):
+    """Regression: < > | printed as ¡ ¿ —; ∑, 漢字, emoji, U+202E and NUL stopped pdflatex."""
+    from symconv.layers import load_layers
+
+    if subprocess.run(["kpsewhich", "booktabs.sty"], capture_output=True).returncode != 0:
+        pytest.skip("booktabs.sty not installed (Debian: texlive-latex-recommended)")
+    layers = load_layers(HOSTILE)
+    assert sorted(layer.name for layer in layers) == sorted(HOSTILE_PDF)
+    caption = "Hostile\n\n# injected } \\end{table} \u202e <x> | \u2211"
+    doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{booktabs}\n"
+           "\\usepackage[margin=0.5in,paperheight=16in]{geometry}\n\\begin{document}\n"
+           + render_table_file(HOSTILE, "tex", TableOptions(caption=caption))
+           + "\\end{document}\n")
+    log, text = compile_tex(tmp_path, "hostile", doc)  # pdflatex exits 0 (halt-on-error)
+    assert "Missing character" not in log and "not set up for use with LaTeX" not in log
+    flat = pdf_text(text)
+
+    def dense(s):  # pdftotext reads \_ (a rule) as a space and guesses spaces around | itself
+        return "".join(s.replace("_", " ").split())
+
+    for layer in layers:
+        assert dense(HOSTILE_PDF[layer.name]) in dense(flat), (layer.name, HOSTILE_PDF[layer.name])
+    assert dense("Hostile<U+000A><U+000A># injected } \\end{table} <U+202E> <x> | <U+2211>. "
+                 "Operations in") in dense(flat)
+    assert "¡" not in flat and "¿" not in flat and "—" not in flat
+
+
+def test_two_tables_in_one_document(tmp_path):
+    """Regression: two tables collided on \\label{tab:conv1d-layers}."""
+    if subprocess.run(["kpsewhich", "booktabs.sty"], capture_output=True).returncode != 0:
+        pytest.skip("booktabs.sty not installed (Debian: texlive-latex-recommended)")
+    other = tmp_path / "decoder.json"
+    other.write_text(LAYERS.read_text(encoding="utf-8"), encoding="utf-8")
+    doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{booktabs}\n"
+           "\\usepackage[margin=1in]{geometry}\n\\begin{document}\n"
+           "Tables~\\ref{tab:layers-small}, \\ref{tab:decoder} and \\ref{tab:mine}.\n"
+           + render_table_file(LAYERS, "tex") + render_table_file(other, "tex")
+           + render_table_file(LAYERS, "tex", TableOptions(label="tab:mine"))
+           + "\\end{document}\n")
+    log, text = compile_tex(tmp_path, "two_tables", doc)
+    assert "multiply defined" not in log and "undefined" not in log.lower()
+    assert "Tables 1, 2 and 3." in squash(text)
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["documented", "short"])
+@pytest.mark.parametrize("line_width", [200, 252, 300])
+def test_any_line_width_fits(tmp_path, short, line_width):
+    """--line-width: every equation and its number fit a line of that width."""
+    from symconv.cli import main
+
+    out = tmp_path / "derivation.tex"
+    args = ["latex", "conv1d", "--format", "fragment", "--line-width", str(line_width),
+            "--out", str(out)] + (["--short"] if short else [])
+    assert main(args) == 0
+    doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n" + TAG_HOOKS
+           + "\\setlength{\\textwidth}{%dpt}\n\\begin{document}\n\\input{derivation}\n"
+             "\\end{document}\n" % line_width)
+    log, _ = compile_tex(tmp_path, "narrow", doc)
+    assert overfull(log) == []
+    tags, off = tags_off_their_line(tmp_path, "narrow")
+    assert tags == 10 and off == []

@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -44,14 +46,16 @@ def test_first_layer_by_hand():
 def test_tex_table_exact_rows():
     tex = render_table_file(LAYERS, "tex")
     assert r"\toprule" in tex and r"\midrule" in tex and r"\bottomrule" in tex
-    assert (r"conv\_in & 1 & 16 & 7 & 2 & 3 & 1 & 1 & yes & 16000 & 8000 & $128$ & "
-            r"$14\,336\,000$ \\") in tex
-    assert (r"depthwise \#1 \& 50\% \{dw\} & 16 & 16 & 3 & 1 & same & 1 & 16 & no & 8000 & 8000 "
-            r"& $48$ & $5\,120\,000$ \\") in tex
+    # every integer digit-grouped, L_in included (regression: L_in was "16000")
+    assert (r"conv\_in & 1 & 16 & 7 & 2 & 3 & 1 & 1 & yes & 16\,000 & 8\,000 & 128 & "
+            r"14\,336\,000 \\") in tex
+    assert (r"depthwise \#1 \& 50\% \{dw\} & 16 & 16 & 3 & 1 & same & 1 & 16 & no & 8\,000 & "
+            r"8\,000 & 48 & 5\,120\,000 \\") in tex
     assert (r"point\~{}wise\^{}2 \ensuremath{\$}x\ensuremath{\$} \ensuremath{\backslash} proj"
             in tex)
-    assert r"Total & & & & & & & & & & & $2\,288$ & $281\,403\,392$ \\" in tex
-    assert CONVENTION in tex and "batch of 8" in tex and r"\label{tab:conv1d-layers}" in tex
+    assert r"Total & & & & & & & & & & & 2\,288 & 281\,403\,392 \\" in tex
+    assert CONVENTION in tex and "batch of 8" in tex
+    assert r"\label{tab:layers-small}" in tex  # from the file name
 
 
 def test_tex_table_si():
@@ -69,10 +73,22 @@ def test_markdown_table_parses():
     rows = [t for t in tokens if t.type == "tr_open"]
     assert len(rows) == 1 + 4 + 1  # header, layers, total
     cells = [t.content for t in tokens if t.type == "inline"]
-    assert "depthwise #1 & 50% {dw}" in cells and "14.3 M" in cells
-    assert r"point~wise^2 \$x\$ \\ proj" in md  # $ and \ escaped for Markdown
-    assert "My model." in md and CONVENTION in md
+    assert r"depthwise #1 \& 50% {dw}" in cells and "14.3 M" in cells
+    assert r"point\~wise^2 \$x\$ \\ proj" in md  # ~ $ and \ escaped for Markdown
+    assert CONVENTION in md
     assert "**281 M**" in md
+    assert "| 16,000 | 8,000 |" in md  # L_in and L_out digit-grouped like the counts
+
+
+def test_markdown_caption_is_a_title_above_the_table():
+    """Regression: the help says title, but --caption landed under the table."""
+    from markdown_it import MarkdownIt
+
+    md = render_table_file(LAYERS, "md", TableOptions(caption="My model"))
+    html = MarkdownIt("commonmark").enable("table").render(md)
+    assert html.index("<strong>My model</strong>") < html.index("<table>")
+    assert html.index("<table>") < html.index(CONVENTION)
+    assert main(["table", str(LAYERS), "--format", "md", "--caption", "Encoder"]) == 0
 
 
 def test_mixed_batch_sizes_get_a_column():
@@ -128,6 +144,28 @@ def test_malformed_files_name_layer_and_field(tmp_path, capsys, data, words):
         assert word in err
 
 
+def test_labels_default_to_the_file_name_and_can_be_given(tmp_path, capsys):
+    """Regression: every table was labelled tab:conv1d-layers, so two collided in one document."""
+    other = tmp_path / "Encoder v2.json"
+    other.write_text(LAYERS.read_text(encoding="utf-8"), encoding="utf-8")
+    assert r"\label{tab:layers-small}" in render_table_file(LAYERS, "tex")
+    assert r"\label{tab:encoder-v2}" in render_table_file(other, "tex")
+    assert r"\label{tab:mine}" in render_table_file(LAYERS, "tex", TableOptions(label="tab:mine"))
+    assert r"\label{tab:conv1d-layers}" in render_table(load_layers(LAYERS), "tex")
+    assert r"\label{fig:x_1}" in render_table(load_layers(LAYERS), "tex",
+                                              TableOptions(label="fig:x_1"))
+    for bad in ("a}b", "tab: x", "", "\\x", "tab:x\n"):
+        with pytest.raises(ValueError, match="label"):
+            render_table(load_layers(LAYERS), "tex", TableOptions(label=bad))
+    assert main(["table", str(LAYERS), "--label", "tab:enc"]) == 0
+    assert r"\label{tab:enc}" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["table", str(LAYERS), "--label", "a}b"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith("symconv table: error: argument --label") and "a}b" in err
+
+
 def test_cli_table(tmp_path, capsys):
     assert main(["table", str(LAYERS), "--format", "md", "--si"]) == 0
     assert "281 M" in capsys.readouterr().out
@@ -139,3 +177,108 @@ def test_cli_table(tmp_path, capsys):
     empty = write(tmp_path, [])
     assert main(["table", str(empty)]) == 2
     assert "no layers" in capsys.readouterr().err
+
+
+# --- hostile layer names and captions (issue 8, item 10) -------------------------------------
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "layers_hostile.json"
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def visible(text):
+    """What a reader should see: every unprintable character as <U+XXXX>."""
+    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) in
+                   ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") else c for c in text)
+
+
+def assert_no_raw_controls(text):
+    bad = [c for c in text if c != "\n" and unicodedata.category(c) in
+           ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")]
+    assert not bad, [f"U+{ord(c):04X}" for c in bad]
+
+
+def test_hostile_names_in_markdown_one_row_each_and_shown_as_written():
+    """Regression: names with blank lines split the table (9 of 26 rows); | broke cells."""
+    from html.parser import HTMLParser
+
+    from markdown_it import MarkdownIt
+
+    layers = load_layers(HOSTILE)
+    caption = "x\n# injected\n\nmore | cells"
+    md = render_table(layers, "md", TableOptions(caption=caption))
+    assert_no_raw_controls(md)
+    html = MarkdownIt("commonmark").enable("table").render(md)
+    assert "<h1>" not in html and "<h2>" not in html  # the caption made no heading
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.rows, self.cell, self.strong, self.tags = [], None, [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            if tag == "tr":
+                self.rows.append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+            elif tag == "strong" and not self.rows:
+                self.strong.append("")
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th"):
+                self.rows[-1].append(self.cell)
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+            elif self.strong and not self.rows:
+                self.strong[-1] += data
+
+    parser = Cells()
+    parser.feed(html)
+    assert len(parser.rows) == 1 + len(layers) + 1  # header, one per layer, total
+    assert all(len(row) == 13 for row in parser.rows)
+    # as written (a table cell drops leading and trailing spaces)
+    assert [row[0] for row in parser.rows[1:-1]] == [visible(layer.name).strip(" ")
+                                                     for layer in layers]
+    assert [t.strip() for t in parser.strong] == [visible(caption)]  # all on the title line
+    assert [t for t in parser.tags if t in ("table", "ul", "ol", "pre", "code", "a", "img",
+                                           "blockquote", "hr", "em")] == ["table"]
+
+
+def test_hostile_names_in_csv_are_neutralised():
+    """Regression: names starting with = + - @ were written verbatim (spreadsheet formulas)."""
+    layers = load_layers(HOSTILE)
+    text = render_table(layers, "csv")
+    assert_no_raw_controls(text)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 1 + len(layers) + 1
+    for row, layer in zip(rows[1:-1], layers):
+        expected = visible(layer.name)
+        if expected.lstrip(" ").startswith(_FORMULA):
+            expected = "'" + expected
+        assert row[0] == expected
+        assert not row[0].lstrip(" ").startswith(_FORMULA)
+        assert int(row[13]) == layer.ops
+    assert rows[1 + 16][0] == "'=1+1" and rows[1 + 19][0] == "'@SUM(A1)"
+    assert rows[1 + 22][0] == "'  =spaced" and rows[1 + 23][0] == "'\uff1dfullwidth"
+    assert rows[1 + 20][0] == "<U+0009>=tab"  # tab made visible: no longer a formula start
+    assert rows[1 + 0][0] == layers[0].name  # harmless names unchanged
+
+
+def test_hostile_names_in_latex_are_escaped():
+    layers = load_layers(HOSTILE)
+    caption = "x\n\n# injected } \\end{table} \u202e"
+    tex = render_table(layers, "tex", TableOptions(caption=caption))
+    assert_no_raw_controls(tex)
+    assert not re.search(r"[^\x00-\x7f]", tex)  # pure ASCII: no glyph pdflatex may lack
+    assert r"\textless{}tag\textgreater{}\textbar{}pipe\textgreater{}" in tex
+    assert r"-{}-a-{}-{}-b '{}'q'{}' !{}`?{}` ,{}," in tex
+    assert r"\ensuremath{\backslash}input\{/etc/passwd\}" in tex
+    assert r"rtl a\textless{}U+202E\textgreater{}b" in tex
+    assert r"\textless{}U+6F22\textgreater{}\textless{}U+5B57\textgreater{}" in tex
+    assert r"Stra\ss{}e caf\'{e}" in tex
+    caption_line = [line for line in tex.splitlines() if line.startswith(r"\caption{")][0]
+    assert r"\textless{}U+000A\textgreater{}\textless{}U+000A\textgreater{}\#" in caption_line
+    assert r"\} \ensuremath{\backslash}end\{table\}" in caption_line

@@ -23,6 +23,18 @@ def _write(text: str, out: str | None) -> None:
     write_files({path: text}, make_dirs=False)  # a complete file or the old one, never a cut one
 
 
+def _points(text: str) -> float:
+    """A positive width in points (``--line-width``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 200 <= value <= 2000:  # nan fails too
+        raise argparse.ArgumentTypeError(
+            f"must be a width in points between 200 and 2000, got {text!r}")
+    return value
+
+
 def _cmd_latex(args: argparse.Namespace) -> int:
     from ..cli import CliError
     from ..printing.latex import DOCUMENTED, SHORT
@@ -50,11 +62,14 @@ def _cmd_latex(args: argparse.Namespace) -> int:
                               1 if args.groups is None else args.groups, not args.no_bias)
         except (TypeError, ValueError) as exc:
             raise CliError(str(exc)) from None
-        text = render_example(example, args.format, notation)
+        text = render_example(example, args.format, notation, args.line_width)
     elif args.format == "macros":
+        if args.line_width is not None:
+            raise CliError("--line-width applies to tex, fragment and md, not to --format macros")
         text = render_macros(notation)
     else:
-        text = render_derivation(args.format, RenderOptions(notation=notation))
+        text = render_derivation(args.format, RenderOptions(notation=notation,
+                                                            line_width=args.line_width))
     _write(text, args.out)
     return 0
 
@@ -74,6 +89,10 @@ def register_latex(sub) -> None:
     p.add_argument("--short", action="store_true",
                    help="short notation (K, G, \\cdot) instead of the documented one "
                         "(kernel_size, groups, \\times)")
+    p.add_argument("--line-width", type=_points, metavar="PT",
+                   help="the line width in points (10 pt fonts) every equation must fit, with its "
+                        "number; longer ones are broken into rows (default 345, a one-column "
+                        "article; with --short 229.5, a two-column article's column)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     ex = p.add_argument_group("worked example (all five required together)")
     ex.add_argument("--batch-size", type=int, metavar="N")
@@ -89,6 +108,14 @@ def register_latex(sub) -> None:
     p.set_defaults(func=_cmd_latex)
 
 
+def _table_label(text: str) -> str:
+    from .tables import _check_label
+    try:
+        return _check_label(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _cmd_table(args: argparse.Namespace) -> int:
     from ..cli import CliError
     from ..layers import LayerSpecError
@@ -96,7 +123,8 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
     if not Path(args.layers).is_file():
         raise CliError(f"{args.layers}: no such file")
-    options = TableOptions(si=args.si, **({"caption": args.caption} if args.caption else {}))
+    options = TableOptions(si=args.si, label=args.label,
+                           **({"caption": args.caption} if args.caption else {}))
     try:
         text = render_table_file(args.layers, args.format, options)
     except (LayerSpecError, ValueError) as exc:
@@ -119,6 +147,9 @@ def register_table(sub) -> None:
     p.add_argument("--si", action="store_true",
                    help="counts with SI prefixes (k, M, G, T), 3 significant digits "
                         "(tex and md; csv keeps exact integers)")
-    p.add_argument("--caption", help="caption (tex) or title line (md)")
+    p.add_argument("--caption", help="caption (tex) or title line above the table (md)")
+    p.add_argument("--label", type=_table_label, metavar="LABEL",
+                   help="\\label of the LaTeX table (letters, digits and : . _ -; default: "
+                        "tab: and the layer file's name, e.g. tab:model for model.json)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=_cmd_table)

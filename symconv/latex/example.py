@@ -14,9 +14,10 @@ import sympy as sp
 
 from .. import conv1d as m
 from ..layers import Conv1dCounts
-from ..printing.latex import DOCUMENTED, LatexNotation, latex, latex_number
+from ..printing.latex import DOCUMENTED, LatexNotation, drop_unit_divisors, latex, latex_number
 from ..symbols import C_in, C_out, G, K, L_in, L_out, N, d, ops, p, s
-from .render import BASE_NOTE, STANDALONE_PACKAGES, environment
+from .layout import layout_equation
+from .render import BASE_NOTE, STANDALONE_PACKAGES, environment, equation_width
 
 __all__ = ["Example", "render_example", "EXAMPLE_FORMATS"]
 
@@ -45,49 +46,59 @@ class Example(Conv1dCounts):
                 K: self.kernel_size, G: self.groups, s: self.stride, p: pad, d: self.dilation}
 
 
-def _equations(ex: Example, notation: LatexNotation) -> list[dict[str, str]]:
+def _equations(ex: Example, notation: LatexNotation, width: float) -> list[dict[str, str]]:
     values = ex.values()
-    numbers = {sym: str(v) for sym, v in values.items()}
+    numbers = {sym: latex_number(v) for sym, v in values.items()}
+    ones = {sym for sym, v in values.items() if v == 1}
 
     def sym(e: sp.Expr) -> str:
         return latex(e, notation)
 
     def num(e: sp.Expr) -> str:
-        return latex(e, notation, numbers)
+        # the numbers in place of the symbols; a division by 1 (groups = 1, stride = 1) is not shown
+        return latex(drop_unit_divisors(e, ones), notation, numbers)
 
     if ex.padding == "same":
-        length_body = f"{sym(L_out)} = {sym(m.L_OUT_SAME)} = {latex_number(ex.output_length)}"
+        length_lines = [(sym(L_out), sym(m.L_OUT_SAME)), ("", latex_number(ex.output_length))]
         length_note = ("padding='same'", "keeps the length")
     else:
         step = m.DERIVATION.definition("output_length")
-        length_body = f"{sym(L_out)} = {num(step.expr)} = {latex_number(ex.output_length)}"
+        length_lines = [(sym(L_out), num(step.expr)), ("", latex_number(ex.output_length))]
         length_note = ("padding='valid'", "is padding 0") if ex.padding == "valid" else ("", "")
     summary = m.SUMMARY_BIAS_DISPLAY if ex.bias else m.SUMMARY_NO_BIAS_DISPLAY
-    ops_body = f"{sym(ops)} = {num(summary)} = {latex_number(ex.ops)}"
+    ops_lines = [(sym(ops), num(summary)), ("", latex_number(ex.ops))]
     return [
-        dict(label=m.label("example_output_length"), body=length_body, note=length_note[0],
-             note_code=length_note[0], note_text=length_note[1]),
-        dict(label=m.label("example_ops"), body=ops_body, note="", note_code="", note_text=""),
+        dict(label=m.label("example_output_length"),
+             body=layout_equation(length_lines, width, one_line=True),
+             note=length_note[0], note_code=length_note[0], note_text=length_note[1]),
+        dict(label=m.label("example_ops"), body=layout_equation(ops_lines, width, one_line=True),
+             note="",
+             note_code="", note_text=""),
     ]
 
 
 def _parameters(ex: Example, notation: LatexNotation) -> list[dict[str, str]]:
     names = notation.names()
     values = ex.values()
-    rows = [(names[x], str(values[x])) for x in (N, C_in, C_out, L_in, K)]
+    rows = [(names[x], latex_number(values[x])) for x in (N, C_in, C_out, L_in, K)]
     pad = ex.padding if isinstance(ex.padding, int) else r"\text{%s}" % ex.padding
     rows += [(names[s], str(ex.stride)), (names[p], str(pad)), (names[d], str(ex.dilation)),
              (names[G], str(ex.groups))]
     return [dict(symbol=a, value=b) for a, b in rows]
 
 
-def render_example(ex: Example, fmt: str = "tex", notation: LatexNotation = DOCUMENTED) -> str:
-    """The worked example as ``tex`` (standalone), ``fragment`` or ``md``."""
+def render_example(ex: Example, fmt: str = "tex", notation: LatexNotation = DOCUMENTED,
+                   line_width: float | None = None) -> str:
+    """The worked example as ``tex`` (standalone), ``fragment`` or ``md``.
+
+    ``line_width``: as :class:`~symconv.latex.render.RenderOptions` (points; by notation).
+    """
     if fmt not in EXAMPLE_FORMATS:
         raise ValueError(f"format must be one of {', '.join(EXAMPLE_FORMATS)}, got {fmt!r}")
     summary = "first summary form (bias)" if ex.bias else "second summary form (no bias)"
     ctx = dict(
-        equations=_equations(ex, notation), parameters=_parameters(ex, notation),
+        equations=_equations(ex, notation, equation_width(line_width, notation)),
+        parameters=_parameters(ex, notation),
         bias="with bias" if ex.bias else "without bias", summary=summary,
         convention=m.CONVENTION, value=ex.ops, value_tex=latex_number(ex.ops),
         batch=1 if ex.batch_size is None else ex.batch_size,

@@ -34,10 +34,12 @@ from .. import conv1d as m
 from ..derivation import Derivation, Step
 from ..printing.latex import DOCUMENTED, SHORT, LatexNotation, latex, latex_escape, prose_to_latex
 from ..symbols import INFO, SYMBOLS, N
+from .layout import (CONTINUATION, ONE_COLUMN, TWO_COLUMN, WIDTH_MARGIN, break_rows,
+                     layout_cases, layout_equation, math_width, tag_allowance)
 
 __all__ = ["RenderOptions", "Equation", "Section", "derivation_sections", "side_facts",
            "render_derivation", "environment", "markdown_escape", "display_monomial",
-           "MACS_SYMBOL", "FORMATS"]
+           "equation_width", "MACS_SYMBOL", "FORMATS"]
 
 #: Output formats of :func:`render_derivation`.
 FORMATS = ("tex", "fragment", "md")
@@ -59,13 +61,21 @@ class RenderOptions:
         notation: ``DOCUMENTED`` (C_in, kernel_size, groups, ×) or ``SHORT`` (K, G, ·).
         title: plain-text title of the standalone article and of the Markdown page.
         legend: list what each symbol means after the derivation.
-        max_row: an equation row wider than this many visible characters is broken in two.
+        line_width: the width in points (10 pt Computer Modern) every equation, with its
+            number, must fit; longer equations are broken into rows. ``None``: the text
+            width of a one-column ``article`` (345 pt) in the documented notation, one
+            column of a two-column ``article`` (229.5 pt) in the short one.
     """
 
     notation: LatexNotation = DOCUMENTED
     title: str = "Operation count of torch.nn.Conv1d"
     legend: bool = True
-    max_row: int = 60
+    line_width: float | None = None
+
+    @property
+    def width(self) -> float:
+        """The width left for an equation body beside its number (points)."""
+        return equation_width(self.line_width, self.notation)
 
     @classmethod
     def short(cls, **kwargs) -> "RenderOptions":
@@ -113,14 +123,17 @@ def environment() -> jinja2.Environment:
     return env
 
 
-_MD_SPECIAL = set("\\`*_{}[]<>#+-.!|$")
-
-
 def markdown_escape(text: str) -> str:
-    """``text`` with Markdown's punctuation backslash-escaped where it could act as markup."""
+    """``text`` with Markdown's punctuation backslash-escaped where it could act as markup.
+
+    Always: ``\\ ` * _ [ ] < > | $ & ~`` (``&`` so that ``&#x202E;`` stays
+    text, ``~`` for strikethrough); at the start of a line also ``# + - . !``.
+    Newlines are the caller's business (tables and captions make every
+    unprintable character visible first).
+    """
     out = []
     for i, ch in enumerate(text):
-        if ch in "\\`*_[]<>|$":
+        if ch in "\\`*_[]<>|$&~":
             out.append("\\" + ch)
         elif ch in "#+-.!" and (i == 0 or text[:i].strip() == ""):
             out.append("\\" + ch)  # only at the start of a line can these start a block
@@ -165,62 +178,33 @@ def _mul(*args: sp.Expr) -> sp.Expr:
 
 # --- building the sections ------------------------------------------------------------------
 
-def visible_length(tex: str) -> int:
-    """Rough count of the characters a reader sees in ``tex`` (a fraction counts its wider part)."""
-    while "\\vphantom{" in tex:  # invisible: drop with its balanced argument
-        start = tex.index("\\vphantom{")
-        k, depth = start + len("\\vphantom{"), 1
-        while depth:
-            depth += {"{": 1, "}": -1}.get(tex[k], 0)
-            k += 1
-        tex = tex[:start] + tex[k:]
-    frac = re.compile(r"\\frac\{((?:[^{}]|\{[^{}]*\})*)\}\{((?:[^{}]|\{[^{}]*\})*)\}")
-    while True:
-        new = frac.sub(lambda mm: max(mm.group(1), mm.group(2), key=len), tex)
-        if new == tex:
-            break
-        tex = new
-    tex = re.sub(r"\\(left|right|text|big)", "", tex)
-    tex = re.sub(r"\\[A-Za-z]+", "c", tex)
-    return len(re.sub(r"[{}\s_]", "", tex))
+def equation_width(line_width: float | None = None,
+                   notation: LatexNotation = DOCUMENTED) -> float:
+    """Width (points) left for an equation body on a line of ``line_width`` points.
 
-
-def _expr_rows(expr: sp.Expr, p: Callable[[sp.Expr], str], limit: int, times: str) -> list[str]:
-    """``expr`` on one row, or on two when it is wider than ``limit`` characters.
-
-    A product ending in a sum, ``a × (t1 + t2)``, is broken after ``t1``;
-    ``\\vphantom`` makes both halves' parentheses the same height.
+    The equation number "(99)" and the quad before it are taken off, and a
+    margin of :data:`WIDTH_MARGIN` for the error of the width estimate.
     """
-    tex = p(expr)
-    if visible_length(tex) <= limit or not isinstance(expr, sp.Mul):
-        return [tex]
-    *factors, last = expr.args
-    if not isinstance(last, sp.Add) or len(last.args) < 2:
-        return [tex]
-    head = "".join(f"{p(f)} {times} " for f in factors)
-    first, *others = [p(t) for t in last.args]
-    tail = " ".join(t if t.startswith("-") else "+ " + t for t in others)
-    return [f"{head}\\left({first}\\vphantom{{{tail}}}\\right.",
-            f"\\left.\\vphantom{{{first}}} {tail}\\right)"]
+    if line_width is None:
+        line_width = TWO_COLUMN if notation.short else ONE_COLUMN
+    if not line_width > 0:
+        raise ValueError(f"line_width must be a positive number of points, got {line_width!r}")
+    return (line_width - tag_allowance()) / (1 + WIDTH_MARGIN)
 
 
-def _chain_rows(steps: Sequence[Step], p: Callable[[sp.Expr], str], limit: int,
-                times: str = r"\times") -> str:
-    """``lhs = e1 = e2 …`` on aligned rows (one row when it is one short step)."""
+def _chain_body(steps: Sequence[Step], p: Callable[[sp.Expr], str], width: float,
+                condition: str | None = None) -> str:
+    """``lhs = e1 = e2 …``: one row when it fits, else aligned rows broken to fit ``width``."""
     lhs = p(steps[0].lhs)
-    rows: list[str] = []
-    for k, step in enumerate(steps):
-        parts = _expr_rows(step.expr, p, limit, times)
-        rows.append(("%s &= " % lhs if k == 0 else "&= ") + parts[0])
-        rows += ["&\\qquad " + part for part in parts[1:]]
-    if len(rows) == 1:
-        body = rows[0].replace(" &= ", " = ", 1)
-    else:
-        body = "\\begin{aligned}\n" + " \\\\\n".join("  " + r for r in rows) + "\n\\end{aligned}"
+    lines = [(lhs if k == 0 else "", p(step.expr)) for k, step in enumerate(steps)]
+    return layout_equation(lines, width, condition)
+
+
+def _step_condition(steps: Sequence[Step]) -> str | None:
     cond = steps[0].condition
     if cond and all(s.condition == cond for s in steps):
-        body += "\n\\qquad \\text{(%s)}" % _condition_text(cond)
-    return body
+        return _condition_text(cond)
+    return None
 
 
 def _condition_text(condition: str) -> str:
@@ -248,11 +232,13 @@ def _group(steps: Sequence[Step]) -> list[list[Step]]:
 
 
 def derivation_sections(derivation: Derivation, notation: LatexNotation = DOCUMENTED,
-                        max_row: int = 60) -> list[Section]:
+                        width: float | None = None) -> list[Section]:
     """The derivation as titled sections, each with one numbered equation.
 
-    ``max_row``: rows wider than this many visible characters are broken in two.
+    ``width``: the width (points) every equation body must fit, as given by
+    :func:`equation_width` (default: that of ``notation``'s default line width).
     """
+    width = equation_width(None, notation) if width is None else width
     def p(e: sp.Expr) -> str:
         return latex(e, notation)
 
@@ -270,7 +256,7 @@ def derivation_sections(derivation: Derivation, notation: LatexNotation = DOCUME
         if len(block) == 1:
             sections.append(Section(group[0].title, tuple(s.justification for s in group),
                                     Equation(m.label(group[-1].name),
-                                             _chain_rows(group, p, max_row, notation.times),
+                                             _chain_body(group, p, width, _step_condition(group)),
                                              tuple(s.name for s in group))))
         else:
             # the steps before each condition's result come first, as their own equations
@@ -279,13 +265,11 @@ def derivation_sections(derivation: Derivation, notation: LatexNotation = DOCUME
                     lead = g[:-1]
                     sections.append(Section(g[0].title, tuple(s.justification for s in lead),
                                             Equation(m.label(lead[-1].name),
-                                                     _chain_rows(lead, p, max_row, notation.times),
+                                                     _chain_body(lead, p, width, _step_condition(lead)),
                                                      tuple(s.name for s in lead))))
             results = [g[-1] for g in block]
-            rows = [f"  \\displaystyle {p(r.expr)} & \\text{{{_condition_text(r.condition)}}}"
-                    for r in results]
-            body = (f"{p(group[0].lhs)} =\n\\begin{{cases}}\n" + " \\\\[2ex]\n".join(rows)
-                    + "\n\\end{cases}")
+            body = layout_cases(p(group[0].lhs), [(p(r.expr), _condition_text(r.condition))
+                                                  for r in results], width)
             cases_title = f"{group[0].title}, " + " and ".join(
                 _condition_text(r.condition) for r in results)
             sections.append(Section(cases_title, tuple(r.justification for r in results),
@@ -300,16 +284,16 @@ def derivation_sections(derivation: Derivation, notation: LatexNotation = DOCUME
             shared = [c.steps[0] for c in derivation.chains
                       if c.steps[0].expr == first.expr and c.steps[0].lhs == first.lhs]
             name = _common_name(shared) if len(shared) > 1 else first.name
-            body = _chain_rows([first], p, max_row, notation.times)
-            if len(shared) > 1:  # shared by every variant: no condition to state
-                body = body.split("\n\\qquad \\text{(")[0]
+            # shared by every variant: no condition to state
+            body = _chain_body([first], p, width,
+                               None if len(shared) > 1 else _step_condition([first]))
             sections.append(Section(first.title, (first.justification,),
                                     Equation(m.label(name), body, tuple(s.name for s in shared))))
             shown_totals.append(first)
         if rest:
             sections.append(Section(chain.title, tuple(s.justification for s in rest),
                                     Equation(m.label(rest[-1].name),
-                                             _chain_rows(rest, p, max_row, notation.times),
+                                             _chain_body(rest, p, width, _step_condition(rest)),
                                              tuple(s.name for s in rest))))
     return sections
 
@@ -321,9 +305,11 @@ def _identity(name: str) -> m.Identity:
     raise KeyError(name)
 
 
-def side_facts(notation: LatexNotation = DOCUMENTED) -> list[Section]:
+def side_facts(notation: LatexNotation = DOCUMENTED, width: float | None = None) -> list[Section]:
     """bias − no bias, and the counts in multiply-accumulates, printed from conv1d's expressions."""
     from ..symbols import ops
+
+    width = equation_width(None, notation) if width is None else width
 
     def p(e: sp.Expr) -> str:
         return latex(e, notation, {MACS_SYMBOL: r"\text{MACs}"})
@@ -336,12 +322,16 @@ def side_facts(notation: LatexNotation = DOCUMENTED) -> list[Section]:
     minus = _identity("no bias = 2 MACs - N C_out L_out")
     extra = display_monomial(m.BIAS_ADDITIONS)
     body_diff = f"{with_bias} - {without} = {p(extra)}"
-    rows = [
-        f"\\text{{MACs}} &= {p(display_monomial(m.MACS))}",
-        f"{with_bias} &= {p(_mul(2, MACS_SYMBOL))}",
-        f"{without} &= {p(_mul(2, MACS_SYMBOL))} - {p(extra)}",
-    ]
-    body_macs = "\\begin{aligned}\n" + " \\\\\n".join("  " + r for r in rows) + "\n\\end{aligned}"
+    if math_width(body_diff) > width:  # the difference on one row, "= …" on the next
+        rows = break_rows(body_diff, width, width - math_width(CONTINUATION))
+        body_diff = ("\\begin{aligned}\n" + " \\\\\n".join(
+            ("  &" if k == 0 else f"  &{CONTINUATION} ") + r for k, r in enumerate(rows))
+            + "\n\\end{aligned}")
+    body_macs = layout_equation([
+        (r"\text{MACs}", p(display_monomial(m.MACS))),
+        (with_bias, p(_mul(2, MACS_SYMBOL))),
+        (without, f"{p(_mul(2, MACS_SYMBOL))} - {p(extra)}"),
+    ], width)
     return [
         Section("Bias", (diff.statement[0].upper() + diff.statement[1:] + ".",),
                 Equation(m.label("bias_difference"), body_diff, (diff.name,))),
@@ -353,20 +343,23 @@ def side_facts(notation: LatexNotation = DOCUMENTED) -> list[Section]:
 
 
 def legend(notation: LatexNotation = DOCUMENTED) -> list[dict[str, str]]:
-    """``symbol`` (LaTeX), ``meaning``, ``torch`` name for every parameter, in the reference's order."""
+    """``symbol`` (LaTeX), ``meaning``, ``torch`` name for every parameter, in the reference's order.
+
+    Every parameter of the layer, then the bias indicator ``b`` (which the
+    parameter count and the conventions use).
+    """
     names = notation.names()
 
     def plain(tex: str) -> str:
         return re.sub(r"\\text\{(.*?)\}", r"\1", tex).replace("\\_", "_")
 
-    # a row that would only repeat the symbol's own name ("groups: groups") is left out
-    shown = [sym for sym in SYMBOLS
-             if not (INFO[sym].meaning == plain(names[sym]) == INFO[sym].torch_name)]
-    n = len(shown)
-    return [dict(symbol=names[sym], meaning=INFO[sym].meaning,
-                 torch="" if INFO[sym].torch_name == plain(names[sym]) else INFO[sym].torch_name,
-                 end="." if i == n - 1 else ";")
-            for i, sym in enumerate(shown)]
+    rows = [(names[sym], INFO[sym].meaning,
+             "" if INFO[sym].torch_name == plain(names[sym]) else INFO[sym].torch_name)
+            for sym in SYMBOLS]
+    rows.append((latex(m.BIAS, notation), "1 with a bias vector, 0 without", "bias"))
+    return [dict(symbol=symbol, meaning=meaning, torch=torch,
+                 end="." if i == len(rows) - 1 else ";")
+            for i, (symbol, meaning, torch) in enumerate(rows)]
 
 
 def _prose(sentences: Sequence[str], notation: LatexNotation, md: bool) -> str:
@@ -382,7 +375,8 @@ def render_derivation(fmt: str = "tex", options: RenderOptions = RenderOptions()
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     notation = options.notation
     md = fmt == "md"
-    sections = derivation_sections(derivation, notation, options.max_row) + side_facts(notation)
+    sections = (derivation_sections(derivation, notation, options.width)
+                + side_facts(notation, options.width))
     ctx = dict(
         sections=[dict(title=s.title, prose=_prose(s.prose, notation, md),
                        label=s.equation.label, body=s.equation.body, number=n)

@@ -7,22 +7,25 @@ Two notations, chosen by :class:`LatexNotation`:
 * ``short`` — ``K``, ``G``, ``\\cdot``.
 
 Display forms (unevaluated ``Mul``/``Add``) print in the order they were
-written. Beyond SymPy's own printer, two rules make them read like the
-reference:
+written, with parentheses only where the display form groups terms:
 
+* a sum (or a negation) as a factor is parenthesised, as is a sum nested in a
+  sum (``K + (K − 1)``: the grouping is the display form's point);
 * a product nested in a product keeps its parentheses, so the substituted
-  ``ψ · λ`` reads ``(C_in C_out / G) × (L_out × (2K − 1))``;
-* a fraction with a product in its numerator, as a factor, is parenthesised:
-  the summary forms read ``N × (\\frac{…}{groups})`` as documented.
+  ``ψ · λ`` reads ``\\frac{C_in C_out}{G} × (L_out × (2K − 1))``;
+* a fraction is never parenthesised: ``\\frac`` groups its numerator and
+  denominator by itself, so ``N × \\frac{…}{groups}``, not ``N × (\\frac{…}{groups})``.
 
-A bare fraction such as ``\\frac{C_in}{G}`` is never parenthesised.
+:func:`drop_unit_divisors` removes a division by a denominator that is 1 in a
+worked example (``groups = 1``, ``stride = 1``) before printing.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Collection, Mapping
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -30,7 +33,9 @@ from sympy.printing.latex import LatexPrinter
 from ..symbols import latex_names
 
 __all__ = ["LatexNotation", "DOCUMENTED", "SHORT", "SymconvLatexPrinter", "latex",
-           "latex_number", "latex_escape", "prose_to_latex"]
+           "drop_unit_divisors",
+           "latex_number", "latex_escape", "prose_to_latex", "is_unprintable", "code_point",
+           "visible_text"]
 
 
 @dataclass(frozen=True)
@@ -103,12 +108,48 @@ class SymconvLatexPrinter(LatexPrinter):
             if isinstance(arg, sp.Add):
                 tex = self._paren(tex)
             elif _is_fraction(arg):
-                if isinstance(arg.args[0], sp.Mul):
-                    tex = self._paren(tex)
+                pass  # \frac needs no parentheses
             elif isinstance(arg, sp.Mul):
                 tex = self._paren(tex)
             parts.append(tex)
         return (" %s " % self.notation.times).join(parts)
+
+
+def drop_unit_divisors(expr: sp.Expr, ones: Collection[sp.Symbol]) -> sp.Expr:
+    """A display form without its divisions by symbols whose value is 1 (unevaluated).
+
+    For a worked example: with ``groups = 1`` the summary form
+    ``N × \\frac{C_in × … × K}{groups}`` prints as ``8 × 16 × … × 3``, not as
+    ``8 × \\frac{16 × … × 3}{1}``; ``⌊x / stride⌋`` with ``stride = 1`` is ``x``.
+    The quotient's terms join the enclosing product (or sum); nothing else
+    changes, so ``drop_unit_divisors(e, ones).doit()`` equals ``e.doit()`` at
+    those values (tested).
+    """
+    from ..functions import FloorDiv
+
+    ones = set(ones)
+
+    def rebuild(e: sp.Expr) -> tuple[sp.Expr, bool]:
+        if _is_fraction(e) and e.args[1].base in ones:
+            return rebuild(e.args[0])[0], True
+        if isinstance(e, FloorDiv):
+            num, dropped = rebuild(e.args[0])
+            if e.args[1] in ones:
+                return num, True
+            return FloorDiv(num, e.args[1], evaluate=False), dropped
+        if isinstance(e, (sp.Mul, sp.Add)):
+            args: list[sp.Expr] = []
+            for arg in e.args:
+                new, dropped = rebuild(arg)
+                if dropped and type(new) is type(e) and not _is_fraction(new) \
+                        and not _is_negation(new):
+                    args += new.args  # a quotient's factors join the product
+                else:
+                    args.append(new)
+            return type(e)(*args, evaluate=False), False
+        return e, False
+
+    return rebuild(expr)[0]
 
 
 def latex(expr: sp.Expr, notation: LatexNotation = DOCUMENTED,
@@ -123,18 +164,96 @@ def latex_number(value: int) -> str:
     return sign + f"{abs(int(value)):,}".replace(",", r"\,")
 
 
+# Everything below avoids the TS1 (text companion) and T1 fonts, which a bare
+# texlive-latex-base may have to build with METAFONT at compile time: OT1, OML
+# and OMS glyphs, accents and math symbols only.
 _SPECIAL = {
-    # ~ ^ \ $ without the TS1 text-companion font (which a bare texlive-latex-base
-    # may have to build with METAFONT at compile time): accents and a math symbol.
     "\\": r"\ensuremath{\backslash}", "&": r"\&", "%": r"\%", "$": r"\ensuremath{\$}", "#": r"\#",
     "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\~{}", "^": r"\^{}",
+    # OT1 has no < > | " in its roman fonts: they would print as ¡ ¿ — ”
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': r'\texttt{"}',
 }
-_SPECIAL_RE = re.compile("|".join(re.escape(k) for k in _SPECIAL))
+#: pairs that TeX's fonts would join into one glyph (-- en dash, !` ¡, '' ”, ...)
+_LIGATURES = {("-", "-"), ("'", "'"), ("`", "`"), ("!", "`"), ("?", "`"), (",", ",")}
+#: combining accents (after NFD) that OT1 sets over any letter
+_ACCENTS = {"\u0300": "\\`", "\u0301": "\\'", "\u0302": "\\^", "\u0303": "\\~",
+            "\u0304": "\\=", "\u0306": "\\u", "\u0307": "\\.", "\u0308": '\\"',
+            "\u030a": "\\r", "\u030b": "\\H", "\u030c": "\\v", "\u0327": "\\c"}
+_GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi - pi rho "
+          "varsigma sigma tau upsilon phi chi psi omega").split()
+_NON_ASCII = {
+    "ß": r"\ss{}", "æ": r"\ae{}", "Æ": r"\AE{}", "œ": r"\oe{}", "Œ": r"\OE{}", "ø": r"\o{}",
+    "Ø": r"\O{}", "ł": r"\l{}", "Ł": r"\L{}", "ı": r"\i{}", "ȷ": r"\j{}",
+    "\u2013": r"\textendash{}", "\u2014": r"\textemdash{}", "\u2018": r"\textquoteleft{}",
+    "\u2019": r"\textquoteright{}", "\u201c": r"\textquotedblleft{}",
+    "\u201d": r"\textquotedblright{}", "\u2026": r"\ldots{}", "¡": r"\textexclamdown{}",
+    "¿": r"\textquestiondown{}", "\u00a0": "~",
+    "µ": r"\ensuremath{\mu}", "×": r"\ensuremath{\times}", "·": r"\ensuremath{\cdot}",
+    "±": r"\ensuremath{\pm}", "÷": r"\ensuremath{\div}", "≤": r"\ensuremath{\leq}",
+    "≥": r"\ensuremath{\geq}", "≠": r"\ensuremath{\neq}", "≈": r"\ensuremath{\approx}",
+    "→": r"\ensuremath{\rightarrow}", "←": r"\ensuremath{\leftarrow}", "∞": r"\ensuremath{\infty}",
+    "°": r"\ensuremath{^\circ}",
+    **{chr(0x3B1 + k): r"\ensuremath{\%s}" % name for k, name in enumerate(_GREEK) if name != "-"},
+    **{ch: r"\ensuremath{\%s}" % name for ch, name in zip(
+        "ΓΔΘΛΞΠΣΥΦΨΩ", "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split())},
+}
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def is_unprintable(ch: str) -> bool:
+    """A control, format (bidi overrides, zero-width), surrogate, private-use or
+    unassigned character, or a line/paragraph separator: nothing a reader could see."""
+    return unicodedata.category(ch) in _UNPRINTABLE
+
+
+def code_point(ch: str) -> str:
+    """The visible stand-in for a character that cannot be shown: ``<U+202E>``."""
+    return f"<U+{ord(ch):04X}>"
+
+
+def visible_text(text: str) -> str:
+    """``text`` with every unprintable character (:func:`is_unprintable`) as ``<U+XXXX>``."""
+    return "".join(code_point(ch) if is_unprintable(ch) else ch for ch in text)
+
+
+def _latex_char(ch: str) -> str:
+    if ch in _SPECIAL:
+        return _SPECIAL[ch]
+    if " " <= ch <= "~":
+        return ch
+    if ch in _NON_ASCII:
+        return _NON_ASCII[ch]
+    if unicodedata.category(ch) == "Zs":
+        return " "
+    base, *marks = unicodedata.normalize("NFD", ch)
+    if base.isascii() and base.isalpha() and marks and all(mk in _ACCENTS for mk in marks):
+        tex = {"i": r"\i", "j": r"\j"}.get(base, base) if marks[0] not in ("\u0327",) else base
+        for mk in marks:
+            tex = "%s{%s}" % (_ACCENTS[mk], tex)
+        return tex
+    return latex_escape(code_point(ch))
 
 
 def latex_escape(text: str) -> str:
-    """``text`` safe in LaTeX text mode (``_ & % # $ { } ~ ^ \\`` escaped)."""
-    return _SPECIAL_RE.sub(lambda m: _SPECIAL[m.group(0)], text)
+    """Any text, safe and shown as written in LaTeX text mode, with pdflatex's default fonts.
+
+    ``_ & % # $ { } ~ ^ \\ < > | "`` are escaped; pairs TeX would join into
+    a ligature (``--``, ``''``, ``!```) are kept apart. Characters beyond ASCII
+    are written with LaTeX's own commands where OT1 fonts have them (accented
+    Latin letters, ß æ œ ø ł, dashes and quotes, Greek letters and a few math
+    symbols); any other character, and every unprintable one (control
+    characters, NUL, bidi overrides, zero-width characters), is written as
+    its code point ``<U+XXXX>``: a name never stops pdflatex and never shows a
+    different name without saying so. ASCII ``'`` and `````` print as
+    typographic quotes, as TeX sets them.
+    """
+    text = unicodedata.normalize("NFC", text)
+    out = []
+    for k, ch in enumerate(text):
+        out.append(_latex_char(ch))
+        if k + 1 < len(text) and (ch, text[k + 1]) in _LIGATURES:
+            out.append("{}")
+    return "".join(out)
 
 
 # --- plain-text justifications -> LaTeX prose with inline math ---------------------
