@@ -2,9 +2,9 @@
 """Operation count of ``torch.nn.Conv1d``: exact, standard library only.
 
 Counts follow the moduleprofiler convention: every multiplication and every
-addition, bias included, for the whole batch. Results are exact Python ints
-(integers only, no overflow). Invalid input raises ``TypeError`` / ``ValueError``
-naming the parameter, its value and the rule.
+addition, the bias additions included when ``bias=True``, for the whole batch.
+Results are exact Python ints (integers only, no overflow). Invalid input
+raises ``TypeError`` / ``ValueError`` naming the parameter, its value and the rule.
 
 The arithmetic below is printed by symconv from its proven SymPy
 expressions; the count is the integer form with ``c = C_in // G``,
@@ -15,7 +15,7 @@ from operator import index as _index
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "RULES", "CONVENTION"]
 
-CONVENTION = "moduleprofiler ops: every multiplication and addition, bias included"
+CONVENTION = 'moduleprofiler ops: every multiplication and addition, bias additions counted where a layer has a bias'
 
 #: The rule of each class of invalid input (symconv.validation.RULES at generation time).
 RULES = {

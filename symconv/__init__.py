@@ -3,17 +3,18 @@
 Public face::
 
     >>> import symconv
-    >>> symconv.conv1d_ops(8, 16, 32, 100, 3)          # moduleprofiler ops, bias included
+    >>> symconv.conv1d_ops(8, 16, 32, 100, 3)          # moduleprofiler ops, bias additions included
     2408448
     >>> symconv.conv1d_output_length(100, 3)
     98
 """
 
 from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
-from .conv1d import CONVENTION, DERIVATION
+from .conv1d import CONVENTION, DERIVATION, convention_text
 from .proof import ProofResult, prove, prove_conv1d, prove_integer
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "CONVENTION", "DERIVATION",
+           "convention_text",
            "ProofResult", "prove", "prove_conv1d", "prove_integer", "from_torch"]
 
 
@@ -26,4 +27,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'symconv' has no attribute {name!r}")
 
 
+#: The package version: the one source of it (pyproject.toml reads it; ``symconv --version``).
 __version__ = "0.1.0"
