@@ -406,7 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         with _exact_integer_text():
-            return args.func(args)
+            status = args.func(args)
+        sys.stdout.flush()  # a closed pipe is reported here, not at interpreter exit
+        return status
     except CliError as exc:
         print(f"symconv {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -418,6 +420,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"symconv {args.command}: error: cannot write {bad!r} as {exc.encoding}: {why}",
               file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's status for SIGINT
+        print(f"symconv {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # the reader went away (`symconv derive conv1d | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

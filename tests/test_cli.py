@@ -295,6 +295,8 @@ def test_other_hostile_table_inputs(tmp_path):
     one_line_error(code, err, "a directory, not a layer file")
     code, _, err = cli("table", "missing.json", cwd=tmp_path)
     one_line_error(code, err, "missing.json", "no such file")
+    code, _, err = cli("table", os.devnull)
+    one_line_error(code, err, os.devnull, "not a regular file")
     ok = tmp_path / "ok.json"
     ok.write_text(json.dumps([LAYER]), encoding="utf-8")
     # bytes that are not UTF-8 in a file name: read like any other name
@@ -390,3 +392,19 @@ def test_every_command_has_a_description_and_examples_that_parse(capsys):
         main(["--help"])
     out, _ = capsys.readouterr()
     assert "examples:" in out and "--version" in out and "symconv COMMAND --help" in out
+
+
+def test_interrupt_is_one_line(monkeypatch, capsys):
+    def interrupted(args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr("symconv.cli._cmd_derive", interrupted)
+    assert main(["derive", "conv1d"]) == 130
+    assert capsys.readouterr().err == "symconv derive: interrupted\n"
+
+
+def test_closed_pipe_is_quiet():
+    proc = subprocess.Popen([sys.executable, "-m", "symconv", "derive", "conv1d"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before symconv writes
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 1 and err == "", err

@@ -94,8 +94,10 @@ def _cmd_table(args: argparse.Namespace) -> int:
     from ..layers import LayerSpecError
     from .tables import TableOptions, render_table_file
 
-    if not Path(args.layers).is_file():
-        what = "a directory, not a layer file" if Path(args.layers).is_dir() else "no such file"
+    path = Path(args.layers)
+    if not path.is_file():
+        what = ("no such file" if not path.exists() else "a directory, not a layer file"
+                if path.is_dir() else "not a regular file")
         raise CliError(f"{args.layers}: {what}")
     options = TableOptions(si=args.si, **({"caption": args.caption} if args.caption else {}))
     try:
