@@ -3,8 +3,8 @@
  * Operation count of torch.nn.Conv1d: exact int64_t arithmetic, C99, <stdint.h> only.
  *
  * Counts follow the moduleprofiler convention: every multiplication and every
- * addition, bias included, for the whole batch. No allocation, no global
- * state: every function is thread-safe.
+ * addition, the bias additions included when bias is 1, for the whole batch.
+ * No allocation, no global state: every function is thread-safe.
  *
  * Each function returns SYMCONV_OK (0) on success or one of the distinct
  * non-zero statuses below (one per class of invalid input, plus overflow),

@@ -2,15 +2,15 @@
 """Operation count of ``torch.nn.Conv1d``: exact, standard library only.
 
 Counts follow the moduleprofiler convention: every multiplication and every
-addition, bias included, for the whole batch. Results are exact Python ints
-(integers only, no overflow). Invalid input raises ``TypeError`` / ``ValueError``
-naming the parameter, its value and the rule; the exception's ``rule``
-attribute is the rule's key in ``RULES``.
+addition, the bias additions included when ``bias=True``, for the whole batch.
+Results are exact Python ints (integers only, no overflow). Invalid input
+raises ``TypeError`` / ``ValueError`` naming the parameter, its value and the
+rule; the exception's ``rule`` attribute is the rule's key in ``RULES``.
 
 Accepted: ints and NumPy integer scalars (not bool; no other number, even an
-integral one); 1-tuples (or
-1-element lists) for ``kernel_size``, ``stride``, ``padding`` and ``dilation``,
-as ``nn.Conv1d`` stores them; ``bias`` True/False, a NumPy boolean, 0 or 1.
+integral one); 1-tuples (or 1-element lists) for ``kernel_size``, ``stride``,
+``padding`` and ``dilation``, as ``nn.Conv1d`` stores them; ``bias`` True/False,
+a NumPy boolean, 0 or 1.
 
 The arithmetic below is printed by symconv from its proven SymPy
 expressions; the count is the integer form with ``c = C_in // G``,
@@ -21,7 +21,7 @@ from operator import index as _index
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "RULES", "CONVENTION"]
 
-CONVENTION = "moduleprofiler ops: every multiplication and addition, bias included"
+CONVENTION = 'moduleprofiler ops: every multiplication and addition, bias additions counted where a layer has a bias'
 
 #: The rule of each class of invalid input (symconv.validation.RULES at generation time).
 RULES = {

@@ -3,8 +3,8 @@
 
 The same functions as the exact evaluator ``conv1d_ops``, over arrays that
 broadcast together (a scalar stands for every row). Counts follow the
-moduleprofiler convention: every multiplication and every addition, bias
-included, for the whole batch.
+moduleprofiler convention: every multiplication and every addition, the bias
+additions included where ``bias`` is true, for the whole batch.
 
 * Validation is vectorized; the error is the exact evaluator's. The first
   row that breaks a rule, or that int64 cannot hold, raises the exception
@@ -39,7 +39,7 @@ import numpy as np
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "RULES", "OVERFLOW_MESSAGE", "CONVENTION"]
 
-CONVENTION = "moduleprofiler ops: every multiplication and addition, bias included"
+CONVENTION = 'moduleprofiler ops: every multiplication and addition, bias additions counted where a layer has a bias'
 
 
 # --- the exact evaluator: the per-value checks, the messages, one row's refusal --------------

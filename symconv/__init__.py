@@ -3,7 +3,7 @@
 Public face::
 
     >>> import symconv
-    >>> symconv.conv1d_ops(8, 16, 32, 100, 3)          # moduleprofiler ops, bias included
+    >>> symconv.conv1d_ops(8, 16, 32, 100, 3)          # moduleprofiler ops, bias additions included
     2408448
     >>> symconv.conv1d_output_length(100, 3)
     98
@@ -14,13 +14,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
-from .conv1d import CONVENTION, DERIVATION
+from .conv1d import CONVENTION, DERIVATION, convention_text
 from .proof import ProofResult, prove, prove_conv1d, prove_integer
 
 if TYPE_CHECKING:
     from .torch_interop import TorchLayers
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "CONVENTION", "DERIVATION",
+           "convention_text",
            "ProofResult", "prove", "prove_conv1d", "prove_integer", "from_torch"]
 
 
@@ -37,4 +38,5 @@ def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
     return _from_torch(model, example_input, meta, stacklevel=3)
 
 
+#: The package version: the one source of it (pyproject.toml reads it; ``symconv --version``).
 __version__ = "0.1.0"

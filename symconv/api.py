@@ -1,7 +1,8 @@
 """Numeric evaluation of the Conv1d expressions, with PyTorch's parameter names.
 
 Counts follow the moduleprofiler convention (:data:`symconv.conv1d.CONVENTION`):
-every multiplication and every addition, bias included, for the whole batch.
+every multiplication and every addition, the bias additions included when
+``bias=True``, for the whole batch.
 Results are exact Python ints; nothing passes through a float.
 """
 

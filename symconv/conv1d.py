@@ -16,7 +16,8 @@ cannot drift.
 
 The mathematics follows the reference text "Operation count of
 torch.nn.Conv1d" (moduleprofiler convention: every multiplication and every
-addition, bias included).
+addition, the bias additions included when the layer has a bias; see
+:func:`convention_text`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "GAMMA_BIAS", "GAMMA_NO_BIAS", "TOTAL", "OPS", "OPS_BIAS", "OPS_NO_BIAS",
     "SUMMARY_BIAS", "SUMMARY_NO_BIAS", "SUMMARY_BIAS_DISPLAY",
     "SUMMARY_NO_BIAS_DISPLAY", "MACS", "BIAS_ADDITIONS", "PARAMETERS", "CONVENTION",
+    "convention_text",
     "Identity", "Integrality", "DERIVATION", "IDENTITIES", "INTEGRALITY",
     "integer_form", "label",
 ]
@@ -42,8 +44,34 @@ __all__ = [
 #: Bias indicator: 1 when the layer adds a bias vector, 0 otherwise.
 BIAS = sp.Symbol("b", integer=True, nonnegative=True)
 
-#: The convention of every count in this module, stated next to every number.
-CONVENTION = "moduleprofiler ops: every multiplication and addition, bias included"
+_CONVENTION_BASE = "moduleprofiler ops: every multiplication and addition"
+
+
+def convention_text(bias: bool | None = None) -> str:
+    """The counting convention, in words that are true for the count at hand.
+
+    Every count symconv prints is stated with this text (command line, LaTeX and
+    Markdown, tables, generated evaluators, notebooks):
+
+    * ``bias=True`` (a layer with bias): ``"moduleprofiler ops: every
+      multiplication and addition, bias additions included"``;
+    * ``bias=False`` (a layer without): ``"..., no bias (the layer has none)"``;
+    * ``bias=None`` (any layer: a derivation covering both cases, a table
+      mixing layers with and without bias, an evaluator taking ``bias``):
+      ``"..., bias additions counted where a layer has a bias"`` (:data:`CONVENTION`).
+    """
+    if bias is None:
+        return f"{_CONVENTION_BASE}, bias additions counted where a layer has a bias"
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True, False or None, got {bias!r}")
+    if bias:
+        return f"{_CONVENTION_BASE}, bias additions included"
+    return f"{_CONVENTION_BASE}, no bias (the layer has none)"
+
+
+#: The convention of every count in this module, in words true for any layer
+#: (``convention_text(None)``); a count of one layer states ``convention_text(bias)``.
+CONVENTION = convention_text(None)
 
 
 # --- helpers for display forms (unevaluated, printed in the order written) ---

@@ -77,6 +77,30 @@ class Convention:
     symbol: sp.Symbol
     aliases: tuple[str, ...] = ()
 
+    def includes_bias(self, bias: bool) -> bool:
+        """Whether this convention's number for a layer with(out) ``bias`` counts bias additions."""
+        return bool(bias) and self.bias == "counted"
+
+    def bias_note(self, bias: bool) -> str:
+        """``"bias counted"``, ``"bias ignored"``, or for a layer without bias ``"the layer has
+        no bias"``: what the count does with this layer's bias, in words true for it."""
+        return f"bias {self.bias}" if bias else "the layer has no bias"
+
+    def text(self, bias: bool) -> str:
+        """What this convention's number for a layer with(out) ``bias`` counts, one line."""
+        return _m.convention_text(bool(bias)) if self.name == "symconv" else self.description
+
+    def summary(self, bias: bool) -> dict[str, Any]:
+        """Machine-readable convention of a count for a layer with(out) ``bias``.
+
+        ``{"name", "tool", "counts", "bias", "per", "text"}``: ``counts`` is the unit
+        (ops, MACs, FLOPs), ``bias`` whether the number includes bias additions (true only
+        for a layer with bias and a convention that counts them), ``per`` ``"batch"`` or
+        ``"sample"``, ``text`` the words of :meth:`text`.
+        """
+        return {"name": self.name, "tool": self.tool, "counts": self.unit,
+                "bias": self.includes_bias(bias), "per": self.scope, "text": self.text(bias)}
+
     def evaluate(self, values: dict[sp.Symbol, int]) -> int:
         """Exact value at a point ``{symbol: int}`` (must give an integer)."""
         value = self.expr.xreplace({k: sp.Integer(v) for k, v in values.items()})

@@ -25,7 +25,12 @@ from typing import Any
 from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
 from .validation import check_conv1d
 
-__all__ = ["Conv1dCounts", "Conv1dLayer", "LayerSpecError", "load_layers", "parse_layers"]
+__all__ = ["Conv1dCounts", "Conv1dLayer", "LayerSpecError", "load_layers", "parse_layers",
+           "MAX_DIGITS"]
+
+#: Integers in a layer file (and in the command line's options) have at most this many
+#: digits: far beyond any real layer, and it keeps every count printed from them bounded.
+MAX_DIGITS = 1000
 
 _REQUIRED = ("name", "in_channels", "out_channels", "kernel_size", "input_length")
 _OPTIONAL = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True,
@@ -72,7 +77,7 @@ class Conv1dCounts:
 
     @property
     def ops(self) -> int:
-        """Operation count, moduleprofiler convention (every * and +, bias included)."""
+        """Operation count, moduleprofiler convention (every * and +; bias additions when bias)."""
         return conv1d_ops(self.batch_size, self.in_channels, self.out_channels,
                           self.input_length, self.kernel_size, self.stride, self.padding,
                           self.dilation, self.groups, self.bias)
@@ -138,6 +143,10 @@ def _layer(index: int, raw: Any, default_batch: Any) -> Conv1dLayer:
     fields = {**_OPTIONAL, **raw}
     if fields["batch_size"] is None:
         fields["batch_size"] = 1 if default_batch is None else default_batch
+    for key, value in fields.items():
+        if isinstance(value, _TooManyDigits):
+            raise LayerSpecError(f"{where}: field {key!r} has too many digits ({value.digits} "
+                                 f"digits; the limit is {MAX_DIGITS})")
     try:
         return Conv1dLayer(**fields)
     except (TypeError, ValueError) as exc:
@@ -157,10 +166,27 @@ def parse_layers(data: Any) -> list[Conv1dLayer]:
     return [_layer(i, raw, batch) for i, raw in enumerate(data, start=1)]
 
 
+class _TooManyDigits:
+    """A layer file's integer of more than MAX_DIGITS digits (refused, never converted)."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<an integer of {self.digits} digits>"
+
+
+def _parse_int(text: str) -> int | _TooManyDigits:
+    digits = len(text.lstrip("-"))
+    return _TooManyDigits(digits) if digits > MAX_DIGITS else int(text)
+
+
 def load_layers(path: str | Path) -> list[Conv1dLayer]:
     """Read a layer file; :class:`LayerSpecError` on malformed content."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"), parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise LayerSpecError(f"{path}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise LayerSpecError(f"{path}: not a layer file: JSON nested too deeply") from None
     return parse_layers(data)

@@ -121,6 +121,17 @@ def _named(point: Mapping[sp.Symbol, sp.Integer]) -> dict[str, int]:
     return {INFO[s].unicode if s in INFO else s.name: int(v) for s, v in point.items()}
 
 
+def _check_samples(samples: object) -> int:
+    """``samples`` must be an int >= 1: a proof needs at least one witness point."""
+    if isinstance(samples, bool) or not isinstance(samples, int):
+        raise TypeError(f"samples must be an int, got {samples!r} ({type(samples).__name__}): "
+                        "the number of witness points is an integer >= 1")
+    if samples < 1:
+        raise ValueError(f"samples must be >= 1, got {samples}: a proof checks at least one "
+                         "witness point")
+    return samples
+
+
 def _witness(lhs: sp.Expr, rhs: sp.Expr, samples: int, seed: int):
     """Evaluate both sides exactly at random valid points; first difference or None."""
     rng = random.Random(seed)
@@ -141,7 +152,8 @@ def prove(lhs: sp.Expr, rhs: sp.Expr, *, name: str = "identity", statement: str 
         lhs, rhs: SymPy expressions over the layer symbols.
         name, statement: how the identity is reported.
         samples: number of random integer points for the witness (and for
-            the counterexample search when the exact decision fails).
+            the counterexample search when the exact decision fails); an int
+            >= 1 (``TypeError`` / ``ValueError`` naming ``samples`` otherwise).
         seed: seed of the point generator (results are reproducible).
 
     Returns:
@@ -149,6 +161,7 @@ def prove(lhs: sp.Expr, rhs: sp.Expr, *, name: str = "identity", statement: str 
         cancels to 0 *and* every witness point agrees. Otherwise it carries a
         counterexample whenever one was found.
     """
+    _check_samples(samples)
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     residual = sp.cancel(sp.together(lhs - rhs))
     found = _witness(lhs, rhs, samples, seed)
@@ -174,6 +187,7 @@ def prove_integer(expr: sp.Expr, *, name: str = "integrality", statement: str = 
     polynomial with integer coefficients in the remaining symbols. If not,
     searches for a valid integer point where the value is not an integer.
     """
+    _check_samples(samples)
     form = integer_form(sp.sympify(expr))
     gens = sorted(form.free_symbols, key=lambda x: x.name)
     ok = False
@@ -215,7 +229,8 @@ def prove_integrality(claim: Integrality, **kwargs) -> ProofResult:
 
 
 def prove_conv1d(samples: int = 200, seed: int = 0) -> list[ProofResult]:
-    """Every Conv1d identity and integrality claim, proved."""
+    """Every Conv1d identity and integrality claim, proved (``samples`` >= 1 witness points)."""
+    _check_samples(samples)
     results = [prove_identity(i, samples=samples, seed=seed) for i in IDENTITIES]
     results += [prove_integrality(i, samples=samples, seed=seed) for i in INTEGRALITY]
     return results

@@ -10,8 +10,8 @@ additions it executed. No NumPy, no torch: every operation on data is a
 plain Python ``*`` or ``+`` in the loop below, and each one increments a
 counter on the line where it happens.
 
-Counting convention (moduleprofiler: every ``*`` and every ``+``, bias
-included, for the whole batch):
+Counting convention (moduleprofiler: every ``*`` and every ``+``, the bias
+additions when the layer has a bias, for the whole batch):
 
 * The loop is direct: sample → output channel → output position → input
   channel of the group → kernel tap. Each step performs one product
@@ -60,7 +60,7 @@ class OpCounts:
 
     Attributes:
         multiplications: number of ``*`` executed on data values.
-        additions: number of ``+`` executed on data values, bias included.
+        additions: number of ``+`` executed on data values, bias additions included.
     """
 
     multiplications: int

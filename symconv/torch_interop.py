@@ -144,12 +144,12 @@ class LayerDerivation:
                 f"stride={ly.stride}, padding={pad}, dilation={ly.dilation}, groups={ly.groups}, "
                 f"bias={ly.bias}) on N={ly.batch_size}, L_in={ly.input_length}")
         lines = [head] + [f"  {st.text()}" for st in self.steps]
-        lines.append(f"  ({_m.CONVENTION})")
+        lines.append(f"  ({_m.convention_text(ly.bias)})")
         if conventions:
             width = max(len(c.name) for c in CONVENTIONS)
             digits = max(len(f"{v:,}") for v in self.counts.values())
             lines += [f"  {c.name:<{width}}  {self.counts[c.name]:>{digits},}  {c.unit}, "
-                      f"bias {c.bias}, per {c.scope}" for c in CONVENTIONS]
+                      f"{c.bias_note(ly.bias)}, per {c.scope}" for c in CONVENTIONS]
         return "\n".join(lines)
 
 

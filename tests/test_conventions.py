@@ -180,7 +180,7 @@ def test_cli_eval_convention_json(capsys):
     code, out, _ = run(capsys, *EVAL, "--convention", "all", "--json")
     data = json.loads(out)
     assert code == 0
-    assert {c["convention"]: c["count"] for c in data["counts"]} == cv.counts(8, 16, 32, 100, 3)
+    assert {c["convention"]["name"]: c["count"] for c in data["counts"]} == cv.counts(8, 16, 32, 100, 3)
 
 
 def test_cli_eval_unknown_convention_exits_2(capsys):

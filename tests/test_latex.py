@@ -342,7 +342,7 @@ def test_worked_example_substitutes_the_numbers():
             r"= 2\,408\,448") in tex
     assert (r"L_{\text{out}} = 100 + 2 \times 0 - 1 \times \left(3 - 1\right) - 1 + 1 = 98") in tex
     assert "{1}" not in tex and r"\frac" not in tex and r"\lfloor" not in tex
-    assert m.CONVENTION in tex and "batch of 8" in tex
+    assert m.convention_text(True) in tex and "batch of 8" in tex
     assert ex.ops == conv1d_ops(8, 16, 32, 100, 3) == 2408448
 
 

@@ -52,5 +52,7 @@ def test_notebook_runs_on_a_fresh_kernel(name):
     assert "FAILS" in text and "counterexample" in text  # the refuted wrong identity
     if name == "conv1d_derivation.ipynb":
         assert "2,408,448" in text and "ψ = " in text and "identities hold" in text
+        from symconv import convention_text  # each layer's own convention, the no-bias one too
+        assert convention_text(True) in text and convention_text(False) in text
     else:
         assert "symconv 2,383,360" in text

@@ -27,6 +27,7 @@ from pathlib import Path
 import jinja2
 import sympy as sp
 
+from ..conv1d import CONVENTION
 from ..functions import FloorDiv
 from ..printing.code import c_code, plain_c_code, python_code, wide_c_code
 from .model import CONV1D, Conv1dCode
@@ -128,6 +129,7 @@ def context(code: Conv1dCode = CONV1D) -> dict:
         "fast": fast_path(code),
         "size_parameters": list(code.size_parameters),
         "rules": code.rules,
+        "convention": CONVENTION,
         "statuses": list(code.statuses),
         "status": {st.key: st for st in code.statuses},
     }

@@ -75,7 +75,7 @@ def _cmd_latex(args: argparse.Namespace) -> int:
 
 
 def register_latex(sub) -> None:
-    from ..cli import padding_arg
+    from ..cli import integer, padding_arg
     p = sub.add_parser(
         "latex", help="the derivation, paper macros or a worked example as LaTeX / Markdown",
         description="Print the derivation of the operation count as a standalone LaTeX article "
@@ -95,15 +95,15 @@ def register_latex(sub) -> None:
                         "article; with --short 229.5, a two-column article's column)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     ex = p.add_argument_group("worked example (all five required together)")
-    ex.add_argument("--batch-size", type=int, metavar="N")
-    ex.add_argument("--in-channels", type=int, metavar="C_IN")
-    ex.add_argument("--out-channels", type=int, metavar="C_OUT")
-    ex.add_argument("--input-length", type=int, metavar="L_IN")
-    ex.add_argument("--kernel-size", type=int, metavar="K")
-    ex.add_argument("--stride", type=int, help="default 1")
+    ex.add_argument("--batch-size", type=integer, metavar="N")
+    ex.add_argument("--in-channels", type=integer, metavar="C_IN")
+    ex.add_argument("--out-channels", type=integer, metavar="C_OUT")
+    ex.add_argument("--input-length", type=integer, metavar="L_IN")
+    ex.add_argument("--kernel-size", type=integer, metavar="K")
+    ex.add_argument("--stride", type=integer, help="default 1")
     ex.add_argument("--padding", type=padding_arg, help="integer >= 0, 'same' or 'valid' (default 0)")
-    ex.add_argument("--dilation", type=int, help="default 1")
-    ex.add_argument("--groups", type=int, help="default 1")
+    ex.add_argument("--dilation", type=integer, help="default 1")
+    ex.add_argument("--groups", type=integer, help="default 1")
     ex.add_argument("--no-bias", action="store_true", help="layer without bias")
     p.set_defaults(func=_cmd_latex)
 
@@ -121,8 +121,11 @@ def _cmd_table(args: argparse.Namespace) -> int:
     from ..layers import LayerSpecError
     from .tables import TableOptions, render_table_file
 
-    if not Path(args.layers).is_file():
-        raise CliError(f"{args.layers}: no such file")
+    path = Path(args.layers)
+    if not path.is_file():
+        what = ("no such file" if not path.exists() else "a directory, not a layer file"
+                if path.is_dir() else "not a regular file")
+        raise CliError(f"{args.layers}: {what}")
     options = TableOptions(si=args.si, label=args.label,
                            **({"caption": args.caption} if args.caption else {}))
     try:

@@ -2,7 +2,8 @@
 
 ``render_example(Example(8, 16, 32, 100, 3))`` prints the output length and
 the summary form (bias or no bias) with each symbol replaced by its value,
-followed by the exact result and the convention. The value is the same
+followed by the exact result and the convention, in words true for the layer
+(:func:`symconv.conv1d.convention_text`). The value is the same
 number :func:`symconv.conv1d_ops` returns (tested).
 """
 
@@ -100,7 +101,7 @@ def render_example(ex: Example, fmt: str = "tex", notation: LatexNotation = DOCU
         equations=_equations(ex, notation, equation_width(line_width, notation)),
         parameters=_parameters(ex, notation),
         bias="with bias" if ex.bias else "without bias", summary=summary,
-        convention=m.CONVENTION, value=ex.ops, value_tex=latex_number(ex.ops),
+        convention=m.convention_text(ex.bias), value=ex.ops, value_tex=latex_number(ex.ops),
         batch=1 if ex.batch_size is None else ex.batch_size,
         unbatched=ex.batch_size is None,
     )
