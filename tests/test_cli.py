@@ -309,7 +309,7 @@ def test_other_hostile_table_inputs(tmp_path):
     # ... and in a caption: a file cannot hold them
     code, _, err = cli("table", "ok.json", "--caption", os.fsdecode(b"\xff"), "--out", "t.tex",
                        cwd=tmp_path)
-    one_line_error(code, err, "cannot write", "not valid UTF-8")
+    one_line_error(code, err, "--caption", "not valid UTF-8", "0xff")
     assert not (tmp_path / "t.tex").exists() or "\\udcff" not in (tmp_path / "t.tex").read_text()
 
 
@@ -408,3 +408,22 @@ def test_closed_pipe_is_quiet():
     proc.stdout.close()  # the reader is gone before symconv writes
     err = proc.stderr.read().decode()
     assert proc.wait() == 1 and err == "", err
+
+
+def test_ascii_terminal_gets_one_line_not_a_traceback():
+    """Regression: under PYTHONIOENCODING=ascii, `derive` failed inside SymPy's pretty
+    printer (KeyError: 'lfloor') with a traceback. The derivation is Unicode; a
+    terminal that cannot hold it gets one line saying how to fix it, exit 2."""
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run([sys.executable, "-m", "symconv", "derive", "conv1d"],
+                          capture_output=True, text=True, env=env, encoding="utf-8",
+                          errors="replace")
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "KeyError" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "PYTHONIOENCODING=utf-8" in lines[0]
+    # the printer itself is unaffected by the terminal: the same text as under UTF-8
+    from symconv.printing.text import pretty
+    import sympy as sp
+    x = sp.Symbol("x")
+    assert "⎣" in pretty(sp.floor(x / 2))

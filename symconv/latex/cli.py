@@ -116,6 +116,15 @@ def _table_label(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _text_arg(text: str) -> str:
+    """A text argument (caption): refuse bytes that were not valid UTF-8 on the command line."""
+    bad = [ch for ch in text if "\udc80" <= ch <= "\udcff"]
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"not valid UTF-8 (byte 0x{ord(bad[0]) - 0xdc00:02x}); give the text in UTF-8")
+    return text
+
+
 def _cmd_table(args: argparse.Namespace) -> int:
     from ..cli import CliError
     from ..layers import LayerSpecError
@@ -150,7 +159,7 @@ def register_table(sub) -> None:
     p.add_argument("--si", action="store_true",
                    help="counts with SI prefixes (k, M, G, T), 3 significant digits "
                         "(tex and md; csv keeps exact integers)")
-    p.add_argument("--caption", help="caption (tex) or title line above the table (md)")
+    p.add_argument("--caption", type=_text_arg, help="caption (tex) or title line above the table (md)")
     p.add_argument("--label", type=_table_label, metavar="LABEL",
                    help="\\label of the LaTeX table (letters, digits and : . _ -; default: "
                         "tab: and the layer file's name, e.g. tab:model for model.json)")

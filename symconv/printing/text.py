@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sympy as sp
+from contextlib import contextmanager
 from sympy.printing.pretty.pretty import PrettyPrinter
+from sympy.printing.pretty.pretty_symbology import pretty_use_unicode
 
 from ..derivation import Derivation, Step
 
@@ -40,17 +42,35 @@ class DisplayPrettyPrinter(PrettyPrinter):
         return result
 
 
+@contextmanager
+def _unicode_symbols():
+    """SymPy's symbol tables in Unicode whatever the terminal's encoding.
+
+    SymPy picks its global table from ``sys.stdout``'s encoding at import; under
+    ``PYTHONIOENCODING=ascii`` the ASCII table lacks the floor brackets and a
+    Unicode printer fails with ``KeyError: 'lfloor'``. The text is Unicode either
+    way; writing it to a terminal that cannot hold it is the caller's error.
+    """
+    previous = pretty_use_unicode(True)
+    try:
+        yield
+    finally:
+        pretty_use_unicode(previous)
+
+
 def pretty(expr: sp.Expr) -> str:
     """Unicode 2-D form of ``expr``, factors in the order they were written."""
-    return DisplayPrettyPrinter(_SETTINGS).doprint(expr)
+    with _unicode_symbols():
+        return DisplayPrettyPrinter(_SETTINGS).doprint(expr)
 
 
 def render_step(step: Step, number: int) -> str:
     """``(n) title — justification`` followed by the equation ``lhs = rhs``."""
     lhs = pretty(step.lhs)
     # Put "lhs = " on the baseline row of the 2-D right-hand side.
-    pform = DisplayPrettyPrinter(_SETTINGS)._print(step.expr)
-    rhs_lines, base = pform.render(wrap_line=False).split("\n"), pform.baseline
+    with _unicode_symbols():
+        pform = DisplayPrettyPrinter(_SETTINGS)._print(step.expr)
+        rhs_lines, base = pform.render(wrap_line=False).split("\n"), pform.baseline
     prefix = f"{lhs} = "
     pad = " " * len(prefix)
     eq = "\n".join(("    " + (prefix if i == base else pad) + line).rstrip()
