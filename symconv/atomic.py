@@ -51,7 +51,11 @@ def _make_dirs(directory: Path, created: list[Path]) -> None:
             break
         missing.append(d)
     for d in reversed(missing):
-        d.mkdir()  # FileExistsError / NotADirectoryError / PermissionError name the directory
+        try:
+            d.mkdir()
+        except OSError as exc:  # one wording whatever the cause: which directory, and why
+            raise OSError(exc.errno, f"cannot create directory {d} "
+                                     f"({exc.strerror or exc}; no file was changed)") from exc
         created.append(d)
 
 

@@ -260,10 +260,20 @@ def _register_conventions(sub) -> None:
 
 # --- generate -----------------------------------------------------------------------
 
+def out_error(out: str, exc: OSError) -> CliError:
+    """An output that cannot be written, worded the same by every command with ``--out``."""
+    cause = exc.strerror or str(exc)
+    where = f": {exc.filename}" if exc.filename and str(exc.filename) not in cause else ""
+    return CliError(f"--out {out}: {cause}{where}")
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .generate import write_all
 
-    written = write_all(args.out)  # all files or, on an error, none
+    try:
+        written = write_all(args.out)  # all files or, on an error, none
+    except OSError as exc:
+        raise out_error(args.out, exc) from None
     for path in written:
         print(f"wrote {path}")
     if not written:
@@ -285,7 +295,10 @@ def _register_generate(sub) -> None:
 def _cmd_codegen(args: argparse.Namespace) -> int:
     from .codegen import write
 
-    written = write(args.lang, args.out)  # all files or, on an error, none
+    try:
+        written = write(args.lang, args.out)  # all files or, on an error, none
+    except OSError as exc:
+        raise out_error(args.out, exc) from None
     for path in written:
         print(f"wrote {path}")
     if not written:

@@ -115,6 +115,29 @@ def test_unwritable_output_is_one_line_exit_2(tmp_path):
         assert "error" in proc.stderr
 
 
+def test_output_errors_are_worded_alike(tmp_path):
+    """Regression: `codegen --out /proc/nope` said only "No such file or directory: /proc/nope"
+    while `latex` said "directory ... does not exist". Every command with --out names the
+    option, the path and what went wrong, in one line."""
+    missing = tmp_path / "file" / "deeper"  # parent is a file: the directory cannot be made
+    (tmp_path / "file").write_text("not a directory\n")
+    layers = tmp_path / "l.json"
+    layers.write_text('[{"name": "a", "in_channels": 1, "out_channels": 1, "kernel_size": 1, '
+                      '"input_length": 4}]')
+    cases = [(["generate", "--out", str(missing)], "cannot create directory"),
+             (["codegen", "conv1d", "--lang", "c", "--out", str(missing)], "cannot create directory"),
+             (["latex", "conv1d", "--format", "tex", "--out", str(missing / "x.tex")], str(missing)),
+             (["table", str(layers), "--out", str(missing / "t.tex")], str(missing))]
+    for argv, needle in cases:
+        proc = subprocess.run([sys.executable, "-m", "symconv", *argv], capture_output=True,
+                              text=True)
+        out = argv[argv.index("--out") + 1]
+        assert proc.returncode == 2, (argv, proc.stderr)
+        line = proc.stderr.strip()
+        assert len(line.splitlines()) == 1 and "Traceback" not in line, line
+        assert f"error: --out {out}: " in line and needle in line, line
+
+
 # --- hostile input: one line, exit 2, never a traceback ---------------------------------
 
 HUGE = "9" * 4000  # below Python's int-digit limit (4300), far above symconv's (1000)

@@ -75,7 +75,8 @@ def test_full_disk_gives_one_line_from_the_cli(tmp_path, monkeypatch, capsys):
     monkeypatch.undo()
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith("symconv generate: error: No space left on device") and str(out) in err
+    assert err.startswith(f"symconv generate: error: --out {out}: No space left on device")
+    assert "(no file was changed)" in err
     assert _snapshot(out) == before
 
 
@@ -112,7 +113,7 @@ def test_file_size_limit_changes_no_file(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "symconv", "generate", "--out", str(out)],
                           capture_output=True, text=True, preexec_fn=_limited(10240))
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.startswith("symconv generate: error: File too large")
+    assert proc.stderr.startswith(f"symconv generate: error: --out {out}: File too large")
     assert len(proc.stderr.strip().splitlines()) == 1
     assert _snapshot(out) == before
 

@@ -20,7 +20,11 @@ def _write(text: str, out: str | None) -> None:
         from ..cli import CliError
         raise CliError(f"--out {out}: directory {path.parent} does not exist")
     from ..atomic import write_files
-    write_files({path: text}, make_dirs=False)  # a complete file or the old one, never a cut one
+    from ..cli import out_error
+    try:
+        write_files({path: text}, make_dirs=False)  # a complete file or the old one, never cut
+    except OSError as exc:
+        raise out_error(out, exc) from None
 
 
 def _points(text: str) -> float:
