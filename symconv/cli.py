@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Sequence
 from . import __version__
 
 __all__ = ["main", "build_parser", "COMMANDS", "EXAMPLES", "CliError", "integer",
-           "positive_integer", "padding_arg"]
+           "positive_integer", "samples_arg", "padding_arg"]
 
 LAYERS = ("conv1d",)
 
@@ -55,6 +55,16 @@ def positive_integer(text: str) -> int:
     value = integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
+    return value
+
+
+def samples_arg(text: str) -> int:
+    """argparse type of ``--samples``: an integer in [1, symconv.proof.MAX_SAMPLES]."""
+    from .proof import MAX_SAMPLES
+
+    value = positive_integer(text)
+    if value > MAX_SAMPLES:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_SAMPLES:,}, got {value:,}")
     return value
 
 
@@ -117,7 +127,7 @@ def _register_prove(sub) -> None:
                                    "rational function) and check it at random valid integer points. "
                                    "Exits 1 if any identity fails.")
     _add_layer(p)
-    p.add_argument("--samples", type=positive_integer, default=200, metavar="N",
+    p.add_argument("--samples", type=samples_arg, default=200, metavar="N",
                    help="random integer witness points per identity, >= 1 (default 200)")
     p.add_argument("--seed", type=integer, default=0, help="seed of the witness points (default 0)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -250,7 +260,7 @@ def _register_conventions(sub) -> None:
                                    "expression over symconv's symbols, with its source, and prove "
                                    "how each relates to symconv's count. Exits 1 if a relation "
                                    "fails.")
-    p.add_argument("--samples", type=positive_integer, default=200, metavar="N",
+    p.add_argument("--samples", type=samples_arg, default=200, metavar="N",
                    help="random integer witness points per relation, >= 1 (default 200)")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print as JSON")

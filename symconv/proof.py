@@ -121,14 +121,22 @@ def _named(point: Mapping[sp.Symbol, sp.Integer]) -> dict[str, int]:
     return {INFO[s].unicode if s in INFO else s.name: int(v) for s, v in point.items()}
 
 
+#: Most witness points a proof takes: the exact decision is the proof, the points a
+#: check of it; beyond this more points add run time (hours), not certainty.
+MAX_SAMPLES = 100_000
+
+
 def _check_samples(samples: object) -> int:
-    """``samples`` must be an int >= 1: a proof needs at least one witness point."""
+    """``samples`` must be an int in [1, MAX_SAMPLES]: a proof needs at least one witness point."""
     if isinstance(samples, bool) or not isinstance(samples, int):
         raise TypeError(f"samples must be an int, got {samples!r} ({type(samples).__name__}): "
                         "the number of witness points is an integer >= 1")
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}: a proof checks at least one "
                          "witness point")
+    if samples > MAX_SAMPLES:
+        raise ValueError(f"samples must be <= {MAX_SAMPLES:,}, got {samples:,}: the exact "
+                         "decision is the proof; more witness points only add run time")
     return samples
 
 

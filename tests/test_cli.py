@@ -171,6 +171,20 @@ def test_samples_below_one_refused(argv, value):
     assert out == ""
 
 
+@pytest.mark.parametrize("argv", [["prove", "conv1d"], ["conventions"]])
+def test_samples_above_the_cap_refused(argv):
+    """Regression: a 1000-digit --samples was accepted and ran for ever."""
+    from symconv.proof import MAX_SAMPLES
+    code, out, err = cli(*argv, "--samples", str(MAX_SAMPLES + 1))
+    one_line_error(code, err, "--samples", f"at most {MAX_SAMPLES:,}")
+    code, out, err = cli(*argv, "--samples", "9" * 999)
+    one_line_error(code, err, "--samples", "at most")
+    import symconv
+    from symconv.conv1d import OPS_BIAS
+    with pytest.raises(ValueError, match=f"samples must be <= {MAX_SAMPLES:,}"):
+        symconv.prove(OPS_BIAS, OPS_BIAS, samples=MAX_SAMPLES + 1)
+
+
 def test_prove_api_refuses_samples_below_one():
     import symconv
     from symconv import conventions
@@ -198,7 +212,8 @@ def _subcommand_actions():
 def _integer_options():
     """(command, option) for every option whose value is an integer, in every subcommand."""
     from symconv import cli
-    types = {int, cli.padding_arg, getattr(cli, "integer", int), getattr(cli, "positive_integer", int)}
+    types = {int, cli.padding_arg, getattr(cli, "integer", int), getattr(cli, "positive_integer", int),
+             getattr(cli, "samples_arg", int)}
     return [(name, action.option_strings[0]) for name, action in _subcommand_actions()
             if action.type in types]
 
