@@ -45,6 +45,7 @@ from .functions import FloorDiv
 from .layers import Conv1dLayer
 from .symbols import C_in, C_out, G, K, L_in, L_out, N, d, gamma, lam, ops, p, psi, s
 from .symbols import unicode_names
+from .printing.latex import visible_text
 
 __all__ = ["from_torch", "TorchLayers", "TorchRecord", "LayerDerivation", "DerivedStep",
            "derive_layer", "FromTorchWarning", "NoConv1dWarning", "UncountedConv1dWarning"]
@@ -140,7 +141,7 @@ class LayerDerivation:
         count in every convention."""
         ly = self.layer
         pad = f"'{ly.padding}'" if isinstance(ly.padding, str) else ly.padding
-        head = (f"{ly.name}: Conv1d({ly.in_channels}, {ly.out_channels}, kernel_size={ly.kernel_size}, "
+        head = (f"{visible_text(ly.name)}: Conv1d({ly.in_channels}, {ly.out_channels}, kernel_size={ly.kernel_size}, "
                 f"stride={ly.stride}, padding={pad}, dilation={ly.dilation}, groups={ly.groups}, "
                 f"bias={ly.bias}) on N={ly.batch_size}, L_in={ly.input_length}")
         lines = [head] + [f"  {st.text()}" for st in self.steps]
@@ -306,7 +307,7 @@ class TorchLayers(list):
         conv = _convention(convention)
         head = ["layer", "C_in", "C_out", "K", "s", "p", "d", "G", "bias", "N", "L_in", "L_out",
                 conv.name]
-        body = [[r["name"], r["in_channels"], r["out_channels"], r["kernel_size"], r["stride"],
+        body = [[visible_text(r["name"]), r["in_channels"], r["out_channels"], r["kernel_size"], r["stride"],
                  r["padding"], r["dilation"], r["groups"], "yes" if r["bias"] else "no",
                  r["batch_size"], r["input_length"], r["output_length"], f"{r[conv.name]:,}"]
                 for r in self.rows(conv.name)]

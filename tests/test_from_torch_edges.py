@@ -287,3 +287,27 @@ def test_symconv_from_torch_is_the_same_function():
     x = torch.randn(0, 1, 9)
     a, b = symconv.from_torch(model, x), from_torch(model, x)
     assert list(a) == list(b) and a.records == b.records and a.method == b.method
+
+
+def test_plain_text_shows_control_characters_in_names_as_code_points():
+    """A module name can be any string without a dot (nn.ModuleDict keys): an escape
+    sequence in it must not reach the terminal through the plain-text table or derivation."""
+    import torch
+    from torch import nn
+
+    hostile = "enc\x1b[2J\u202eevil\nnext"
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleDict({hostile: nn.Conv1d(2, 4, 3)})
+
+        def forward(self, x):
+            return self.blocks[hostile](x)
+
+    layers = symconv.from_torch(Model(), torch.zeros(1, 2, 10))
+    table, text = layers.table(), layers.derivations()[0].text()
+    for out in (table, text):
+        assert "\x1b" not in out and "\u202e" not in out and "\nnext" not in out
+        assert "enc<U+001B>[2J<U+202E>evil<U+000A>next" in out
+    assert len(table.splitlines()) == 6  # head, rule, one row, rule, total, convention
