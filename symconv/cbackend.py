@@ -120,6 +120,16 @@ def _posix_owner_checks() -> bool:
     return hasattr(os, "geteuid") and hasattr(os, "O_NOFOLLOW")
 
 
+def _not_ours(st: os.stat_result) -> str | None:
+    """Why an entry with status ``st`` could have been written by another user, or None."""
+    if _posix_owner_checks():
+        if st.st_uid != os.geteuid():
+            return f"owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})"
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return f"writable by group or others (mode {stat.S_IMODE(st.st_mode):04o})"
+    return None
+
+
 def _unsafe_dir(path: Path) -> str | None:
     """Why ``path`` cannot hold libraries we load, or None if it can.
 
@@ -135,12 +145,7 @@ def _unsafe_dir(path: Path) -> str | None:
         return "a symbolic link"
     if not stat.S_ISDIR(st.st_mode):
         return "not a directory"
-    if _posix_owner_checks():
-        if st.st_uid != os.geteuid():
-            return f"owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})"
-        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return f"writable by group or others (mode {stat.S_IMODE(st.st_mode):04o})"
-    return None
+    return _not_ours(st)
 
 
 def _unsafe_file(st: os.stat_result) -> str | None:
@@ -149,12 +154,7 @@ def _unsafe_file(st: os.stat_result) -> str | None:
         return "not a regular file"
     if st.st_size == 0:
         return "empty"
-    if _posix_owner_checks():
-        if st.st_uid != os.geteuid():
-            return f"owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})"
-        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return f"writable by group or others (mode {stat.S_IMODE(st.st_mode):04o})"
-    return None
+    return _not_ours(st)
 
 
 #: Private directories made by :func:`cache_dir` for this process, by the directory refused.
