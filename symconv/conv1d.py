@@ -22,11 +22,10 @@ addition, the bias additions included when the layer has a bias; see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sympy as sp
 
 from .derivation import Chain, Derivation, Step
+from .spec import Identity, Integrality
 from .functions import FloorDiv
 from .symbols import (C_in, C_out, G, K, L_in, L_out, N, c, d, gamma, lam, o,
                       ops, p, psi, s)
@@ -228,25 +227,6 @@ DERIVATION = Derivation("conv1d", _DEFINITIONS, (_CHAIN_BIAS, _CHAIN_NO_BIAS))
 
 
 # --- identities to prove -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class Identity:
-    """A claimed identity ``lhs == rhs`` of rational functions."""
-
-    name: str
-    statement: str
-    lhs: sp.Expr
-    rhs: sp.Expr
-
-
-@dataclass(frozen=True)
-class Integrality:
-    """A claim that ``expr`` is an integer whenever G | C_in and G | C_out."""
-
-    name: str
-    statement: str
-    expr: sp.Expr
-
 
 def _definition_identities() -> list[Identity]:
     out = []

@@ -24,9 +24,11 @@ from typing import Iterable, Mapping
 import sympy as sp
 
 from .conv1d import BIAS, IDENTITIES, INTEGRALITY, Identity, Integrality, integer_form
+from .spec import LayerSpec, Sampler
 from .symbols import C_in, C_out, G, INFO, c, o, p
 
-__all__ = ["ProofResult", "prove", "prove_integer", "prove_conv1d", "sample_point", "ASSUMPTIONS"]
+__all__ = ["ProofResult", "prove", "prove_integer", "prove_conv1d", "prove_layer", "sample_point",
+           "ASSUMPTIONS"]
 
 #: The assumptions every proof states (and every witness point satisfies).
 ASSUMPTIONS: tuple[str, ...] = (
@@ -86,31 +88,37 @@ class ProofResult:
         return text
 
 
-def sample_point(symbols: Iterable[sp.Symbol], rng: random.Random,
-                 high: int = 40) -> dict[sp.Symbol, sp.Integer]:
-    """A random integer point satisfying :data:`ASSUMPTIONS` for ``symbols``.
+#: Conv1d's sampler: G divides both channel counts, p may be 0, b is 0 or 1.
+_CONV1D_SAMPLER = Sampler(divides=((G, C_in), (G, C_out)), nonnegative=frozenset({p}),
+                          binary=frozenset({BIAS}))
 
-    ``C_in`` and ``C_out`` are drawn as multiples of ``G`` so that the
-    divisibility assumption holds; ``b`` is 0 or 1; ``p`` may be 0.
+
+def sample_point(symbols: Iterable[sp.Symbol], rng: random.Random,
+                 high: int = 40, sampler: Sampler | None = None) -> dict[sp.Symbol, sp.Integer]:
+    """A random integer point satisfying the assumptions for ``symbols``.
+
+    ``sampler`` (a layer's :class:`~symconv.spec.Sampler`; Conv1d's by default)
+    says which symbols are drawn as multiples of another (``C_in``, ``C_out``
+    of ``G``), which may be 0 (padding) and which are 0 or 1 (``b``); every
+    other symbol is a positive integer up to ``high``.
     """
+    sampler = sampler or _CONV1D_SAMPLER
     symbols = set(symbols)
-    groups = rng.randint(1, 8)
+    divisors = {x: g for g, x in sampler.divides}
     point: dict[sp.Symbol, sp.Integer] = {}
-    for sym in sorted(symbols, key=lambda x: x.name):
-        if sym == G:
-            value = groups
-        elif sym == C_in:
-            value = groups * rng.randint(1, 8)
-        elif sym == C_out:
-            value = groups * rng.randint(1, 8)
-        elif sym == BIAS:
+    for g in sorted(set(divisors.values()), key=lambda x: x.name):
+        point[g] = sp.Integer(rng.randint(1, 8))
+    for sym in sorted(symbols - set(point), key=lambda x: x.name):
+        if sym in divisors:
+            value = int(point[divisors[sym]]) * rng.randint(1, 8)
+        elif sym in sampler.binary:
             value = rng.randint(0, 1)
-        elif sym == p:
+        elif sym in sampler.nonnegative:
             value = rng.randint(0, high)
         else:
             value = rng.randint(1, high)
         point[sym] = sp.Integer(value)
-    return point
+    return {sym: v for sym, v in point.items() if sym in symbols}
 
 
 def _evaluate(expr: sp.Expr, point: Mapping[sp.Symbol, sp.Integer]) -> sp.Expr:
@@ -140,12 +148,13 @@ def _check_samples(samples: object) -> int:
     return samples
 
 
-def _witness(lhs: sp.Expr, rhs: sp.Expr, samples: int, seed: int):
+def _witness(lhs: sp.Expr, rhs: sp.Expr, samples: int, seed: int,
+             sampler: Sampler | None = None):
     """Evaluate both sides exactly at random valid points; first difference or None."""
     rng = random.Random(seed)
     free = sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols
     for _ in range(samples):
-        point = sample_point(free, rng)
+        point = sample_point(free, rng, sampler=sampler)
         a, b = _evaluate(lhs, point), _evaluate(rhs, point)
         if a != b:
             return point, (a, b)
@@ -153,7 +162,8 @@ def _witness(lhs: sp.Expr, rhs: sp.Expr, samples: int, seed: int):
 
 
 def prove(lhs: sp.Expr, rhs: sp.Expr, *, name: str = "identity", statement: str = "",
-          samples: int = 200, seed: int = 0) -> ProofResult:
+          samples: int = 200, seed: int = 0, sampler: Sampler | None = None,
+          assumptions: tuple[str, ...] | None = None) -> ProofResult:
     """Decide ``lhs == rhs`` exactly, with an integer-point witness.
 
     Args:
@@ -163,6 +173,9 @@ def prove(lhs: sp.Expr, rhs: sp.Expr, *, name: str = "identity", statement: str 
             the counterexample search when the exact decision fails); an int
             >= 1 (``TypeError`` / ``ValueError`` naming ``samples`` otherwise).
         seed: seed of the point generator (results are reproducible).
+        sampler, assumptions: a layer's :class:`~symconv.spec.Sampler` and the
+            assumptions stated with the result (Conv1d's by default;
+            :func:`prove_layer` passes the layer's own).
 
     Returns:
         A :class:`ProofResult`; ``holds`` is True only if the difference
@@ -172,23 +185,25 @@ def prove(lhs: sp.Expr, rhs: sp.Expr, *, name: str = "identity", statement: str 
     _check_samples(samples)
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     residual = sp.cancel(sp.together(lhs - rhs))
-    found = _witness(lhs, rhs, samples, seed)
+    assumptions = ASSUMPTIONS if assumptions is None else assumptions
+    found = _witness(lhs, rhs, samples, seed, sampler)
     if residual == 0 and found is None:
         return ProofResult(name, statement, True,
                            f"{_EXACT}; exact evaluation agrees at {samples} random valid integer points",
-                           residual, None, None, ASSUMPTIONS, samples, lhs, rhs)
+                           residual, None, None, assumptions, samples, lhs, rhs)
     if found is None:  # nonzero rational function that vanished on every sample: widen the search
-        found = _witness(lhs, rhs, samples * 20, seed + 1)
+        found = _witness(lhs, rhs, samples * 20, seed + 1, sampler)
     method = (_EXACT.replace("== 0", f"= {residual} != 0") if residual != 0
               else f"{_EXACT}, but the integer witness disagrees")
     point, values = (found if found is not None else (None, None))
     return ProofResult(name, statement, False, method, residual,
                        _named(point) if point is not None else None, values,
-                       ASSUMPTIONS, samples, lhs, rhs)
+                       assumptions, samples, lhs, rhs)
 
 
 def prove_integer(expr: sp.Expr, *, name: str = "integrality", statement: str = "",
-                  samples: int = 200, seed: int = 0) -> ProofResult:
+                  samples: int = 200, seed: int = 0, sampler: Sampler | None = None,
+                  assumptions: tuple[str, ...] | None = None) -> ProofResult:
     """Show that ``expr`` is an integer whenever ``G | C_in`` and ``G | C_out``.
 
     Substitutes ``C_in = G·c``, ``C_out = G·o`` and requires an expanded
@@ -196,6 +211,7 @@ def prove_integer(expr: sp.Expr, *, name: str = "integrality", statement: str = 
     searches for a valid integer point where the value is not an integer.
     """
     _check_samples(samples)
+    assumptions = ASSUMPTIONS if assumptions is None else assumptions
     form = integer_form(sp.sympify(expr))
     gens = sorted(form.free_symbols, key=lambda x: x.name)
     ok = False
@@ -210,7 +226,7 @@ def prove_integer(expr: sp.Expr, *, name: str = "integrality", statement: str = 
     rng = random.Random(seed)
     bad = None
     for _ in range(samples if ok else samples * 20):
-        point = sample_point(set(gens) | {G}, rng)
+        point = sample_point(set(gens) | {G}, rng, sampler=sampler)
         value = _evaluate(form, point)
         if not value.is_Integer:
             full = {**point, C_in: point[G] * point.get(c, 1), C_out: point[G] * point.get(o, 1)}
@@ -220,12 +236,12 @@ def prove_integer(expr: sp.Expr, *, name: str = "integrality", statement: str = 
     if ok and bad is None:
         return ProofResult(name, statement, True,
                            f"{_POLY}; exact evaluation integral at {samples} random valid points",
-                           form, None, None, ASSUMPTIONS, samples, sp.sympify(expr), form)
+                           form, None, None, assumptions, samples, sp.sympify(expr), form)
     return ProofResult(name, statement, False,
                        f"{_POLY}: not an integer polynomial: {form}" if not ok
                        else f"{_POLY}, but a witness point is not integral",
                        form, _named(bad[0]) if bad else None, bad[1] if bad else None,
-                       ASSUMPTIONS, samples, sp.sympify(expr), form)
+                       assumptions, samples, sp.sympify(expr), form)
 
 
 def prove_identity(identity: Identity, **kwargs) -> ProofResult:
@@ -241,4 +257,23 @@ def prove_conv1d(samples: int = 200, seed: int = 0) -> list[ProofResult]:
     _check_samples(samples)
     results = [prove_identity(i, samples=samples, seed=seed) for i in IDENTITIES]
     results += [prove_integrality(i, samples=samples, seed=seed) for i in INTEGRALITY]
+    return results
+
+
+def prove_layer(layer: str | LayerSpec, samples: int = 200, seed: int = 0) -> list[ProofResult]:
+    """Every identity and integrality claim of a registered layer, proved.
+
+    ``layer`` is a name of :data:`symconv.registry.LAYERS` (``"conv2d"``) or a
+    specification; its sampler decides the witness points and its assumptions
+    are stated with each result.
+    """
+    from .registry import get
+
+    _check_samples(samples)
+    spec = get(layer)
+    kw = dict(samples=samples, seed=seed, sampler=spec.sampler, assumptions=spec.assumptions())
+    results = [prove(i.lhs, i.rhs, name=i.name, statement=i.statement, **kw)
+               for i in spec.identities]
+    results += [prove_integer(i.expr, name=i.name, statement=i.statement, **kw)
+                for i in spec.integrality]
     return results
