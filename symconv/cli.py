@@ -68,17 +68,26 @@ def samples_arg(text: str) -> int:
     return value
 
 
-def _add_layer(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("layer", choices=LAYERS, help="layer type (only conv1d for now)")
+def _add_layer(parser: argparse.ArgumentParser, every: bool = False) -> None:
+    """The layer argument: every registered layer (``every``), else Conv1d's commands only."""
+    if every:
+        from .registry import names
+
+        choices = names()
+        parser.add_argument("layer", choices=choices, help=f"layer type ({', '.join(choices)})")
+    else:
+        parser.add_argument("layer", choices=LAYERS,
+                            help="layer type (conv1d; Conv2d and Conv3d: derive and prove)")
 
 
 # --- derive -------------------------------------------------------------------------
 
 def _cmd_derive(args: argparse.Namespace) -> int:
-    from .conv1d import CONVENTION, DERIVATION
+    from .conv1d import CONVENTION
     from .printing.text import render_derivation
+    from .registry import get
 
-    print(render_derivation(DERIVATION), end="")
+    print(render_derivation(get(args.layer).derivation), end="")
     print(f"\nConvention: {CONVENTION}.")
     return 0
 
@@ -88,22 +97,25 @@ def _register_derive(sub) -> None:
                        description="Print the derivation of the operation count, step by step: "
                                    "definitions (L_out, psi, lambda, gamma), then the chains from "
                                    "N*(psi*lambda + gamma) to the two summary forms.")
-    _add_layer(p)
+    _add_layer(p, every=True)
     p.set_defaults(func=_cmd_derive)
 
 
 # --- prove --------------------------------------------------------------------------
 
 def _cmd_prove(args: argparse.Namespace) -> int:
-    from .conv1d import IDENTITIES, INTEGRALITY
-    from .proof import ASSUMPTIONS, prove_conv1d
+    from .proof import prove_layer
+    from .registry import get
 
+    spec = get(args.layer)
     start = time.perf_counter()
-    results = prove_conv1d(samples=args.samples, seed=args.seed)
+    results = prove_layer(spec, samples=args.samples, seed=args.seed)
     elapsed = time.perf_counter() - start
+    assumptions = spec.assumptions()
     if args.json:
         print(json.dumps({
-            "assumptions": list(ASSUMPTIONS),
+            "layer": spec.name,
+            "assumptions": list(assumptions),
             "seconds": round(elapsed, 3),
             "results": [{"name": r.name, "statement": r.statement, "holds": r.holds,
                          "method": r.method, "residual": str(r.residual),
@@ -111,12 +123,12 @@ def _cmd_prove(args: argparse.Namespace) -> int:
                          "witness_points": r.witness_points} for r in results],
         }, indent=2))
     else:
-        print("Assumptions: " + "; ".join(ASSUMPTIONS) + ".")
+        print("Assumptions: " + "; ".join(assumptions) + ".")
         for r in results:
             print(r.describe())
         failed = sum(not r.holds for r in results)
         print(f"{len(results) - failed}/{len(results)} claims hold "
-              f"({len(IDENTITIES)} identities, {len(INTEGRALITY)} integrality claims; "
+              f"({len(spec.identities)} identities, {len(spec.integrality)} integrality claims; "
               f"{elapsed:.2f} s, {args.samples} witness points each).")
     return 0 if all(results) else 1
 
@@ -126,7 +138,7 @@ def _register_prove(sub) -> None:
                        description="Decide each identity exactly (the difference cancels to 0 as a "
                                    "rational function) and check it at random valid integer points. "
                                    "Exits 1 if any identity fails.")
-    _add_layer(p)
+    _add_layer(p, every=True)
     p.add_argument("--samples", type=samples_arg, default=200, metavar="N",
                    help="random integer witness points per identity, >= 1 (default 200)")
     p.add_argument("--seed", type=integer, default=0, help="seed of the witness points (default 0)")

@@ -108,18 +108,25 @@ class Sampler:
 
     def assumptions(self, positive: tuple[sp.Symbol, ...]) -> tuple[str, ...]:
         """The assumptions of a proof over these symbols, in words."""
-        names = ", ".join(s.name for s in positive)
-        out = [f"{names} are positive integers"]
-        if self.nonnegative or self.binary:
-            parts = []
-            if self.nonnegative:
-                parts.append(", ".join(sorted(s.name for s in self.nonnegative))
-                             + " non-negative integers")
-            if self.binary:
-                parts.append(", ".join(sorted(s.name for s in self.binary)) + " (bias) 0 or 1")
+        def are(symbols, what_one: str, what_many: str) -> str:
+            names = sorted(s.name for s in symbols) if not isinstance(symbols, tuple) \
+                else [s.name for s in symbols]
+            return (f"{names[0]} is {what_one}" if len(names) == 1
+                    else f"{', '.join(names)} are {what_many}")
+
+        out = [are(positive, "a positive integer", "positive integers")]
+        parts = []
+        if self.nonnegative:
+            parts.append(are(self.nonnegative, "a non-negative integer", "non-negative integers"))
+        if self.binary:
+            parts.append(are(self.binary, "0 or 1 (bias)", "0 or 1"))
+        if parts:
             out.append("; ".join(parts))
-        for g, x in self.divides:
-            out.append(f"{g.name} divides {x.name}")
+        if self.divides:
+            by: dict[sp.Symbol, list[str]] = {}
+            for g, x in self.divides:
+                by.setdefault(g, []).append(x.name)
+            out += [f"{g.name} divides {' and '.join(xs)}" for g, xs in by.items()]
         return tuple(out)
 
 

@@ -42,11 +42,15 @@ def test_prove_prints_every_verdict(capsys):
 
 
 def test_prove_exits_nonzero_when_an_identity_fails(capsys, monkeypatch):
+    import dataclasses
+
     import symconv.conv1d as m
-    from symconv.conv1d import Identity
+    from symconv import registry
+    from symconv.spec import Identity
     bad = Identity("wrong", "bias = MACs", m.OPS_BIAS, m.MACS)
-    monkeypatch.setattr(m, "IDENTITIES", m.IDENTITIES + (bad,))
-    monkeypatch.setattr("symconv.proof.IDENTITIES", m.IDENTITIES)
+    spec = registry.get("conv1d")
+    monkeypatch.setitem(registry.LAYERS, "conv1d",
+                        dataclasses.replace(spec, identities=spec.identities + (bad,)))
     code, out, _ = run(capsys, "prove", "conv1d", "--samples", "20")
     assert code == 1 and "FAILS  wrong" in out and "counterexample" in out
 

@@ -75,3 +75,42 @@ def test_conv2d_documented_forms():
 def test_registry_refuses_unknown_layers():
     with pytest.raises(ValueError, match="layer must be one of conv1d, conv2d, conv3d"):
         get("conv4d")
+
+
+@pytest.mark.parametrize("name", ["conv2d", "conv3d"])
+def test_cli_derives_and_proves_every_layer(name, capsys):
+    from symconv.cli import main
+    spec = get(name)
+    assert main(["derive", name]) == 0
+    out = capsys.readouterr().out
+    assert f"Derivation of the {name} operation count" in out
+    for axis in spec.axes:
+        assert f"{axis}ₒᵤₜ =" in out  # one output-size step per dimension
+    assert f"{spec.title}_ops" in out or f"{spec.title}ₒₚₛ" in out
+    assert main(["prove", name, "--samples", "10", "--json"]) == 0
+    import json
+    data = json.loads(capsys.readouterr().out)
+    assert data["layer"] == name and data["assumptions"] == list(spec.assumptions())
+    assert len(data["results"]) == len(spec.identities) + len(spec.integrality)
+    assert all(r["holds"] for r in data["results"])
+
+
+def test_cli_prove_exits_1_on_a_wrong_nd_identity(capsys, monkeypatch):
+    import dataclasses
+    from symconv import registry
+    from symconv.cli import main
+    from symconv.spec import Identity
+    spec = get("conv2d")
+    bad = Identity("wrong", "bias = MACs", spec.quantities["ops_bias"], spec.quantities["macs"])
+    monkeypatch.setitem(registry.LAYERS, "conv2d",
+                        dataclasses.replace(spec, identities=spec.identities + (bad,)))
+    assert main(["prove", "conv2d", "--samples", "10"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILS  wrong" in out and "counterexample" in out
+
+
+def test_conv1d_only_commands_refuse_other_layers(capsys):
+    from symconv.cli import main
+    with pytest.raises(SystemExit) as exc:
+        main(["codegen", "conv2d", "--lang", "python"])
+    assert exc.value.code == 2
