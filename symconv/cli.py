@@ -95,15 +95,17 @@ def _register_derive(sub) -> None:
 # --- prove --------------------------------------------------------------------------
 
 def _cmd_prove(args: argparse.Namespace) -> int:
-    from .conv1d import IDENTITIES, INTEGRALITY
-    from .proof import ASSUMPTIONS, prove_conv1d
+    from .proof import prove_layer
+    from .registry import get
 
+    spec = get(args.layer)
     start = time.perf_counter()
-    results = prove_conv1d(samples=args.samples, seed=args.seed)
+    results = prove_layer(spec, samples=args.samples, seed=args.seed)
     elapsed = time.perf_counter() - start
+    assumptions = spec.assumptions()
     if args.json:
         print(json.dumps({
-            "assumptions": list(ASSUMPTIONS),
+            "assumptions": list(assumptions),
             "seconds": round(elapsed, 3),
             "results": [{"name": r.name, "statement": r.statement, "holds": r.holds,
                          "method": r.method, "residual": str(r.residual),
@@ -111,12 +113,12 @@ def _cmd_prove(args: argparse.Namespace) -> int:
                          "witness_points": r.witness_points} for r in results],
         }, indent=2))
     else:
-        print("Assumptions: " + "; ".join(ASSUMPTIONS) + ".")
+        print("Assumptions: " + "; ".join(assumptions) + ".")
         for r in results:
             print(r.describe())
         failed = sum(not r.holds for r in results)
         print(f"{len(results) - failed}/{len(results)} claims hold "
-              f"({len(IDENTITIES)} identities, {len(INTEGRALITY)} integrality claims; "
+              f"({len(spec.identities)} identities, {len(spec.integrality)} integrality claims; "
               f"{elapsed:.2f} s, {args.samples} witness points each).")
     return 0 if all(results) else 1
 
@@ -126,7 +128,8 @@ def _register_prove(sub) -> None:
                        description="Decide each identity exactly (the difference cancels to 0 as a "
                                    "rational function) and check it at random valid integer points. "
                                    "Exits 1 if any identity fails.")
-    _add_layer(p)
+    from .registry import names
+    p.add_argument("layer", choices=names(), help="layer type")
     p.add_argument("--samples", type=samples_arg, default=200, metavar="N",
                    help="random integer witness points per identity, >= 1 (default 200)")
     p.add_argument("--seed", type=integer, default=0, help="seed of the witness points (default 0)")
