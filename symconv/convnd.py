@@ -20,6 +20,7 @@ import sympy as sp
 
 from .derivation import Chain, Derivation, Step
 from .functions import FloorDiv
+from .loopnest import with_loop_nest
 from .spec import Identity, Integrality, LayerSpec, Parameter, Sampler
 from .symbols import C_in, C_out, G, INFO, N, SymbolInfo, c, gamma, lam, o, psi
 
@@ -233,12 +234,13 @@ def build(name: str, title: str, torch_class: str, axes: tuple[str, ...]) -> Lay
     )
     sampler = Sampler(divides=((G, C_in), (G, C_out)), nonnegative=frozenset(per_dim("padding")),
                       binary=frozenset({b}))
-    return LayerSpec(
+    # the loop-nest identities (the count summed over the direct algorithm) join the rest
+    return with_loop_nest(LayerSpec(
         name=name, torch_class=torch_class, title=title, dims=len(axes), axes=axes,
         parameters=parameters, input_sizes=ins, output_sizes=outs, output_size=output_size,
         output_size_same=output_size_same, bias=b, quantities=quantities,
         derivation=derivation, identities=identities, integrality=integrality, sampler=sampler,
-        notation=_notation(axes, ops, title))
+        notation=_notation(axes, ops, title)))
 
 
 def _identities(derivation: Derivation, q: dict[str, sp.Expr]) -> tuple[Identity, ...]:

@@ -9,6 +9,7 @@ Conv2d and Conv3d are built by :func:`symconv.convnd.build`.
 from __future__ import annotations
 
 from . import conv1d as _c1
+from .loopnest import with_loop_nest
 from .spec import LayerSpec, Parameter, Sampler
 from .symbols import INFO, C_in, C_out, G, K, L_in, L_out, N, d, p, s
 
@@ -40,7 +41,9 @@ def _conv1d() -> LayerSpec:
         Parameter("groups", (G,), "groups", default=1, meaning="channel groups"),
         Parameter("bias", (b,), "bias", default=True, meaning="learnable bias"),
     )
-    return LayerSpec(
+    # Conv1d's stated identities plus the loop-nest ones (the count summed over the direct
+    # algorithm); the derivation document is generated from _c1.DERIVATION and is unchanged.
+    return with_loop_nest(LayerSpec(
         name="conv1d", torch_class="torch.nn.Conv1d", title="Conv1d", dims=1, axes=("L",),
         parameters=parameters, input_sizes=(L_in,), output_sizes=(L_out,),
         output_size=(_c1.L_OUT,), output_size_same=(_c1.L_OUT_SAME,), bias=b,
@@ -48,7 +51,7 @@ def _conv1d() -> LayerSpec:
         integrality=_c1.INTEGRALITY,
         sampler=Sampler(divides=((G, C_in), (G, C_out)), nonnegative=frozenset({p}),
                         binary=frozenset({b})),
-        notation=dict(INFO))
+        notation=dict(INFO)))
 
 
 #: ``torch.nn.Conv1d``.

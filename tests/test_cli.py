@@ -33,12 +33,16 @@ def test_derive_prints_the_chain(capsys):
     assert "moduleprofiler" in out
 
 
-def test_prove_prints_every_verdict(capsys):
-    from symconv.conv1d import IDENTITIES, INTEGRALITY
-    code, out, _ = run(capsys, "prove", "conv1d", "--samples", "20")
+@pytest.mark.parametrize("layer", ["conv1d", "conv2d", "conv3d"])
+def test_prove_prints_every_verdict(capsys, layer):
+    from symconv.registry import get
+    spec = get(layer)
+    code, out, _ = run(capsys, "prove", layer, "--samples", "20")
     assert code == 0
-    assert out.count("holds  ") == len(IDENTITIES) + len(INTEGRALITY)
+    assert out.count("holds  ") == len(spec.identities) + len(spec.integrality)
     assert "FAILS" not in out and "exact: cancel" in out
+    assert "holds  loop nest = N (psi lambda + gamma)" in out
+    assert "Assumptions: " + "; ".join(spec.assumptions()) + "." in out
 
 
 def test_prove_exits_nonzero_when_an_identity_fails(capsys, monkeypatch):

@@ -13,6 +13,8 @@ written, with parentheses only where the display form groups terms:
   sum (``K + (K − 1)``: the grouping is the display form's point);
 * a product nested in a product keeps its parentheses, so the substituted
   ``ψ · λ`` reads ``\\frac{C_in C_out}{G} × (L_out × (2K − 1))``;
+* a sum over a loop nest (``Sum`` with several limits) prints one ``\\sum`` per
+  loop, outermost first;
 * a fraction is never parenthesised: ``\\frac`` groups its numerator and
   denominator by itself, so ``N × \\frac{…}{groups}``, not ``N × (\\frac{…}{groups})``.
 
@@ -113,6 +115,16 @@ class SymconvLatexPrinter(LatexPrinter):
                 tex = self._paren(tex)
             parts.append(tex)
         return (" %s " % self.notation.times).join(parts)
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        # A loop nest: one \sum per loop, outermost first (SymPy lists limits
+        # innermost first and stacks them under a single sign).
+        signs = "".join(r"\sum_{%s=%s}^{%s} " % (self._print(i), self._print(lo), self._print(hi))
+                        for i, lo, hi in reversed(expr.limits))
+        body = self._print(expr.function)
+        if isinstance(expr.function, sp.Add):
+            body = self._paren(body)
+        return signs + body
 
 
 def drop_unit_divisors(expr: sp.Expr, ones: Collection[sp.Symbol]) -> sp.Expr:
