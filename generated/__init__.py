@@ -3,7 +3,9 @@
 
 - ``conv1d_ops``: the exact evaluator, standard library only (``symconv.conv1d_ops`` runs it);
 - ``conv1d_ops_numpy``: the same over NumPy int64 arrays, vectorized, overflow-checked;
-- ``conv1d_ops.h`` / ``conv1d_ops.c``: C99, compiled on first use by ``symconv.cbackend``.
+- ``conv1d_ops.h`` / ``conv1d_ops.c``: C99, compiled on first use by ``symconv.cbackend``;
+- ``conv2d_ops``, ``conv3d_ops``: the exact evaluators of Conv2d and Conv3d, standard library
+  only (``symconv.conv2d_ops``, ``symconv.conv3d_ops`` and ``symconv.count`` run them).
 
 Nothing is imported here: NumPy stays optional.
 """

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
+from .api import (conv1d_ops, conv1d_output_length, conv1d_parameters, conv2d_ops,
+                  conv2d_output_size, conv3d_ops, conv3d_output_size, count)
 from .conv1d import CONVENTION, DERIVATION, convention_text
 from .proof import ProofResult, prove, prove_conv1d, prove_integer
 
 if TYPE_CHECKING:
     from .torch_interop import TorchLayers
 
-__all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "CONVENTION", "DERIVATION",
+__all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_ops",
+           "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "count", "CONVENTION", "DERIVATION",
            "convention_text",
            "ProofResult", "prove", "prove_conv1d", "prove_integer", "from_torch"]
 

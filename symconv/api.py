@@ -8,13 +8,16 @@ Results are exact Python ints; nothing passes through a float.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 
 from . import conv1d as _m
 from .symbols import C_in, C_out, G, K
 from .validation import check_bias, check_groups, check_size
 
-__all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters"]
+__all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_ops",
+           "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "count"]
 
 
 # conv1d_output_length and conv1d_ops are the generated evaluator itself
@@ -32,3 +35,55 @@ def conv1d_parameters(in_channels: int, out_channels: int, kernel_size: int, gro
     value = _m.PARAMETERS.xreplace({C_in: sp.Integer(cin), C_out: sp.Integer(cout),
                                     K: sp.Integer(k), G: sp.Integer(g), _m.BIAS: sp.Integer(int(b))})
     return int(value)
+
+# conv2d_* and conv3d_* are the generated evaluators themselves (generated/conv2d_ops.py and
+# generated/conv3d_ops.py, printed from the layer specifications by symconv.codegen.nd).
+from ._generated.conv2d_ops import conv2d_ops, conv2d_output_size  # noqa: E402
+from ._generated.conv3d_ops import conv3d_ops, conv3d_output_size  # noqa: E402
+
+
+def _evaluator(layer: str):
+    """The generated exact evaluator module of a layer with several spatial dimensions."""
+    import importlib
+
+    return importlib.import_module(f"{__package__}._generated.{layer}_ops")
+
+
+def count(layer: str, *, convention: str = "symconv", **params: Any) -> int:
+    """The count of one ``layer`` (``"conv1d"``, ``"conv2d"``, ``"conv3d"``) in ``convention``.
+
+    ``params`` are the layer's evaluator's parameters, by name (PyTorch's:
+    ``batch_size, in_channels, out_channels, input_length`` (Conv1d) or
+    ``input_size`` (Conv2d, Conv3d), ``kernel_size, stride, padding, dilation,
+    groups, bias``). ``convention`` is any name of ``symconv conventions``
+    (:data:`symconv.conventions.NAMES`); each is one expression over the layer's
+    quantities (ops, MACs, bias additions), evaluated exactly.
+
+    Raises:
+        ValueError: an unknown layer or convention, or an invalid configuration
+            (``TypeError`` for a parameter of the wrong type), naming it.
+    """
+    from . import conventions
+    from .registry import get
+
+    spec = get(layer)
+    conv = conventions.get(convention)
+    names = spec.parameter_names
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise TypeError(f"{spec.name} has no parameter {unknown[0]!r}; its parameters: "
+                        f"{', '.join(names)}")
+    required = [p.name for p in spec.parameters if p.default is None and p.name != "batch_size"]
+    missing = [name for name in ("batch_size", *required) if name not in params]
+    if missing:
+        raise TypeError(f"count({spec.name!r}) is missing the parameter {missing[0]!r}; "
+                        f"required: batch_size, {', '.join(required)}")
+    if spec.dims == 1:
+        if conv.name == "symconv":
+            return conv1d_ops(**params)
+        return conventions.count(conv.name, **params)
+    module = _evaluator(spec.name)
+    if conv.name == "symconv":
+        return getattr(module, f"{spec.name}_ops")(**params)
+    return conventions.evaluate_form(conv.name, module._quantities(**{
+        p.name: params.get(p.name, p.default) for p in spec.parameters}))

@@ -35,7 +35,7 @@ from .validation import check_conv1d
 
 __all__ = [
     "Convention", "Relation", "CONVENTIONS", "RELATIONS", "NAMES", "get", "count", "counts",
-    "layer_values", "to_ops", "convert", "prove_relation", "prove_relations", "text", "relation_text",
+    "layer_values", "FORMS", "layer_expression", "evaluate_form", "to_ops", "convert", "prove_relation", "prove_relations", "text", "relation_text",
     "render_table",
     "render_markdown",
 ]
@@ -109,52 +109,88 @@ class Convention:
         return int(value)
 
 
+# --- each convention once, over a layer's quantities -------------------------------
+
+#: Stand-ins for a layer's quantities (``spec.quantities["ops"]``, ``["macs"]``,
+#: ``["bias_additions"]``): every convention is one expression in these, ``N`` and ``b``,
+#: the same for every layer of :data:`symconv.registry.LAYERS`.
+OPS_Q = sp.Symbol("Q_ops", integer=True, nonnegative=True)
+MACS_Q = sp.Symbol("Q_macs", integer=True, nonnegative=True)
+BIAS_ADDITIONS_Q = sp.Symbol("Q_bias_additions", integer=True, nonnegative=True)
+QUANTITY_SYMBOLS = {OPS_Q: "ops", MACS_Q: "macs", BIAS_ADDITIONS_Q: "bias_additions"}
+
+#: Each convention's count over the quantity stand-ins (its Conv1d expression is this form
+#: with Conv1d's quantities; :func:`layer_expression` gives any layer's).
+FORMS: dict[str, sp.Expr] = {
+    "symconv": OPS_Q,
+    "macs": MACS_Q,
+    "torch": 2 * MACS_Q,
+    "fvcore": MACS_Q,
+    "thop": MACS_Q,
+    "ptflops": MACS_Q + b * BIAS_ADDITIONS_Q,
+    "ptflops-sample": (MACS_Q + b * BIAS_ADDITIONS_Q) / N,
+    "deepspeed": 2 * MACS_Q + b * BIAS_ADDITIONS_Q,
+}
+
+
+def _in_quantities(form: sp.Expr, quantities: Any, bias: sp.Symbol) -> sp.Expr:
+    """``form`` with each stand-in replaced by ``quantities[name]`` and ``b`` by ``bias``."""
+    subs = {sym: quantities[name] for sym, name in QUANTITY_SYMBOLS.items()}
+    if bias != b:
+        subs[b] = bias
+    return form.xreplace(subs)
+
+
+def _conv1d(form: sp.Expr) -> sp.Expr:
+    return _in_quantities(form, {"ops": _m.OPS, "macs": _m.MACS, "bias_additions": _BA}, b)
+
+
 #: Every convention symconv knows, symconv's own first.
 CONVENTIONS: tuple[Convention, ...] = (
     Convention(
-        "symconv", "symconv / moduleprofiler", "ops", _m.OPS, "counted", "batch",
+        "symconv", "symconv / moduleprofiler", "ops", _conv1d(FORMS["symconv"]), "counted", "batch",
         _m.CONVENTION,
         "the derivation in symconv.conv1d, checked against an instrumented direct convolution "
         "(symconv.reference)",
         ops, ("moduleprofiler", "ops")),
     Convention(
-        "macs", "multiply-accumulates", "MACs", _m.MACS, "ignored", "batch",
+        "macs", "multiply-accumulates", "MACs", _conv1d(FORMS["macs"]), "ignored", "batch",
         "one per product of a weight and an input element; additions and bias not counted",
         "definition: N·C_out·L_out outputs, each a sum of K·C_in/G products",
         _value_symbol("MACs")),
     Convention(
-        "torch", "torch.utils.flop_counter (FlopCounterMode)", "FLOPs", 2 * _m.MACS, "ignored",
+        "torch", "torch.utils.flop_counter (FlopCounterMode)", "FLOPs", _conv1d(FORMS["torch"]), "ignored",
         "batch",
         "2 per multiply-accumulate; the bias is ignored",
         "torch/utils/flop_counter.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:]) · 2",
         _value_symbol("torch")),
     Convention(
-        "fvcore", "fvcore (FlopCountAnalysis)", "FLOPs (= MACs)", _m.MACS, "ignored", "batch",
+        "fvcore", "fvcore (FlopCountAnalysis)", "FLOPs (= MACs)", _conv1d(FORMS["fvcore"]), "ignored", "batch",
         "one per multiply-accumulate; additions and bias ignored (fvcore 0.1.5 counts 0 for "
         "padding='same'/'valid': it has no handle for aten::_convolution_mode)",
         "fvcore/nn/jit_handles.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:])",
         _value_symbol("fvcore")),
     Convention(
-        "thop", "thop (profile)", "MACs", _m.MACS, "ignored", "batch",
+        "thop", "thop (profile)", "MACs", _conv1d(FORMS["thop"]), "ignored", "batch",
         "one per multiply-accumulate; the bias is ignored (thop 0.1.1 reads C_in from dim 1, "
         "so it miscounts unbatched input)",
         "thop/vision/calc_func.py, calculate_conv2d_flops: prod(output) · (C_in // G) · K",
         _value_symbol("thop")),
     Convention(
-        "ptflops", "ptflops, aten backend", "MACs", _m.MACS + b * _BA, "counted", "batch",
+        "ptflops", "ptflops, aten backend", "MACs", _conv1d(FORMS["ptflops"]), "counted", "batch",
         "one per multiply-accumulate plus one addition per output element for the bias",
         "ptflops/aten_ops.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:]) "
         "+ batch · C_out · L_out with bias",
         _value_symbol("ptflops")),
     Convention(
         "ptflops-sample", "ptflops, pytorch backend (get_model_complexity_info)", "MACs",
-        (_m.MACS + b * _BA) / N, "counted", "sample",
+        _conv1d(FORMS["ptflops-sample"]), "counted", "sample",
         "as the aten backend, divided by the batch size (reported per sample)",
         "ptflops/pytorch_ops.py, conv_flops_counter_hook (K · C_in · C_out/G per output position, "
         "plus C_out · L_out for the bias), divided by the batch count",
         _value_symbol("ptflops_sample")),
     Convention(
-        "deepspeed", "DeepSpeed flops profiler / calflops", "FLOPs", 2 * _m.MACS + b * _BA,
+        "deepspeed", "DeepSpeed flops profiler / calflops", "FLOPs", _conv1d(FORMS["deepspeed"]),
         "counted", "batch",
         "2 per multiply-accumulate plus one addition per output element for the bias "
         "(calflops 0.3.2 computes L_out itself: with padding='same' and d·(K-1) odd it counts "
@@ -302,6 +338,31 @@ def count(name: str, batch_size: int | None, in_channels: int, out_channels: int
     conv = get(name)
     return conv.evaluate(layer_values(batch_size, in_channels, out_channels, input_length,
                                       kernel_size, stride, padding, dilation, groups, bias))
+
+
+def layer_expression(name: str, layer: Any) -> sp.Expr:
+    """Convention ``name``'s count for a registered layer (a name or a spec), as an expression
+    of the layer's symbols: the convention's form with the layer's quantities."""
+    from .registry import get as get_layer
+
+    spec = get_layer(layer)
+    return _in_quantities(FORMS[get(name).name], spec.quantities, spec.bias)
+
+
+def evaluate_form(name: str, values: dict[str, int]) -> int:
+    """Convention ``name``'s number from a layer's quantities at one configuration, exactly.
+
+    ``values`` holds ``ops``, ``macs``, ``bias_additions``, ``batch_size`` (N) and ``b``
+    (ints, as the generated evaluators' ``_quantities`` returns them).
+    """
+    conv = get(name)
+    subs = {sym: sp.Integer(values[q]) for sym, q in QUANTITY_SYMBOLS.items()}
+    subs[N] = sp.Integer(values["batch_size"])
+    subs[b] = sp.Integer(values["b"])
+    value = FORMS[conv.name].xreplace(subs)
+    if not value.is_Integer:
+        raise ArithmeticError(f"{conv.name}: count is not an integer: {value}")
+    return int(value)
 
 
 def counts(*args: Any, **kwargs: Any) -> dict[str, int]:

@@ -34,6 +34,16 @@ def _codegen_artifacts() -> dict[str, str]:
 PROVIDERS.append(_codegen_artifacts)
 
 
+def _convnd_artifacts() -> dict[str, str]:
+    """The exact Python evaluators of Conv2d and Conv3d (symconv.codegen.nd)."""
+    from .codegen.nd import artifacts as nd_artifacts
+
+    return nd_artifacts()
+
+
+PROVIDERS.append(_convnd_artifacts)
+
+
 def _latex_artifacts() -> dict[str, str]:
     """The derivation (LaTeX article, Markdown) and the paper macros (symconv.latex)."""
     from .latex import artifacts as latex_artifacts

@@ -14,7 +14,7 @@ from typing import Any
 
 from ._generated import conv1d_ops as _generated
 
-__all__ = ["RULES", "SIZE_PARAMETERS", "check_size", "check_padding", "check_bias",
+__all__ = ["RULES", "ND_RULES", "SIZE_PARAMETERS", "check_size", "check_padding", "check_bias",
            "check_groups", "check_length", "check_conv1d"]
 
 #: One entry per class of invalid input: key -> the rule, as users read it.
@@ -29,6 +29,18 @@ RULES: dict[str, str] = {
     "kernel_too_long": ("the dilated kernel dilation*(kernel_size-1)+1 must fit in the padded "
                         "input input_length+2*padding (output length >= 1)"),
     "bias_type": "bias is True or False (or 0 or 1)",
+}
+
+#: The rules of the layers with several spatial dimensions (Conv2d, Conv3d): :data:`RULES`, the
+#: kernel rule stated per dimension, and the length of a per-dimension tuple. (Conv1d's table
+#: stays as it is: its generated evaluators print it.)
+ND_RULES: dict[str, str] = {
+    **RULES,
+    "kernel_too_long": ("in every dimension i the dilated kernel dilation[i]*(kernel_size[i]-1)+1 "
+                        "must fit in the padded input input_size[i]+2*padding[i] "
+                        "(output size >= 1)"),
+    "tuple_length": ("input_size is a tuple of one size per spatial dimension; kernel_size, "
+                     "stride, padding and dilation are an int or such a tuple"),
 }
 
 #: Parameters that must be positive integers.

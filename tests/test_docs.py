@@ -33,3 +33,13 @@ def test_readme_python_api_values():
 def test_readme_opens_with_the_two_setup_commands():
     head = README[:1200]
     assert "make demo" in head and "make test" in head
+
+
+def test_readme_conv2d_conv3d_examples_are_the_real_output():
+    block = re.search(r"### Conv2d and Conv3d\n\n```python\n(.*?)```", README, re.S)
+    assert block, "README lost its Conv2d and Conv3d example"
+    test = doctest.DocTestParser().get_doctest(block.group(1), {}, "README", "README.md", 0)
+    assert len(test.examples) >= 5
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

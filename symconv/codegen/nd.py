@@ -1,0 +1,151 @@
+"""The exact Python evaluators of the layers with several spatial dimensions (Conv2d, Conv3d).
+
+One template, ``convnd_ops.py.jinja``, is rendered for every such layer of
+:data:`symconv.registry.LAYERS`; everything it prints comes from the layer's
+:class:`~symconv.spec.LayerSpec`, nothing is retyped:
+
+* each output size is ``spec.output_size[i]`` (``padding='same'``:
+  ``spec.output_size_same[i]``), printed per dimension;
+* the kernel rule is checked on the printed output size (``out_i >= 1``):
+  the output size must be ``floor(numerator / s_i) + 1`` (checked below), so
+  ``out_i >= 1`` is ``numerator >= 0``; the two sides of the rule for the
+  message, the padded input and the span of the dilated kernel, are the terms
+  of that numerator (those in the input size and the padding, and minus the
+  rest);
+* the counts ``ops``, ``macs`` and ``bias_additions`` are the spec's quantities
+  in their integer form (``C_in = G·c``, ``C_out = G·o``, the exact quotients
+  ``c = C_in // G``, ``o = C_out // G`` once the groups rules hold), factored.
+
+The rule texts are :data:`symconv.validation.ND_RULES`. The file is standard
+library only and exact at any size (Python ints, no float).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..conv1d import CONVENTION, integer_form
+from ..functions import FloorDiv
+from ..printing.code import python_code
+from ..spec import LayerSpec
+from ..symbols import C_in, C_out, G, N, c, o
+from ..validation import ND_RULES
+
+__all__ = ["QUANTITIES", "layers", "context", "render", "artifacts", "file_name"]
+
+#: Quantities printed as public functions ``<layer>_<quantity>``, in this order.
+QUANTITIES = ("ops", "macs", "bias_additions")
+_TEMPLATE = "convnd_ops.py.jinja"
+
+
+def layers() -> tuple[LayerSpec, ...]:
+    """Every registered layer with more than one spatial dimension."""
+    from ..registry import LAYERS
+
+    return tuple(spec for spec in LAYERS.values() if spec.dims > 1)
+
+
+def file_name(spec: LayerSpec) -> str:
+    return f"{spec.name}_ops.py"
+
+
+def _names(spec: LayerSpec) -> dict[sp.Symbol, str]:
+    """Identifier of each symbol in the generated code: PyTorch's names, one per dimension."""
+    names = {N: "batch_size", C_in: "in_channels", C_out: "out_channels", G: "groups",
+             c: "in_per_group", o: "out_per_group", spec.bias: "b"}
+    for index, axis in enumerate(spec.axes):
+        suffix = axis.lower()
+        names[spec.input_sizes[index]] = f"input_{suffix}"
+        names[spec.output_sizes[index]] = f"out_{suffix}"
+        for param in ("kernel_size", "stride", "padding", "dilation"):
+            word = "kernel" if param == "kernel_size" else param
+            names[spec.parameter(param).symbols[index]] = f"{word}_{suffix}"
+    return names
+
+
+def _rule_sides(spec: LayerSpec, index: int) -> tuple[sp.Expr, sp.Expr]:
+    """(padded input, span of the dilated kernel) of dimension ``index``, from its output size."""
+    expr = spec.output_size[index]
+    floors = [a for a in sp.preorder_traversal(expr) if isinstance(a, FloorDiv)]
+    stride = spec.parameter("stride").symbols[index]
+    if len(floors) != 1 or floors[0].args[1] != stride or sp.expand(expr - floors[0] - 1) != 0:
+        raise AssertionError(f"{spec.name}: output size {index} is not floor(numerator / s) + 1; "
+                             "the kernel rule would drift")
+    numerator = sp.expand(floors[0].args[0])
+    own = {spec.input_sizes[index], spec.parameter("padding").symbols[index]}
+    padded = sp.Add(*[t for t in sp.Add.make_args(numerator) if t.free_symbols
+                      and t.free_symbols <= own])
+    span = sp.expand(padded - numerator)
+    if not (padded.free_symbols == own
+            and span.free_symbols == {spec.parameter("kernel_size").symbols[index],
+                                      spec.parameter("dilation").symbols[index]}):
+        raise AssertionError(f"{spec.name}: numerator {numerator} does not split into "
+                             "padded input - span")
+    return padded, sp.factor(span - 1) + 1
+
+
+def _count(spec: LayerSpec, quantity: str) -> sp.Expr:
+    """The quantity in integer form, factored; checked to equal the spec's expression."""
+    expr = sp.factor(integer_form(spec.expression(quantity)))
+    back = expr.xreplace({c: C_in / G, o: C_out / G})
+    if sp.cancel(back - spec.expression(quantity)) != 0:
+        raise AssertionError(f"{spec.name}: the integer form of {quantity} is not {quantity}")
+    return expr
+
+
+def context(spec: LayerSpec) -> dict:
+    """Everything the template lays out for ``spec``: printed expressions and tables."""
+    names = _names(spec)
+
+    def py(e: sp.Expr) -> str:
+        return python_code(e, names)
+
+    per_group = [(names[c], py(FloorDiv(C_in, G))), (names[o], py(FloorDiv(C_out, G)))]
+    dims = []
+    for index, axis in enumerate(spec.axes):
+        padded, span = _rule_sides(spec, index)
+        dims.append({
+            "index": index,
+            "axis": axis,
+            "suffix": axis.lower(),
+            "out": py(spec.output_size[index]),
+            "same": py(spec.output_size_same[index]),
+            "span": py(span),
+            "padded": py(padded),
+        })
+    suffixes = [axis.lower() for axis in spec.axes]
+
+    def unpack(word: str) -> str:
+        return ", ".join(f"{word}_{x}" for x in suffixes)
+
+    return {
+        "unpack": {"input_size": unpack("input"), "kernel_size": unpack("kernel"),
+                   "stride": unpack("stride"), "dilation": unpack("dilation"),
+                   "padding": unpack("padding"), "kernel": unpack("kernel"), "out": unpack("out")},
+        "same_tuple": ", ".join(d["same"] for d in dims),
+        "same_stride_test": " or ".join(f"stride_{x} != 1" for x in suffixes),
+        "layer": spec.name,
+        "title": spec.title,
+        "torch_class": spec.torch_class,
+        "n": spec.dims,
+        "axes": list(spec.axes),
+        "dims": dims,
+        "per_group": per_group,
+        "quantities": [(q, py(_count(spec, q))) for q in QUANTITIES],
+        "rules": dict(ND_RULES),
+        "convention": CONVENTION,
+    }
+
+
+def render(spec: LayerSpec) -> str:
+    """The generated evaluator of ``spec``, as text."""
+    from . import environment
+
+    header = f"generated by symconv from {_TEMPLATE} \N{EM DASH} do not edit"
+    return environment().get_template(_TEMPLATE).render(context(spec), header=header,
+                                                        template=_TEMPLATE)
+
+
+def artifacts() -> dict[str, str]:
+    """Provider for :data:`symconv.generate.PROVIDERS`: ``{<layer>_ops.py: text}`` per layer."""
+    return {file_name(spec): render(spec) for spec in layers()}
