@@ -54,6 +54,20 @@ C_HELPERS = {"add": "checked_add", "sub": "checked_sub", "mul": "checked_mul",
 WIDE_HELPERS = {"of": "wide_of", "add": "wide_add", "sub": "wide_sub", "mul": "wide_mul"}
 
 
+#: First line of the text the generated NumPy evaluators copy from ``int64_numpy.py``.
+INT64_MARKER = "# --- copied into the generated NumPy evaluators from here ---"
+
+
+def int64_helpers() -> str:
+    """The interval and checked-int64 classes of :mod:`symconv.codegen.int64_numpy`, as text.
+
+    Read from the module's file (not imported: generating needs no NumPy); everything below
+    its marker line is copied verbatim into every generated NumPy evaluator.
+    """
+    text = (Path(__file__).resolve().parent / "int64_numpy.py").read_text(encoding="utf-8")
+    return text[text.index(INT64_MARKER) + len(INT64_MARKER):].strip("\n")
+
+
 def _c_string(text: str) -> str:
     """A C string literal (ASCII; rule texts are ASCII)."""
     text.encode("ascii")
@@ -130,6 +144,7 @@ def context(code: Conv1dCode = CONV1D) -> dict:
         "size_parameters": list(code.size_parameters),
         "rules": code.rules,
         "convention": CONVENTION,
+        "int64_helpers": int64_helpers(),
         "statuses": list(code.statuses),
         "status": {st.key: st for st in code.statuses},
     }
