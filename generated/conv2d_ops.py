@@ -281,3 +281,46 @@ def _quantities(**values):
         'macs': groups*out_h*kernel_h*kernel_w*batch_size*out_w*in_per_group*out_per_group,
         'bias_additions': groups*out_h*batch_size*out_w*out_per_group,
     }
+
+
+
+#: Why a fixed-width evaluator (NumPy, C) refuses a configuration that this one counts.
+OVERFLOW_MESSAGE = 'the result or an intermediate does not fit in a signed 64-bit integer'
+_EXACT = "symconv.conv2d_ops is exact at any size"
+_MAX = 2**63 - 1
+_MIN = -2**63
+
+
+def _overflow(name=None, value=None):
+    """The OverflowError of the fixed-width evaluators: a value, or the count or an intermediate."""
+    if name is None:
+        return _error(OverflowError, "overflow", f"{OVERFLOW_MESSAGE} ({_EXACT})")
+    return _error(OverflowError, "overflow",
+                  f"{name}={value} does not fit in a signed 64-bit integer ({_EXACT})")
+
+
+def _refusal(values, with_ops=True):
+    """Why a fixed-width evaluator (NumPy, C) cannot return a count for ``values``, as an exception.
+
+    ``values`` are the arguments of the ops functions (of the output size without
+    ``with_ops``), as given. This evaluator's own error if they break a rule; else
+    OverflowError naming the first value outside int64; else OverflowError for the count
+    or an intermediate.
+    """
+    try:
+        if with_ops:
+            _quantities(**values)
+        else:
+            conv2d_output_size(**values)
+    except (TypeError, ValueError) as exc:
+        return exc
+    for name, value in values.items():
+        if name == "bias" or value is None:
+            continue
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        for i, v in enumerate(items):
+            v = _integer(v)
+            if v is not None and not _MIN <= v <= _MAX:
+                where = f"{name}[{i}]" if isinstance(value, (tuple, list)) else name
+                return _overflow(where, v)
+    return _overflow()

@@ -268,7 +268,7 @@ def _quantities(**values):
 
 
 
-#: Why this evaluator refuses a configuration that the exact evaluator counts.
+#: Why a fixed-width evaluator (NumPy, C) refuses a configuration that this one counts.
 OVERFLOW_MESSAGE = 'the result or an intermediate does not fit in a signed 64-bit integer'
 _EXACT = "symconv.conv3d_ops is exact at any size"
 _MAX = 2**63 - 1
@@ -281,6 +281,34 @@ def _overflow(name=None, value=None):
         return _error(OverflowError, "overflow", f"{OVERFLOW_MESSAGE} ({_EXACT})")
     return _error(OverflowError, "overflow",
                   f"{name}={value} does not fit in a signed 64-bit integer ({_EXACT})")
+
+
+def _refusal(values, with_ops=True):
+    """Why a fixed-width evaluator (NumPy, C) cannot return a count for ``values``, as an exception.
+
+    ``values`` are the arguments of the ops functions (of the output size without
+    ``with_ops``), as given. This evaluator's own error if they break a rule; else
+    OverflowError naming the first value outside int64; else OverflowError for the count
+    or an intermediate.
+    """
+    try:
+        if with_ops:
+            _quantities(**values)
+        else:
+            _exact_output_size(**values)
+    except (TypeError, ValueError) as exc:
+        return exc
+    for name, value in values.items():
+        if name == "bias" or value is None:
+            continue
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        for i, v in enumerate(items):
+            v = _integer(v)
+            if v is not None and not _MIN <= v <= _MAX:
+                where = f"{name}[{i}]" if isinstance(value, (tuple, list)) else name
+                return _overflow(where, v)
+    return _overflow()
+
 
 
 # --- the printed expressions (each evaluates in int64, on intervals or checked rows) --------
@@ -741,29 +769,7 @@ def _refuse(flat, shape, given, with_ops):
         v = np.broadcast_to(a, shape)[index]
         return v.item() if isinstance(v, np.ndarray) and v.ndim == 0 else v
 
-    values = {name: at(value) for name, value in given.items()}
-    exc = None
-    try:
-        if with_ops:
-            _quantities(**values)
-        else:
-            _exact_output_size(**values)
-    except (TypeError, ValueError) as error:
-        exc = error
-    if exc is None:
-        for name, value in values.items():
-            if name == "bias" or value is None:
-                continue
-            items = value if isinstance(value, tuple) else (value,)
-            for i, v in enumerate(items):
-                v = _integer(v)
-                if v is not None and not _MIN <= v <= _MAX:
-                    exc = _overflow(f"{name}[{i}]" if isinstance(value, tuple) else name, v)
-                    break
-            if exc is not None:
-                break
-        else:
-            exc = _overflow()
+    exc = _refusal({name: at(value) for name, value in given.items()}, with_ops)
     out = type(exc)(f"row {_row(flat, shape)}: {exc}")
     out.rule = exc.rule
     return out
