@@ -60,7 +60,8 @@ from .validation import RULES, SIZE_PARAMETERS
 __all__ = ["CompilerNotFoundError", "CompileError", "UnsafeCacheError", "compiler", "cache_dir",
            "build", "library", "strerror",
            "STATUS", "conv1d_ops", "conv1d_output_length", "conv1d_ops_array", "conv1d_batch",
-           "PADDING_SAME"]
+           "PADDING_SAME", "conv2d_ops", "conv3d_ops", "conv2d_output_size",
+           "conv3d_output_size", "nd_batch", "C_FILES"]
 
 #: Flags of the cached library (warnings are checked by the tests, not at run time).
 #: -O3: the batch loop is about 10% faster than with -O2 (see benchmarks/). No
@@ -212,12 +213,18 @@ def cache_dir() -> Path:
         return _private[key]
 
 
+#: The generated C evaluators compiled into the one library: ``<stem>.c`` and ``<stem>.h`` each.
+C_STEMS = ("conv1d_ops", "conv2d_ops", "conv3d_ops")
+#: Every generated file the library is built from, in a fixed order.
+C_FILES = tuple(f"{stem}{ext}" for stem in C_STEMS for ext in (".c", ".h"))
+
+
 def _library_name(cc: list[str], flags: tuple[str, ...]) -> str:
-    source, header = _source("conv1d_ops.c"), _source("conv1d_ops.h")
-    text = "\0".join([source, header, *cc, *flags, sys.platform])
+    text = "\0".join([*(f"{name}\0{_source(name)}" for name in C_FILES), *cc, *flags,
+                      sys.platform])
     key = hashlib.sha256(text.encode()).hexdigest()[:16]
     suffix = ".dll" if sys.platform == "win32" else ".dylib" if sys.platform == "darwin" else ".so"
-    return f"symconv_conv1d_ops-{key}{suffix}"
+    return f"symconv_ops-{key}{suffix}"
 
 
 def _compiler_words(cc: str | list[str] | tuple[str, ...] | None) -> list[str]:
@@ -255,13 +262,14 @@ def _open_checked(path: Path) -> tuple[int, str | None]:
 def _compile(cc: list[str], flags: tuple[str, ...], out: Path, name: str) -> None:
     """Compile in a private temporary directory inside ``out``; rename the result into ``out``."""
     with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:  # mode 0700
-        (Path(tmp) / "conv1d_ops.c").write_text(_source("conv1d_ops.c"), encoding="utf-8")
-        (Path(tmp) / "conv1d_ops.h").write_text(_source("conv1d_ops.h"), encoding="utf-8")
+        for file in C_FILES:
+            (Path(tmp) / file).write_text(_source(file), encoding="utf-8")
         partial = Path(tmp) / name
-        result = subprocess.run([*cc, *flags, "conv1d_ops.c", "-o", str(partial)], cwd=tmp,
+        sources = [f"{stem}.c" for stem in C_STEMS]
+        result = subprocess.run([*cc, *flags, *sources, "-o", str(partial)], cwd=tmp,
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            raise CompileError(f"{shlex.join(cc)} failed on generated/conv1d_ops.c:\n"
+            raise CompileError(f"{shlex.join(cc)} failed on generated/{', '.join(sources)}:\n"
                                f"{result.stderr}")
         os.chmod(partial, 0o755)  # whatever the umask: never group/other-writable
         os.replace(partial, out / name)
@@ -374,6 +382,18 @@ def library() -> ctypes.CDLL:
             lib.symconv_conv1d_ops_batch.argtypes = [
                 ctypes.c_size_t, ctypes.POINTER(_Columns), p64, p64, ctypes.POINTER(ctypes.c_int)]
             lib.symconv_conv1d_ops_batch.restype = ctypes.c_size_t
+            for layer, dims in _ND.items():
+                arr = ctypes.c_int64 * dims
+                size_fn = getattr(lib, f"symconv_{layer}_output_size")
+                size_fn.argtypes = [arr] * 5 + [arr]
+                size_fn.restype = ctypes.c_int
+                ops_fn = getattr(lib, f"symconv_{layer}_ops")
+                ops_fn.argtypes = [i64] * 3 + [arr] * 5 + [i64, ctypes.c_int, p64]
+                ops_fn.restype = ctypes.c_int
+                batch_fn = getattr(lib, f"symconv_{layer}_ops_batch")
+                batch_fn.argtypes = [ctypes.c_size_t, ctypes.POINTER(_nd_columns(dims)), p64, p64,
+                                     ctypes.POINTER(ctypes.c_int)]
+                batch_fn.restype = ctypes.c_size_t
             _lib = lib
         return _lib
 
@@ -611,3 +631,194 @@ def conv1d_ops_array(batch_size, in_channels, out_channels, input_length, kernel
                                f"exact evaluator says {exc.rule!r}; please report this")
         raise exc
     return ops
+
+
+# --- Conv2d and Conv3d ------------------------------------------------------------------
+#
+# generated/conv2d_ops.c and conv3d_ops.c take per-dimension arrays; 'same' is every padding
+# element SYMCONV_PADDING_SAME. As for Conv1d, the exact evaluator (symconv.conv2d_ops, ...)
+# words every refusal: its per-value checks run first, in its order; C decides the rest and a
+# non-zero status must name the rule the exact evaluator names for the same arguments.
+
+#: Layers with several spatial dimensions in the library: name -> number of dimensions.
+_ND = {"conv2d": 2, "conv3d": 3}
+_ND_COLUMN_TYPES: dict[int, type] = {}
+
+
+def _nd_columns(dims: int) -> type:
+    """``symconv_conv<n>d_columns`` as a ctypes structure (the header's order)."""
+    if dims not in _ND_COLUMN_TYPES:
+        fields = [("batch_size", _Column), ("in_channels", _Column), ("out_channels", _Column)]
+        fields += [(name, _Column * dims)
+                   for name in ("input_size", "kernel_size", "stride", "padding", "dilation")]
+        fields += [("groups", _Column), ("bias", _Column)]
+        _ND_COLUMN_TYPES[dims] = type(f"_Columns{dims}d", (ctypes.Structure,), {"_fields_": fields})
+    return _ND_COLUMN_TYPES[dims]
+
+
+def _exact_nd(layer: str):
+    import importlib
+
+    return importlib.import_module(f"symconv._generated.{layer}_ops")
+
+
+def _nd_scalars(layer: str, args: dict[str, Any], with_ops: bool) -> dict[str, Any]:
+    """The C arguments, by the exact evaluator's per-value checks in its order (its error first);
+    OverflowError (the exact evaluator's wording) for a value that int64 cannot hold."""
+    ex = _exact_nd(layer)
+    c: dict[str, Any] = {}
+    if with_ops:
+        batch = args["batch_size"]
+        c["batch_size"] = 1 if batch is None else ex._positive("batch_size", batch)
+        c["in_channels"] = ex._positive("in_channels", args["in_channels"])
+        c["out_channels"] = ex._positive("out_channels", args["out_channels"])
+    c["input_size"] = ex._input_size(args["input_size"])
+    for name in ("kernel_size", "stride", "dilation"):
+        c[name] = ex._per_dimension(name, args[name])
+    if with_ops:
+        c["groups"] = ex._positive("groups", args["groups"])
+    pad = ex._padding(args["padding"])
+    c["padding"] = (PADDING_SAME,) * _ND[layer] if pad is ex._SAME else pad
+    if with_ops:
+        bias = args["bias"]
+        c["bias"] = 1 if bias is True else 0 if bias is False else ex._bias(bias)
+    if any(v > _MAX for value in c.values()
+           for v in (value if isinstance(value, tuple) else (value,))):
+        raise ex._refusal(args, with_ops).with_traceback(None)
+    return c
+
+
+def _nd_refusal(layer: str, status: int, args: dict[str, Any], with_ops: bool) -> Exception:
+    exc = _exact_nd(layer)._refusal(args, with_ops)
+    if exc.rule != _KEY.get(status):
+        return RuntimeError(f"the C evaluator says {_KEY.get(status, status)!r} but the exact "
+                            f"evaluator says {exc.rule!r} for {args!r}; please report this")
+    return exc.with_traceback(None)
+
+
+def _nd_output_size(layer: str, args: dict[str, Any]) -> tuple[int, ...]:
+    c = _nd_scalars(layer, args, False)
+    arr = ctypes.c_int64 * _ND[layer]
+    out = arr()
+    status = getattr(library(), f"symconv_{layer}_output_size")(
+        arr(*c["input_size"]), arr(*c["kernel_size"]), arr(*c["stride"]), arr(*c["padding"]),
+        arr(*c["dilation"]), out)
+    if status:
+        raise _nd_refusal(layer, status, args, False)
+    return tuple(out)
+
+
+def _nd_ops(layer: str, args: dict[str, Any]) -> int:
+    c = _nd_scalars(layer, args, True)
+    arr = ctypes.c_int64 * _ND[layer]
+    out = ctypes.c_int64()
+    status = getattr(library(), f"symconv_{layer}_ops")(
+        c["batch_size"], c["in_channels"], c["out_channels"], arr(*c["input_size"]),
+        arr(*c["kernel_size"]), arr(*c["stride"]), arr(*c["padding"]), arr(*c["dilation"]),
+        c["groups"], c["bias"], ctypes.byref(out))
+    if status:
+        raise _nd_refusal(layer, status, args, True)
+    return out.value
+
+
+def conv2d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
+    """``symconv.conv2d_output_size`` computed by the C library (``OverflowError`` beyond int64)."""
+    return _nd_output_size("conv2d", dict(input_size=input_size, kernel_size=kernel_size,
+                                          stride=stride, padding=padding, dilation=dilation))
+
+
+def conv3d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
+    """``symconv.conv3d_output_size`` computed by the C library (``OverflowError`` beyond int64)."""
+    return _nd_output_size("conv3d", dict(input_size=input_size, kernel_size=kernel_size,
+                                          stride=stride, padding=padding, dilation=dilation))
+
+
+def conv2d_ops(batch_size, in_channels, out_channels, input_size, kernel_size, stride=1,
+               padding=0, dilation=1, groups=1, bias=True) -> int:
+    """``symconv.conv2d_ops`` computed by the C library: the same errors, plus ``OverflowError``
+    where a value, the count or an intermediate does not fit in int64."""
+    return _nd_ops("conv2d", dict(batch_size=batch_size, in_channels=in_channels,
+                                  out_channels=out_channels, input_size=input_size,
+                                  kernel_size=kernel_size, stride=stride, padding=padding,
+                                  dilation=dilation, groups=groups, bias=bias))
+
+
+def conv3d_ops(batch_size, in_channels, out_channels, input_size, kernel_size, stride=1,
+               padding=0, dilation=1, groups=1, bias=True) -> int:
+    """``symconv.conv3d_ops`` computed by the C library: the same errors, plus ``OverflowError``
+    where a value, the count or an intermediate does not fit in int64."""
+    return _nd_ops("conv3d", dict(batch_size=batch_size, in_channels=in_channels,
+                                  out_channels=out_channels, input_size=input_size,
+                                  kernel_size=kernel_size, stride=stride, padding=padding,
+                                  dilation=dilation, groups=groups, bias=bias))
+
+
+def nd_batch(layer: str, batch_size, in_channels, out_channels, input_size, kernel_size,
+             stride=1, padding=0, dilation=1, groups=1, bias=True):
+    """Every row of ``layer`` (``"conv2d"``, ``"conv3d"``) through its C batch function, without
+    raising: ``(sizes, ops, status)`` with ``sizes`` of shape ``shape + (dims,)``.
+
+    Inputs take the forms of the generated NumPy evaluator (per-dimension tuples of ints or
+    arrays; -1 is a negative padding, not 'same'); ``sizes`` and ``ops`` are 0 where ``status``
+    is not 0 (:data:`STATUS`). A row with a value the exact evaluator must judge (outside
+    int64, not an integer, ...) gets the status of the exact evaluator's rule, else overflow.
+    """
+    import importlib
+
+    import numpy as np
+
+    npmod = importlib.import_module(f"symconv._generated.{layer}_ops_numpy")
+    args = dict(batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
+                input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                dilation=dilation, groups=groups, bias=bias)
+    env, same, judge, given, shape = npmod._inputs(args, True)
+    dims = _ND[layer]
+    suffixes = npmod._SUFFIXES
+    n = int(np.prod(shape, dtype=np.int64))
+
+    def col(a):
+        return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=np.int64).reshape(-1)
+
+    pads = []
+    for x in suffixes:
+        pad = col(env[f"padding_{x}"])
+        pad = np.where(pad == PADDING_SAME, PADDING_SAME - 1, pad)  # -1: negative, not 'same'
+        if same is not None:
+            pad = np.where(col(same), PADDING_SAME, pad)
+        pads.append(np.ascontiguousarray(pad))
+    keep = {
+        "batch_size": col(env["batch_size"]), "in_channels": col(env["in_channels"]),
+        "out_channels": col(env["out_channels"]), "groups": col(env["groups"]),
+        "bias": col(env["b"]),
+        "input_size": [col(env[f"input_{x}"]) for x in suffixes],
+        "kernel_size": [col(env[f"kernel_{x}"]) for x in suffixes],
+        "stride": [col(env[f"stride_{x}"]) for x in suffixes],
+        "dilation": [col(env[f"dilation_{x}"]) for x in suffixes],
+        "padding": pads,
+    }
+    p64 = ctypes.POINTER(ctypes.c_int64)
+
+    def column(a):
+        return _Column(ctypes.cast(a.ctypes.data, p64), 1)
+
+    spec = _nd_columns(dims)()
+    for name, a in keep.items():
+        if isinstance(a, list):
+            field = getattr(spec, name)
+            for k in range(dims):
+                field[k] = column(a[k])
+        else:
+            setattr(spec, name, column(a))
+    sizes = np.zeros((n, dims), dtype=np.int64)
+    ops = np.zeros(n, dtype=np.int64)
+    status = np.zeros(n, dtype=np.intc)
+    getattr(library(), f"symconv_{layer}_ops_batch")(
+        n, ctypes.byref(spec), ctypes.cast(sizes.ctypes.data, p64),
+        ctypes.cast(ops.ctypes.data, p64), ctypes.cast(status.ctypes.data,
+                                                       ctypes.POINTER(ctypes.c_int)))
+    for flat in np.flatnonzero(judge.reshape(-1)):
+        status[flat] = STATUS[npmod._refuse(int(flat), shape, given, True).rule]
+    bad = status != 0
+    ops[bad] = 0
+    sizes[bad] = 0
+    return sizes.reshape(*shape, dims), ops.reshape(shape), status.reshape(shape)
