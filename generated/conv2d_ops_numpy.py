@@ -14,7 +14,8 @@ where ``bias`` is true, for the whole batch.
   apply to every dimension. ``padding`` is also ``'same'``/``'valid'`` or an array of
   those strings and ints (a 'same' row is 'same' in every dimension; inside a tuple,
   each element is an int or an integer array). A tuple of the wrong length raises
-  the exact evaluator's error before any row is looked at.
+  the exact evaluator's error before any row is looked at (for a call of scalars
+  only, the exact evaluator's first error, ``row 0:`` as for any scalar call).
 * Validation is vectorized; the error is the exact evaluator's. The first row that
   breaks a rule, or that int64 cannot hold, raises the exception the exact evaluator
   (included below) gives for that row's values, same class, message and ``rule``
@@ -593,10 +594,10 @@ def _inputs(args, with_ops):
     env, given, masks, shapes = {}, {}, [], {}
     same = None
 
-    def add(key, name, value, judge, placeholder, kinds="iu"):
+    def add(key, name, value, judge, placeholder, kinds="iu", label=None):
         nonlocal same
         env[key], bad, s = _column(name, value, judge, placeholder, kinds)
-        shapes[key] = env[key].shape
+        shapes[label or name] = env[key].shape
         if bad is not None:
             masks.append(bad)
         if s is not None:
@@ -618,14 +619,16 @@ def _inputs(args, with_ops):
                     else:
                         env[key] = env[f"padding_{_SUFFIXES[0]}"]
                 else:
-                    add(key, name, items[i], lambda v: _padding([v] * _DIMS)[0], 0)
+                    add(key, name, items[i], lambda v: _padding([v] * _DIMS)[0], 0,
+                        label=f"{name}[{i}]")
             elif items is None:
                 if i == 0:
                     add(key, name, value, lambda v, n=name: _positive(n, v), 1)
                 else:
                     env[key] = env[f"{words[name]}_{_SUFFIXES[0]}"]
             else:
-                add(key, name, items[i], lambda v, n=name, d=i: _positive(n, v, d, args[n]), 1)
+                add(key, name, items[i], lambda v, n=name, d=i: _positive(n, v, d, args[n]), 1,
+                    label=f"{name}[{i}]")
     if with_ops:
         for name in _SIZE_SCALARS:
             value = args[name]
@@ -643,6 +646,12 @@ def _inputs(args, with_ops):
     return env, same, judge, given, shape
 
 
+def _one_row(args):
+    """True when no argument holds an array (the call is one row)."""
+    return not any(isinstance(v, np.ndarray) or (isinstance(v, (tuple, list)) and any(
+        isinstance(x, (np.ndarray, list, tuple)) for x in v)) for v in args.values())
+
+
 def _row(flat, shape):
     if len(shape) <= 1:
         return int(flat)
@@ -654,7 +663,16 @@ def _row(flat, shape):
 def _evaluate(args, with_ops):
     """(output size per dimension, ops or None) when every row is valid and fits; otherwise
     raise for the first bad row, with the exact evaluator's error for that row's values."""
-    env, same, flagged, given, shape = _inputs(args, with_ops)
+    try:
+        env, same, flagged, given, shape = _inputs(args, with_ops)
+    except TypeError as exc:
+        if getattr(exc, "rule", None) != "tuple_length" or not _one_row(args):
+            raise
+        # one row (scalars only): the exact evaluator's first error, in its order of checks
+        whole = _refusal(args, with_ops)
+        out = type(whole)(f"row 0: {whole}")
+        out.rule = whole.rule
+        raise out from None
     safe = dict(env)
     for key, v in env.items():
         if key.startswith("padding_"):
