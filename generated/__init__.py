@@ -5,7 +5,9 @@
 - ``conv1d_ops_numpy``: the same over NumPy int64 arrays, vectorized, overflow-checked;
 - ``conv1d_ops.h`` / ``conv1d_ops.c``: C99, compiled on first use by ``symconv.cbackend``;
 - ``conv2d_ops``, ``conv3d_ops``: the exact evaluators of Conv2d and Conv3d, standard library
-  only (``symconv.conv2d_ops``, ``symconv.conv3d_ops`` and ``symconv.count`` run them).
+  only (``symconv.conv2d_ops``, ``symconv.conv3d_ops`` and ``symconv.count`` run them);
+- ``conv2d_ops_numpy``, ``conv3d_ops_numpy`` and ``conv2d_ops.h`` / ``.c``, ``conv3d_ops.h`` /
+  ``.c``: their NumPy and C evaluators (the C compiled with ``conv1d_ops.c`` into one library).
 
 Nothing is imported here: NumPy stays optional.
 """
