@@ -405,40 +405,67 @@ def _convention_name(text: str) -> str:
 
 # --- conventions --------------------------------------------------------------------
 
+def _conventions_json(cv, spec, results) -> dict:
+    return {
+        "layer": spec.name,
+        "conventions": [{"name": c.name, "aliases": list(c.aliases), "tool": c.tool,
+                         "unit": c.unit, "bias": c.bias, "per": c.scope,
+                         "expression": str(cv.layer_expression(c.name, spec)),
+                         "description": c.description, "source": c.source}
+                        for c in cv.CONVENTIONS],
+        "relations": [{"name": r.name, "relation": cv.relation_text(r),
+                       "condition": r.condition, "holds": res.holds, "method": res.method,
+                       "counterexample": res.counterexample}
+                      for r, res in zip(cv.relations(spec), results)],
+    }
+
+
 def _cmd_conventions(args: argparse.Namespace) -> int:
     from . import conventions as cv
+    from .registry import LAYERS, get
 
-    results = cv.prove_relations(samples=args.samples)
+    specs = list(LAYERS.values()) if args.layer == "all" else [get(args.layer)]
+    proved = [(spec, cv.prove_relations(layer=spec, samples=args.samples)) for spec in specs]
     if args.json:
-        print(json.dumps({
-            "conventions": [{"name": c.name, "aliases": list(c.aliases), "tool": c.tool,
-                             "unit": c.unit, "bias": c.bias, "per": c.scope,
-                             "expression": str(c.expr), "description": c.description,
-                             "source": c.source} for c in cv.CONVENTIONS],
-            "relations": [{"name": r.name, "relation": cv.relation_text(r),
-                           "condition": r.condition, "holds": res.holds, "method": res.method,
-                           "counterexample": res.counterexample}
-                          for r, res in zip(cv.RELATIONS, results)],
-        }, indent=2))
-    elif args.markdown:
-        print(cv.render_markdown(results), end="")
+        objects = [_conventions_json(cv, spec, results) for spec, results in proved]
+        print(json.dumps(objects[0] if args.layer != "all" else {"layers": objects}, indent=2))
     else:
-        print(cv.render_table(results), end="")
-    return 0 if all(results) else 1
+        parts = []
+        for spec, results in proved:
+            if args.markdown:
+                head = f"#### {spec.title}\n\n" if args.layer == "all" else ""
+                parts.append(head + cv.render_markdown(results, layer=spec))
+            else:
+                parts.append(cv.render_table(results, layer=spec))
+        print("\n".join(parts), end="")
+    return 0 if all(all(results) for _, results in proved) else 1
+
+
+def _layer_or_all(text: str) -> str:
+    from .registry import names
+
+    if text != "all" and text not in names():
+        raise argparse.ArgumentTypeError(
+            f"layer must be 'all' or one of {', '.join(names())}, got {text!r}")
+    return text
 
 
 def _register_conventions(sub) -> None:
     p = sub.add_parser("conventions", help="the counting conventions of other tools, and proven "
                                            "relations",
-                       description="Print each tool's Conv1d count (torch.utils.flop_counter, "
-                                   "fvcore, thop, ptflops, DeepSpeed/calflops, MACs) as an "
-                                   "expression over symconv's symbols, with its source, and prove "
-                                   "how each relates to symconv's count. Exits 1 if a relation "
-                                   "fails.")
+                       description="Print each tool's count (torch.utils.flop_counter, "
+                                   "fvcore, thop, ptflops, DeepSpeed/calflops, MACs) of a layer "
+                                   "(Conv1d unless --layer) as an expression over symconv's "
+                                   "symbols, with its source, and prove how each relates to "
+                                   "symconv's count. Exits 1 if a relation fails.")
+    p.add_argument("--layer", type=_layer_or_all, default="conv1d", metavar="NAME|all",
+                   help="the layer (a registered name), or 'all' for every layer in turn "
+                        "(default conv1d)")
     p.add_argument("--samples", type=samples_arg, default=200, metavar="N",
                    help="random integer witness points per relation, >= 1 (default 200)")
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print as JSON")
+    fmt.add_argument("--json", action="store_true",
+                     help="print as JSON (with --layer all: {\"layers\": [one object per layer]})")
     fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")
     p.set_defaults(func=_cmd_conventions)
 
@@ -528,7 +555,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
              _EVAL_2D, _EVAL_2D + " --stride 2 1 --padding 1 0 --convention all"),
     "generate": ("symconv generate", "symconv generate --out build/generated"),
     "conventions": ("symconv conventions", "symconv conventions --markdown",
-                    "symconv conventions --json --samples 50"),
+                    "symconv conventions --json --samples 50", "symconv conventions --layer conv2d",
+                    "symconv conventions --layer all --samples 50"),
     "codegen": ("symconv codegen conv1d --lang c --out build",
                 "symconv codegen conv1d --lang python --out build"),
     "latex": ("symconv latex conv1d --format tex --out conv1d.tex",
