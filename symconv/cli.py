@@ -77,7 +77,8 @@ def _add_layer(parser: argparse.ArgumentParser, every: bool = False) -> None:
         parser.add_argument("layer", choices=choices, help=f"layer type ({', '.join(choices)})")
     else:
         parser.add_argument("layer", choices=LAYERS,
-                            help="layer type (conv1d; Conv2d and Conv3d: derive and prove)")
+                            help="layer type (conv1d; Conv2d and Conv3d: derive, prove, eval, "
+                                 "conventions)")
 
 
 # --- derive -------------------------------------------------------------------------

@@ -247,3 +247,14 @@ def test_json_with_padding_words_and_single_values(capsys):
     assert data["parameters"]["stride"] == [2, 2, 2]
     assert data["parameters"]["kernel_size"] == [3, 3, 3]
     assert data["output_size"] == list(symconv.conv3d_output_size((16, 32, 32), 3, stride=2))
+
+
+def test_readme_conv2d_eval_example_is_the_real_output(capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```\n\$ symconv eval conv2d (.*?)\n(.*?)```", readme, re.S)
+    assert block, "README lost its Conv2d eval example"
+    assert main(["eval", "conv2d", *block.group(1).split()]) == 0
+    assert capsys.readouterr().out == block.group(2)
