@@ -77,7 +77,8 @@ def _add_layer(parser: argparse.ArgumentParser, every: bool = False) -> None:
         parser.add_argument("layer", choices=choices, help=f"layer type ({', '.join(choices)})")
     else:
         parser.add_argument("layer", choices=LAYERS,
-                            help="layer type (conv1d; Conv2d and Conv3d: derive and prove)")
+                            help="layer type (conv1d; Conv2d and Conv3d: derive, prove, eval, "
+                                 "conventions)")
 
 
 # --- derive -------------------------------------------------------------------------
@@ -158,39 +159,187 @@ def padding_arg(text: str) -> int | str:
     return integer(text)
 
 
+def _option(name: str) -> str:
+    """A parameter's option: ``kernel_size`` -> ``--kernel-size``."""
+    return "--" + name.replace("_", "-")
+
+
+def _unicode(spec, symbol) -> str:
+    info = spec.notation.get(symbol)
+    return info.unicode if info is not None else symbol.name
+
+
+def _multi(spec, param) -> bool:
+    """Whether a parameter takes one value per spatial dimension on the command line."""
+    return param.per_dimension and spec.dims > 1
+
+
+def _exact_count(spec, param) -> bool:
+    """The input size takes exactly one value per dimension (the API wants a tuple)."""
+    return _multi(spec, param) and tuple(param.symbols) == tuple(spec.input_sizes)
+
+
+def _eval_help(spec, param) -> str:
+    symbols = " × ".join(_unicode(spec, x) for x in param.symbols)
+    meaning = param.meaning.split(" (None")[0]  # the command line always has a batch size
+    text = f"{symbols}: {meaning}" if meaning else symbols
+    if _exact_count(spec, param):
+        text += f"; {spec.dims} values ({' '.join(spec.axes)})"
+    elif _multi(spec, param):
+        text += (f"; one value (every dimension) or {spec.dims} values "
+                 f"({' '.join(spec.axes)})")
+        if param.kind == "padding":
+            text += "; 'same' and 'valid' stand alone"
+    if param.default is not None:
+        text += f" (default {param.default})"
+    return text
+
+
+def _add_eval_options(p: argparse.ArgumentParser, spec) -> None:
+    """The options of ``symconv eval LAYER``, one per parameter of the layer's specification.
+
+    ``kernel_size`` -> ``--kernel-size``; a per-dimension parameter of a layer with several
+    spatial dimensions takes one value (every dimension) or one per dimension (the input
+    size: one per dimension); ``bias`` (default True) is ``--no-bias``. Nothing is retyped
+    per layer: a new registered layer gets its ``eval`` from its specification.
+    """
+    req = p.add_argument_group("required")
+    for param in spec.parameters:
+        option = _option(param.name)
+        if param.kind == "bias":
+            flag = "--no-bias" if param.default else "--bias"
+            p.add_argument(flag, dest=param.name, action="store_false" if param.default
+                           else "store_true",
+                           help="layer without bias (bias=False)" if param.default
+                           else "layer with a bias (bias=True)")
+            continue
+        kw: dict = {"dest": param.name, "help": _eval_help(spec, param),
+                    "type": padding_arg if param.kind == "padding" else integer}
+        if _exact_count(spec, param):
+            kw["nargs"] = spec.dims
+            kw["metavar"] = tuple(_unicode(spec, x).upper() for x in param.symbols)
+        elif _multi(spec, param):
+            kw["nargs"] = "+"
+            stems = {_unicode(spec, x).rsplit("_", 1)[0] for x in param.symbols}
+            kw["metavar"] = (stems.pop() if len(stems) == 1 else param.name).upper()
+        else:
+            kw["metavar"] = _unicode(spec, param.symbols[0]).upper()
+        if param.default is None:
+            req.add_argument(option, required=True, **kw)
+        else:
+            p.add_argument(option, default=param.default, **kw)
+    p.add_argument("--json", action="store_true",
+                   help="print the result as JSON (one schema whatever the other options)")
+    p.add_argument("--convention", metavar="NAME|all", type=_convention_name, default=None,
+                   help="print the count in this tool's convention, or in every convention "
+                        "(see `symconv conventions`)")
+
+
+def _eval_values(spec, args: argparse.Namespace) -> dict:
+    """The layer's parameters from the options: one value stays an int (every dimension),
+    several become a tuple. A wrong number of values is refused naming the option."""
+    params = {}
+    for param in spec.parameters:
+        value = getattr(args, param.name)
+        if _multi(spec, param) and isinstance(value, list):
+            option = _option(param.name)
+            shown = " ".join(str(v) for v in value)
+            words = [v for v in value if isinstance(v, str)]
+            if words and len(value) > 1:
+                raise CliError(f"{option} {shown}: '{words[0]}' is one value for every dimension "
+                               f"and stands alone (give {option} {words[0]}, or "
+                               f"{spec.dims} integers)")
+            if len(value) not in (1, spec.dims):
+                raise CliError(f"{option} {shown}: {spec.name} takes 1 value (every dimension) or "
+                               f"{spec.dims} ({' '.join(spec.axes)}), got {len(value)}")
+            value = tuple(value) if len(value) > 1 or _exact_count(spec, param) else value[0]
+        params[param.name] = value
+    return params
+
+
+#: The parameter a rule of symconv.validation is about, where its message names several.
+_RULE_PARAMETER = {"groups_in": "groups", "groups_out": "groups", "same_stride": "stride",
+                   "kernel_too_long": "kernel_size"}
+
+
+def _option_error(spec, exc: Exception) -> CliError:
+    """The API's message (naming the parameter, its value and the rule), led by the option
+    of the parameter it names first (and the dimension, for ``kernel_size[1]``)."""
+    message = str(exc)
+    names = sorted(spec.parameter_names, key=len, reverse=True)
+    # a rule about one parameter names it first; else the first parameter the message names
+    lead = _RULE_PARAMETER.get(getattr(exc, "rule", None))
+    found = (re.search(rf"\b({lead})(?:\[(\d+)\])?", message) if lead in names else None) \
+        or re.search(r"\b(" + "|".join(names) + r")(?:\[(\d+)\])?", message)
+    if found is None:
+        return CliError(message)
+    option = _option(found.group(1))
+    if found.group(2) is not None and int(found.group(2)) < spec.dims and spec.dims > 1:
+        option += f" (dimension {spec.axes[int(found.group(2))]})"
+    return CliError(f"{option}: {message}")
+
+
+def _output_size(spec, params: dict) -> tuple[int, ...]:
+    """The layer's output size per dimension, from its numeric API (validated)."""
+    import inspect
+
+    import symconv
+
+    function = (getattr(symconv, f"{spec.name}_output_size", None)
+                or getattr(symconv, f"{spec.name}_output_length"))
+    wanted = inspect.signature(function).parameters
+    value = function(**{k: v for k, v in params.items() if k in wanted})
+    return tuple(value) if isinstance(value, tuple) else (value,)
+
+
+def _json_parameters(spec, params: dict) -> dict:
+    """The parameters as evaluated: one list per dimension for a per-dimension option of a
+    layer with several dimensions ('same'/'valid' as given); ``symconv.count(layer,
+    **parameters)`` takes them back."""
+    out = {}
+    for param in spec.parameters:
+        value = params[param.name]
+        if _multi(spec, param) and not isinstance(value, str):
+            value = list(value) if isinstance(value, tuple) else [value] * spec.dims
+        out[param.name] = value
+    return out
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     from . import conventions as cv
-    from .api import conv1d_ops, conv1d_output_length
+    from .api import count as count_of
+    from .registry import get
 
-    try:
-        length = conv1d_output_length(args.input_length, args.kernel_size, args.stride,
-                                      args.padding, args.dilation)
-        count = conv1d_ops(args.batch_size, args.in_channels, args.out_channels,
-                           args.input_length, args.kernel_size, args.stride, args.padding,
-                           args.dilation, args.groups, not args.no_bias)
-    except (TypeError, ValueError) as exc:
-        raise CliError(str(exc)) from None
-    params = {k: getattr(args, k) for k in ("batch_size", "in_channels", "out_channels",
-                                              "input_length", "kernel_size", "stride",
-                                              "padding", "dilation", "groups")}
-    bias = params["bias"] = not args.no_bias
+    spec = get(args.layer)
+    params = _eval_values(spec, args)
     own = cv.get("symconv")
-    if args.convention is None:
-        chosen, values = (own,), {own.name: count}
-    else:
-        chosen = cv.CONVENTIONS if args.convention == "all" else (cv.get(args.convention),)
-        values = cv.counts(**params)
+    chosen = ((own,) if args.convention is None else
+              cv.CONVENTIONS if args.convention == "all" else (cv.get(args.convention),))
+    try:
+        sizes = _output_size(spec, params)
+        values = {c.name: count_of(spec.name, convention=c.name, **params)
+                  for c in dict.fromkeys((own, *chosen))}
+    except (TypeError, ValueError) as exc:
+        raise _option_error(spec, exc) from None
+    count = values[own.name]
+    bias = bool(params["bias"])
     if args.json:
         # one schema whatever the options: "counts" lists the conventions asked for
         # (symconv's alone without --convention); "ops" is always symconv's count
-        print(json.dumps({"layer": "conv1d", "parameters": params, "output_length": length,
-                          "ops": count, "convention": own.summary(bias),
-                          "counts": [{"convention": c.summary(bias), "count": values[c.name]}
-                                     for c in chosen]}, indent=2))
+        data = {"layer": spec.name, "parameters": _json_parameters(spec, params)}
+        if spec.dims == 1:
+            data["output_length"] = sizes[0]  # Conv1d's key since the first release
+        data.update({"output_size": list(sizes), "ops": count,
+                     "convention": own.summary(bias),
+                     "counts": [{"convention": c.summary(bias), "count": values[c.name]}
+                                for c in chosen]})
+        print(json.dumps(data, indent=2))
         return 0
-    print(f"L_out = {length}")
+    label = " × ".join(_unicode(spec, x) for x in spec.output_sizes)
+    print(f"{label} = {' × '.join(str(v) for v in sizes)}")
     if args.convention is None:
-        print(f"ops   = {count:,}  ({own.text(bias)}; batch of {args.batch_size})")
+        print(f"{'ops':<{len(label)}} = {count:,}  ({own.text(bias)}; "
+              f"batch of {args.batch_size})")
         return 0
     width = max(len(c.name) for c in chosen)
     digits = max(len(f"{values[c.name]:,}") for c in chosen)
@@ -202,33 +351,48 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _register_eval(sub) -> None:
-    p = sub.add_parser("eval", help="evaluate L_out and the operation count",
-                       description="Evaluate the output length and the operation count for one "
+    from .registry import LAYERS
+
+    p = sub.add_parser("eval", help="evaluate the output size and the operation count",
+                       description="Evaluate the output size and the operation count for one "
                                    "layer configuration (PyTorch's parameter names). The count "
-                                   "is exact and names its convention.")
-    _add_layer(p)
-    req = p.add_argument_group("required")
-    req.add_argument("--batch-size", type=integer, required=True, metavar="N", help="batch size N")
-    req.add_argument("--in-channels", type=integer, required=True, metavar="C_IN",
-                     help="input channels C_in")
-    req.add_argument("--out-channels", type=integer, required=True, metavar="C_OUT",
-                     help="output channels C_out")
-    req.add_argument("--input-length", type=integer, required=True, metavar="L_IN",
-                     help="input length L_in (the last dimension)")
-    req.add_argument("--kernel-size", type=integer, required=True, metavar="K",
-                     help="kernel size K")
-    p.add_argument("--stride", type=integer, default=1, help="default 1")
-    p.add_argument("--padding", type=padding_arg, default=0,
-                   help="integer >= 0, 'same' or 'valid' (default 0)")
-    p.add_argument("--dilation", type=integer, default=1, help="default 1")
-    p.add_argument("--groups", type=integer, default=1, help="default 1")
-    p.add_argument("--no-bias", action="store_true", help="layer without bias (bias=False)")
-    p.add_argument("--json", action="store_true",
-                   help="print the result as JSON (one schema whatever the other options)")
-    p.add_argument("--convention", metavar="NAME|all", type=_convention_name, default=None,
-                   help="print the count in this tool's convention, or in every convention "
-                        "(see `symconv conventions`)")
+                                   "is exact and names its convention. Each layer takes its "
+                                   "own options: `symconv eval LAYER --help` lists them.")
+    layers = p.add_subparsers(dest="layer", metavar="LAYER", required=True)
+    for spec in LAYERS.values():
+        sizes = " × ".join(_unicode(spec, x) for x in spec.output_sizes)
+        lp = layers.add_parser(spec.name, help=f"{spec.torch_class}: {sizes} and the count",
+                               description=f"Evaluate {sizes} and the operation count of one "
+                                           f"{spec.torch_class} (PyTorch's parameter names; "
+                                           "options generated from the layer's specification).")
+        _add_eval_options(lp, spec)
+        lp.epilog = _examples(_eval_examples(spec))
     p.set_defaults(func=_cmd_eval)
+
+
+def _eval_example(spec) -> str:
+    """A valid ``symconv eval`` line for a layer, built from its parameters."""
+    values = {"batch_size": "8", "in_channels": "16", "out_channels": "32", "kernel_size": "3"}
+    parts = [f"symconv eval {spec.name}"]
+    for param in spec.parameters:
+        if param.default is not None or param.kind == "bias":
+            continue
+        if param.name in values:
+            value = values[param.name]
+        else:  # the input size
+            value = " ".join(["100"] if spec.dims == 1 else ["32"] * spec.dims)
+        parts.append(f"{_option(param.name)} {value}")
+    return " ".join(parts)
+
+
+def _eval_examples(spec) -> tuple[str, ...]:
+    base = _EVAL_EXAMPLE if spec.name == "conv1d" else _eval_example(spec)
+    if spec.dims == 1:
+        return (base, base + " --padding same --groups 16 --no-bias",
+                base + " --convention all", base + " --convention torch --json")
+    per = " ".join(["2"] + ["1"] * (spec.dims - 1))
+    return (base, base + f" --stride {per} --padding 1", base + " --padding same --no-bias",
+            base + " --convention all --json")
 
 
 def _convention_name(text: str) -> str:
@@ -242,40 +406,67 @@ def _convention_name(text: str) -> str:
 
 # --- conventions --------------------------------------------------------------------
 
+def _conventions_json(cv, spec, results) -> dict:
+    return {
+        "layer": spec.name,
+        "conventions": [{"name": c.name, "aliases": list(c.aliases), "tool": c.tool,
+                         "unit": c.unit, "bias": c.bias, "per": c.scope,
+                         "expression": str(cv.layer_expression(c.name, spec)),
+                         "description": c.description, "source": c.source}
+                        for c in cv.CONVENTIONS],
+        "relations": [{"name": r.name, "relation": cv.relation_text(r),
+                       "condition": r.condition, "holds": res.holds, "method": res.method,
+                       "counterexample": res.counterexample}
+                      for r, res in zip(cv.relations(spec), results)],
+    }
+
+
 def _cmd_conventions(args: argparse.Namespace) -> int:
     from . import conventions as cv
+    from .registry import LAYERS, get
 
-    results = cv.prove_relations(samples=args.samples)
+    specs = list(LAYERS.values()) if args.layer == "all" else [get(args.layer)]
+    proved = [(spec, cv.prove_relations(layer=spec, samples=args.samples)) for spec in specs]
     if args.json:
-        print(json.dumps({
-            "conventions": [{"name": c.name, "aliases": list(c.aliases), "tool": c.tool,
-                             "unit": c.unit, "bias": c.bias, "per": c.scope,
-                             "expression": str(c.expr), "description": c.description,
-                             "source": c.source} for c in cv.CONVENTIONS],
-            "relations": [{"name": r.name, "relation": cv.relation_text(r),
-                           "condition": r.condition, "holds": res.holds, "method": res.method,
-                           "counterexample": res.counterexample}
-                          for r, res in zip(cv.RELATIONS, results)],
-        }, indent=2))
-    elif args.markdown:
-        print(cv.render_markdown(results), end="")
+        objects = [_conventions_json(cv, spec, results) for spec, results in proved]
+        print(json.dumps(objects[0] if args.layer != "all" else {"layers": objects}, indent=2))
     else:
-        print(cv.render_table(results), end="")
-    return 0 if all(results) else 1
+        parts = []
+        for spec, results in proved:
+            if args.markdown:
+                head = f"#### {spec.title}\n\n" if args.layer == "all" else ""
+                parts.append(head + cv.render_markdown(results, layer=spec))
+            else:
+                parts.append(cv.render_table(results, layer=spec))
+        print("\n".join(parts), end="")
+    return 0 if all(all(results) for _, results in proved) else 1
+
+
+def _layer_or_all(text: str) -> str:
+    from .registry import names
+
+    if text != "all" and text not in names():
+        raise argparse.ArgumentTypeError(
+            f"layer must be 'all' or one of {', '.join(names())}, got {text!r}")
+    return text
 
 
 def _register_conventions(sub) -> None:
     p = sub.add_parser("conventions", help="the counting conventions of other tools, and proven "
                                            "relations",
-                       description="Print each tool's Conv1d count (torch.utils.flop_counter, "
-                                   "fvcore, thop, ptflops, DeepSpeed/calflops, MACs) as an "
-                                   "expression over symconv's symbols, with its source, and prove "
-                                   "how each relates to symconv's count. Exits 1 if a relation "
-                                   "fails.")
+                       description="Print each tool's count (torch.utils.flop_counter, "
+                                   "fvcore, thop, ptflops, DeepSpeed/calflops, MACs) of a layer "
+                                   "(Conv1d unless --layer) as an expression over symconv's "
+                                   "symbols, with its source, and prove how each relates to "
+                                   "symconv's count. Exits 1 if a relation fails.")
+    p.add_argument("--layer", type=_layer_or_all, default="conv1d", metavar="NAME|all",
+                   help="the layer (a registered name), or 'all' for every layer in turn "
+                        "(default conv1d)")
     p.add_argument("--samples", type=samples_arg, default=200, metavar="N",
                    help="random integer witness points per relation, >= 1 (default 200)")
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print as JSON")
+    fmt.add_argument("--json", action="store_true",
+                     help="print as JSON (with --layer all: {\"layers\": [one object per layer]})")
     fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")
     p.set_defaults(func=_cmd_conventions)
 
@@ -352,6 +543,8 @@ COMMANDS += [register_latex, register_table]
 
 _EVAL_EXAMPLE = ("symconv eval conv1d --batch-size 8 --in-channels 16 --out-channels 32 "
                  "--input-length 100 --kernel-size 3")
+_EVAL_2D = ("symconv eval conv2d --batch-size 8 --in-channels 3 --out-channels 64 "
+            "--input-size 224 224 --kernel-size 3")
 
 #: Examples shown at the end of each command's --help.
 EXAMPLES: dict[str, tuple[str, ...]] = {
@@ -359,10 +552,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "prove": ("symconv prove conv1d", "symconv prove conv1d --samples 1000 --seed 7",
               "symconv prove conv1d --json"),
     "eval": (_EVAL_EXAMPLE, _EVAL_EXAMPLE + " --padding same --groups 16 --no-bias",
-             _EVAL_EXAMPLE + " --convention all", _EVAL_EXAMPLE + " --convention torch --json"),
+             _EVAL_EXAMPLE + " --convention all", _EVAL_EXAMPLE + " --convention torch --json",
+             _EVAL_2D, _EVAL_2D + " --stride 2 1 --padding 1 0 --convention all"),
     "generate": ("symconv generate", "symconv generate --out build/generated"),
     "conventions": ("symconv conventions", "symconv conventions --markdown",
-                    "symconv conventions --json --samples 50"),
+                    "symconv conventions --json --samples 50", "symconv conventions --layer conv2d",
+                    "symconv conventions --layer all --samples 50"),
     "codegen": ("symconv codegen conv1d --lang c --out build",
                 "symconv codegen conv1d --lang python --out build"),
     "latex": ("symconv latex conv1d --format tex --out conv1d.tex",

@@ -35,9 +35,9 @@ from .validation import check_conv1d
 
 __all__ = [
     "Convention", "Relation", "CONVENTIONS", "RELATIONS", "NAMES", "get", "count", "counts",
-    "layer_values", "FORMS", "layer_expression", "evaluate_form", "to_ops", "convert", "prove_relation", "prove_relations", "text", "relation_text",
-    "render_table",
-    "render_markdown",
+    "layer_values", "FORMS", "layer_expression", "evaluate_form", "to_ops", "convert",
+    "ops_symbol", "relations", "prove_relation", "prove_relations", "text", "relation_text",
+    "render_table", "render_markdown",
 ]
 
 b = _m.BIAS
@@ -223,11 +223,13 @@ def get(name: str) -> Convention:
 
 @dataclass(frozen=True)
 class Relation:
-    """A claimed relation ``lhs = rhs`` between conventions.
+    """A claimed relation ``lhs = rhs`` between conventions, for one registered layer.
 
     ``lhs`` and ``rhs`` may contain convention symbols (``torch``, ``fvcore``,
-    ...), which stand for that tool's number. ``condition`` is ``"bias"``,
-    ``"no bias"`` or ``""`` (for every ``b``).
+    ...), which stand for that tool's number, and the layer's count symbol
+    (:func:`ops_symbol`, symconv's number). ``condition`` is ``"bias"``,
+    ``"no bias"`` or ``""`` (for every ``b``). ``layer`` names the layer whose
+    expressions the symbols stand for (Conv1d by default).
     """
 
     name: str
@@ -235,10 +237,12 @@ class Relation:
     lhs: sp.Expr
     rhs: sp.Expr
     condition: str = ""
+    layer: str = "conv1d"
 
     def expanded(self) -> tuple[sp.Expr, sp.Expr]:
-        """Both sides with every convention symbol replaced by its expression."""
-        subs = dict(_SYMBOLS)
+        """Both sides with every convention symbol replaced by its expression for
+        :attr:`layer` (its count symbol, e.g. ``Conv2d_ops``, by the layer's own count)."""
+        subs = dict(_SYMBOLS) if self.layer == "conv1d" else _layer_symbols(self.layer)
         if self.condition:
             value = sp.Integer(1 if self.condition == "bias" else 0)
             subs = {k: v.subs(b, value) for k, v in subs.items()}
@@ -252,63 +256,134 @@ def _sym(name: str) -> sp.Symbol:
 
 _OPS = _sym("symconv")
 
-#: How each tool's number turns into symconv's count, for every b.
-_TO_OPS: dict[str, sp.Expr] = {
+
+def ops_symbol(layer: Any = "conv1d") -> sp.Symbol:
+    """The symbol of a layer's count (``Conv1d_ops``, ``Conv2d_ops``, ...): symconv's number
+    in that layer's relations (the left side of its derivation chains)."""
+    from .registry import get as get_layer
+
+    return get_layer(layer).derivation.chains[0].steps[0].lhs
+
+
+_LAYER_SYMBOLS: dict[str, dict[sp.Symbol, sp.Expr]] = {}
+
+
+def _layer_symbols(layer: Any) -> dict[sp.Symbol, sp.Expr]:
+    """Convention symbol (and the layer's count symbol) -> the layer's expression."""
+    from .registry import get as get_layer
+
+    spec = get_layer(layer)
+    if spec.name not in _LAYER_SYMBOLS:
+        subs = {c.symbol: layer_expression(c.name, spec) for c in CONVENTIONS}
+        subs[ops_symbol(spec)] = subs[_OPS]
+        _LAYER_SYMBOLS[spec.name] = subs
+    return dict(_LAYER_SYMBOLS[spec.name])
+
+
+#: How each tool's number turns into symconv's count, for every b, over the stand-in of a
+#: layer's bias additions (:func:`to_ops` gives Conv1d's; :func:`relations` any layer's).
+_TO_OPS_FORMS: dict[str, sp.Expr] = {
     "symconv": _OPS,
-    "macs": 2 * _sym("macs") - (1 - b) * _BA,
-    "torch": _sym("torch") - (1 - b) * _BA,
-    "fvcore": 2 * _sym("fvcore") - (1 - b) * _BA,
-    "thop": 2 * _sym("thop") - (1 - b) * _BA,
-    "ptflops": 2 * _sym("ptflops") - (1 + b) * _BA,
-    "ptflops-sample": 2 * N * _sym("ptflops-sample") - (1 + b) * _BA,
-    "deepspeed": _sym("deepspeed") - _BA,
+    "macs": 2 * _sym("macs") - (1 - b) * BIAS_ADDITIONS_Q,
+    "torch": _sym("torch") - (1 - b) * BIAS_ADDITIONS_Q,
+    "fvcore": 2 * _sym("fvcore") - (1 - b) * BIAS_ADDITIONS_Q,
+    "thop": 2 * _sym("thop") - (1 - b) * BIAS_ADDITIONS_Q,
+    "ptflops": 2 * _sym("ptflops") - (1 + b) * BIAS_ADDITIONS_Q,
+    "ptflops-sample": 2 * N * _sym("ptflops-sample") - (1 + b) * BIAS_ADDITIONS_Q,
+    "deepspeed": _sym("deepspeed") - BIAS_ADDITIONS_Q,
 }
 
+#: Conv1d's conversions (the forms with Conv1d's bias additions N·C_out·L_out).
+_TO_OPS: dict[str, sp.Expr] = {k: v.xreplace({BIAS_ADDITIONS_Q: _BA})
+                               for k, v in _TO_OPS_FORMS.items()}
 
-def _relations() -> list[Relation]:
+
+def _relations(layer: Any = "conv1d") -> list[Relation]:
+    from .registry import get as get_layer
+
+    spec = get_layer(layer)
+    ba, own = spec.quantities["bias_additions"], ops_symbol(spec)
+    in_layer = {BIAS_ADDITIONS_Q: ba, _OPS: own}
+    if spec.bias != b:
+        in_layer[b] = spec.bias
     out: list[Relation] = []
     for conv in CONVENTIONS[1:]:
-        rhs = _TO_OPS[conv.name]
+        rhs = _TO_OPS_FORMS[conv.name].xreplace(in_layer)
         out.append(Relation(f"ops from {conv.name}",
                             f"symconv's count from {conv.tool}'s number, for b = 0 and b = 1",
-                            _OPS, rhs))
-        if b not in rhs.free_symbols:
+                            own, rhs, "", spec.name))
+        if spec.bias not in rhs.free_symbols:
             continue
         for cond, value in (("bias", 1), ("no bias", 0)):
-            special = rhs.subs(b, value)
+            special = rhs.subs(spec.bias, value)
             out.append(Relation(f"ops from {conv.name} ({cond})",
                                 f"with{'out' if value == 0 else ''} bias, symconv's count "
-                                f"from {conv.tool}'s number", _OPS, special, cond))
+                                f"from {conv.tool}'s number", own, special, cond, spec.name))
     pairs = [
         ("torch = 2 MACs", "FlopCounterMode counts two operations per multiply-accumulate",
          _sym("torch"), 2 * _sym("macs")),
         ("fvcore = MACs", "fvcore counts multiply-accumulates", _sym("fvcore"), _sym("macs")),
         ("thop = MACs", "thop counts multiply-accumulates", _sym("thop"), _sym("macs")),
         ("ptflops = MACs + b N C_out L_out", "ptflops adds one addition per output element for the bias",
-         _sym("ptflops"), _sym("macs") + b * _BA),
+         _sym("ptflops"), _sym("macs") + b * ba),
         ("ptflops = N ptflops-sample", "the pytorch backend reports the aten count per sample",
          _sym("ptflops"), N * _sym("ptflops-sample")),
         ("deepspeed = torch + b N C_out L_out", "DeepSpeed/calflops add the bias to the torch count",
-         _sym("deepspeed"), _sym("torch") + b * _BA),
+         _sym("deepspeed"), _sym("torch") + b * ba),
     ]
-    out += [Relation(n, st, lhs, rhs) for n, st, lhs, rhs in pairs]
+    out += [Relation(n, st, lhs, rhs, "", spec.name) for n, st, lhs, rhs in pairs]
     return out
 
 
-#: Every relation between conventions that symconv proves.
+#: Every relation between conventions that symconv proves for Conv1d.
 RELATIONS: tuple[Relation, ...] = tuple(_relations())
+
+_RELATIONS_BY_LAYER: dict[str, tuple[Relation, ...]] = {}
+
+
+def relations(layer: Any = "conv1d") -> tuple[Relation, ...]:
+    """Every relation between conventions for a registered layer (a name or a spec).
+
+    The same statements for every layer — each convention is one form over a layer's
+    quantities (:data:`FORMS`) — stated with that layer's bias additions (Conv1d:
+    ``N·C_out·L_out``; Conv2d: ``N·C_out·H_out·W_out``) and count symbol
+    (:func:`ops_symbol`). Conv1d's are :data:`RELATIONS`.
+    """
+    from .registry import get as get_layer
+
+    spec = get_layer(layer)
+    if spec.name == "conv1d":
+        return RELATIONS
+    if spec.name not in _RELATIONS_BY_LAYER:
+        _RELATIONS_BY_LAYER[spec.name] = tuple(_relations(spec))
+    return _RELATIONS_BY_LAYER[spec.name]
+
+
+_layer_relations = relations
 
 
 def prove_relation(relation: Relation, **kwargs: Any) -> ProofResult:
-    """Prove one relation with :func:`symconv.proof.prove` (exact + integer witness)."""
+    """Prove one relation with :func:`symconv.proof.prove` (exact + integer witness).
+
+    The witness points respect the relation's layer (its sampler; its assumptions are
+    stated with the result) unless ``sampler`` / ``assumptions`` are given.
+    """
+    from .registry import get as get_layer
+
+    spec = get_layer(relation.layer)
+    kwargs.setdefault("sampler", spec.sampler)
+    kwargs.setdefault("assumptions", spec.assumptions())
     lhs, rhs = relation.expanded()
     return prove(lhs, rhs, name=relation.name, statement=relation.statement, **kwargs)
 
 
-def prove_relations(relations: Iterable[Relation] | None = None,
+def prove_relations(relations: Iterable[Relation] | None = None, *, layer: Any = None,
                     **kwargs: Any) -> list[ProofResult]:
-    """Prove every relation (by default :data:`RELATIONS`)."""
-    return [prove_relation(r, **kwargs) for r in (RELATIONS if relations is None else relations)]
+    """Prove every relation: ``relations`` if given, else those of ``layer`` (a registered
+    name or spec; :data:`RELATIONS`, Conv1d's, by default)."""
+    chosen = _layer_relations("conv1d" if layer is None else layer) if relations is None \
+        else relations
+    return [prove_relation(r, **kwargs) for r in chosen]
 
 
 # --- numbers -------------------------------------------------------------------------
@@ -424,34 +499,59 @@ def _relation_text(r: Relation) -> str:
     return relation_text(r) + (f"   [{r.condition}]" if r.condition else "")
 
 
-def render_table(results: list[ProofResult] | None = None) -> str:
-    """The conventions and the proven relations, for a terminal."""
-    lines = ["Conv1d counting conventions (b = 1 with bias, 0 without; N = 1 for unbatched input)", ""]
+def _layer_note(spec: Any) -> str | None:
+    """For a layer other than Conv1d: how to read the Conv1d symbols of the descriptions."""
+    if spec.name == "conv1d":
+        return None
+    names = [spec.notation[x].unicode if x in spec.notation else x.name for x in spec.output_sizes]
+    kernel = [spec.notation[x].unicode if x in spec.notation else x.name
+              for x in spec.parameter("kernel_size").symbols]
+    return (f"The expressions are {spec.title}'s; descriptions and sources are worded for Conv1d: "
+            f"read L_out as the output positions {'·'.join(names)} and K as the kernel taps "
+            f"{'·'.join(kernel)}.")
+
+
+def render_table(results: list[ProofResult] | None = None, layer: Any = "conv1d") -> str:
+    """The conventions and the proven relations of a layer (Conv1d by default), for a terminal."""
+    from .registry import get as get_layer
+
+    spec = get_layer(layer)
+    rels = relations(spec)
+    lines = [f"{spec.title} counting conventions (b = 1 with bias, 0 without; N = 1 for unbatched "
+             "input)", ""]
+    note = _layer_note(spec)
+    if note:
+        lines[1:1] = [note]
     width = max(len(c.name) for c in CONVENTIONS)
     for c in CONVENTIONS:
         alias = f" (also: {', '.join(c.aliases)})" if c.aliases else ""
-        lines.append(f"{c.name:<{width}}  {text(sp.factor(c.expr))}")
+        lines.append(f"{c.name:<{width}}  {text(sp.factor(layer_expression(c.name, spec)))}")
         lines.append(f"{'':<{width}}  {c.tool}{alias}: {c.unit}, bias {c.bias}, per {c.scope}")
         lines.append(f"{'':<{width}}  {c.description}")
         lines.append(f"{'':<{width}}  source: {c.source}")
     lines += ["", "Relations (proved: exact cancellation plus integer witness points)"]
-    results = results if results is not None else prove_relations()
-    for r, res in zip(RELATIONS, results):
+    results = results if results is not None else prove_relations(layer=spec)
+    for r, res in zip(rels, results):
         lines.append(f"  {res.verdict:5}  {_relation_text(r)}")
         if res.counterexample is not None:
             lines.append("         " + res.describe().splitlines()[-1].strip())
     return "\n".join(lines) + "\n"
 
 
-def render_markdown(results: list[ProofResult] | None = None) -> str:
-    """The conventions table and the proven relations as Markdown (README)."""
+def render_markdown(results: list[ProofResult] | None = None, layer: Any = "conv1d") -> str:
+    """The conventions table and the proven relations of a layer (Conv1d by default) as
+    Markdown (README)."""
+    from .registry import get as get_layer
+
+    spec = get_layer(layer)
     rows = ["| convention | tool | counts | bias | per | expression |", "|---|---|---|---|---|---|"]
     for c in CONVENTIONS:
         name = f"`{c.name}`" + "".join(f", `{a}`" for a in c.aliases)
-        rows.append(f"| {name} | {c.tool} | {c.unit} | {c.bias} | {c.scope} | {text(sp.factor(c.expr))} |")
-    results = results if results is not None else prove_relations()
+        expr = text(sp.factor(layer_expression(c.name, spec)))
+        rows.append(f"| {name} | {c.tool} | {c.unit} | {c.bias} | {c.scope} | {expr} |")
+    results = results if results is not None else prove_relations(layer=spec)
     rel = ["", "| relation | condition | verdict |", "|---|---|---|"]
-    for r, res in zip(RELATIONS, results):
+    for r, res in zip(relations(spec), results):
         rel.append(f"| {relation_text(r)} | {r.condition or 'b = 0 or 1'} | "
                    f"{'proved' if res.holds else 'FAILS'} |")
     return "\n".join(rows + rel) + "\n"

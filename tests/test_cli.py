@@ -211,10 +211,20 @@ def test_prove_api_refuses_samples_below_one():
 
 
 def _subcommand_actions():
+    """(command, action) for every option of every (sub)command: "prove", "eval conv2d", ..."""
     from symconv.cli import build_parser
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return [(name, action) for name, command in sub.choices.items() for action in command._actions]
+    out = []
+
+    def walk(prefix, parser):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    walk(prefix + (name,), child)
+            elif prefix:
+                out.append((" ".join(prefix), action))
+
+    walk((), build_parser())
+    return out
 
 
 def _integer_options():
@@ -222,8 +232,8 @@ def _integer_options():
     from symconv import cli
     types = {int, cli.padding_arg, getattr(cli, "integer", int), getattr(cli, "positive_integer", int),
              getattr(cli, "samples_arg", int)}
-    return [(name, action.option_strings[0]) for name, action in _subcommand_actions()
-            if action.type in types]
+    return [(name, action.option_strings[0], action.nargs)
+            for name, action in _subcommand_actions() if action.type in types]
 
 
 INTEGER_OPTIONS = _integer_options()
@@ -235,15 +245,17 @@ def test_every_integer_option_goes_through_cli_integer():
 
 
 def test_the_integer_options_are_all_found():
-    names = {cmd for cmd, _ in INTEGER_OPTIONS}
-    assert names == {"prove", "eval", "conventions", "latex"}
-    assert len(INTEGER_OPTIONS) == 2 + 9 + 1 + 9
+    names = {cmd for cmd, _, _ in INTEGER_OPTIONS}
+    assert names == {"prove", "eval conv1d", "eval conv2d", "eval conv3d", "conventions", "latex"}
+    # eval: the 9 integer parameters of each registered layer (all but bias)
+    assert len(INTEGER_OPTIONS) == 2 + 3 * 9 + 1 + 9
 
 
-@pytest.mark.parametrize("command, option", INTEGER_OPTIONS)
+@pytest.mark.parametrize("command, option, nargs", INTEGER_OPTIONS)
 @pytest.mark.parametrize("value", [HUGE, "-" + HUGE, "9" * 1001])
-def test_too_many_digits_one_line(command, option, value, capsys):
-    argv = [command] + (["conv1d"] if command != "conventions" else []) + [option, value]
+def test_too_many_digits_one_line(command, option, nargs, value, capsys):
+    values = [value] * (nargs if isinstance(nargs, int) else 1)
+    argv = command.split() + (["conv1d"] if command in ("prove", "latex") else []) + [option, *values]
     with pytest.raises(SystemExit) as info:
         main(argv)
     _, err = capsys.readouterr()

@@ -87,8 +87,8 @@ def test_eval_json_has_one_schema(capsys):
             assert entry["convention"]["counts"] == conv.unit
     first = next(iter(schemas.values()))
     assert all(keys == first for keys in schemas.values()), schemas
-    assert {k[0] for k in first} == {"layer", "parameters", "output_length", "ops", "convention",
-                                     "counts"}
+    assert {k[0] for k in first} == {"layer", "parameters", "output_length", "output_size", "ops",
+                                     "convention", "counts"}
 
 
 @pytest.mark.parametrize("fmt", ["tex", "fragment", "md"])

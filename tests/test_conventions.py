@@ -258,3 +258,139 @@ def test_property_every_convention_converts_to_every_other(layer):
             assert cv.convert(values[src], src, dst, batch_size=layer["batch_size"],
                               out_channels=layer["out_channels"], output_length=length,
                               bias=layer["bias"]) == values[dst]
+
+
+# --- every registered layer ----------------------------------------------------------------
+
+from symconv.registry import LAYERS, get as get_layer  # noqa: E402
+
+
+@pytest.mark.parametrize("layer", list(LAYERS))
+def test_relations_hold_for_every_layer(layer):
+    spec = get_layer(layer)
+    rels = cv.relations(layer)
+    assert [(r.name, r.condition) for r in rels] == [(r.name, r.condition) for r in cv.RELATIONS]
+    assert all(r.layer == layer for r in rels)
+    results = cv.prove_relations(layer=layer, samples=60)
+    assert len(results) == len(rels)
+    allowed = set().union(*(sp.sympify(e).free_symbols for e in spec.quantities.values()))
+    for r, res in zip(rels, results):
+        assert res.holds, (layer, r.name, res.describe())
+        assert res.residual == 0 and "cancel" in res.method
+        lhs, rhs = r.expanded()
+        # stated over the layer's own quantities: no other layer's symbol slips in
+        assert (lhs.free_symbols | rhs.free_symbols) <= allowed, (layer, r.name)
+    assert cv.relations(get_layer(layer)) is cv.relations(layer)
+
+
+def test_layer_relations_read_in_the_layer_s_notation():
+    texts = {(cv.relation_text(r), r.condition) for r in cv.relations("conv2d")}
+    assert ("Conv2d_ops = torch", "bias") in texts
+    assert ("Conv2d_ops = torch - C_out·H_out·N·W_out", "no bias") in texts
+    assert ("deepspeed = torch + C_out·D_out·H_out·N·W_out·b", "") in \
+        {(cv.relation_text(r), r.condition) for r in cv.relations("conv3d")}
+    assert cv.ops_symbol("conv1d") == cv.get("symconv").symbol
+    assert cv.ops_symbol("conv3d").name == "Conv3d_ops"
+
+
+@pytest.mark.parametrize("layer", [n for n in LAYERS if n != "conv1d"])
+def test_a_wrong_layer_relation_is_refuted(layer):
+    spec = get_layer(layer)
+    own, torch_ = cv.ops_symbol(layer), cv.get("torch").symbol
+    ba = spec.quantities["bias_additions"]
+    wrong = [
+        cv.Relation("ops = torch", "wrong without bias", own, torch_, "", layer),
+        cv.Relation("ops = torch (no bias)", "wrong", own, torch_, "no bias", layer),
+        # Conv1d's bias additions are not this layer's
+        cv.Relation("ops = torch - (1-b) N C_out L_out", "wrong", own,
+                    cv.to_ops("torch"), "", layer),
+        cv.Relation("thop = torch/2 + bias", "wrong", cv.get("thop").symbol, torch_ / 2 + ba,
+                    "", layer),
+    ]
+    for relation in wrong:
+        res = cv.prove_relation(relation, samples=60)
+        assert not res.holds, relation.name
+        assert res.counterexample is not None, relation.name
+        lhs, rhs = res.counterexample_values
+        assert lhs != rhs
+    res = cv.prove_relation(wrong[0], samples=60)
+    assert res.counterexample["b"] == 0
+
+
+@pytest.mark.parametrize("layer", [n for n in LAYERS if n != "conv1d"])
+def test_layer_relations_hold_between_the_api_s_numbers(layer):
+    """Each relation, with every tool's number from symconv.count and the layer's values."""
+    spec = get_layer(layer)
+    rng = random.Random(layer)
+    size_fn = getattr(symconv, f"{layer}_output_size")
+    for _ in range(25):
+        g = rng.randint(1, 3)
+        params = dict(batch_size=rng.choice([None, 1, 3]), in_channels=g * rng.randint(1, 4),
+                      out_channels=g * rng.randint(1, 4),
+                      input_size=tuple(rng.randint(8, 30) for _ in spec.axes),
+                      kernel_size=tuple(rng.randint(1, 3) for _ in spec.axes),
+                      stride=rng.randint(1, 2), padding=rng.randint(0, 2), groups=g,
+                      bias=rng.random() < 0.5)
+        sizes = size_fn(params["input_size"], params["kernel_size"], params["stride"],
+                        params["padding"])
+        point = {cv.N: 1 if params["batch_size"] is None else params["batch_size"],
+                 m.C_out: params["out_channels"], m.BIAS: int(params["bias"]),
+                 cv.ops_symbol(layer): symconv.count(layer, **params)}
+        point.update(zip(spec.output_sizes, sizes))
+        point.update({c.symbol: symconv.count(layer, convention=c.name, **params)
+                      for c in cv.CONVENTIONS[1:]})
+        for r in cv.relations(layer):
+            if r.condition and (r.condition == "bias") != params["bias"]:
+                continue
+            subs = {k: sp.Integer(v) for k, v in point.items()}
+            assert r.lhs.xreplace(subs) == r.rhs.xreplace(subs), (layer, r.name, params)
+
+
+def test_cli_conventions_for_one_layer(capsys):
+    code, out, _ = run(capsys, "conventions", "--layer", "conv2d", "--samples", "20")
+    assert code == 0
+    assert out.startswith("Conv2d counting conventions")
+    assert out.count("holds") == len(cv.relations("conv2d")) and "FAILS" not in out
+    assert "Conv2d_ops = torch - C_out·H_out·N·W_out   [no bias]" in out
+    assert "L_out" not in out.split("Relations")[1]
+    code, md, _ = run(capsys, "conventions", "--layer", "conv3d", "--markdown", "--samples", "20")
+    assert code == 0 and md == cv.render_markdown(cv.prove_relations(layer="conv3d", samples=20),
+                                                  layer="conv3d")
+    code, js, _ = run(capsys, "conventions", "--layer", "conv2d", "--json", "--samples", "20")
+    data = json.loads(js)
+    assert data["layer"] == "conv2d"
+    assert [r["relation"] for r in data["relations"]] == \
+        [cv.relation_text(r) for r in cv.relations("conv2d")]
+    expr = {c["name"]: c["expression"] for c in data["conventions"]}
+    assert expr["torch"] == str(cv.layer_expression("torch", "conv2d"))
+
+
+def test_cli_conventions_default_is_conv1d_and_all_is_every_layer(capsys):
+    _, default, _ = run(capsys, "conventions", "--samples", "10")
+    _, conv1d, _ = run(capsys, "conventions", "--layer", "conv1d", "--samples", "10")
+    assert default == conv1d == cv.render_table(cv.prove_relations(samples=10))
+    code, out, _ = run(capsys, "conventions", "--layer", "all", "--samples", "10")
+    assert code == 0
+    assert [line for line in out.splitlines() if "counting conventions" in line] == \
+        [f"{s.title} counting conventions (b = 1 with bias, 0 without; N = 1 for unbatched input)"
+         for s in LAYERS.values()]
+    assert out.count("holds") == sum(len(cv.relations(n)) for n in LAYERS)
+    code, js, _ = run(capsys, "conventions", "--layer", "all", "--json", "--samples", "10")
+    assert [obj["layer"] for obj in json.loads(js)["layers"]] == list(LAYERS)
+
+
+def test_cli_conventions_bad_layer_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["conventions", "--layer", "conv4d"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert "--layer" in err and "conv4d" in err and "conv2d" in err
+
+
+def test_cli_conventions_exits_1_when_a_layer_relation_fails(capsys, monkeypatch):
+    own, torch_ = cv.ops_symbol("conv2d"), cv.get("torch").symbol
+    wrong = cv.Relation("ops = torch (wrong)", "", own, torch_, "", "conv2d")
+    monkeypatch.setitem(cv._RELATIONS_BY_LAYER, "conv2d", cv.relations("conv2d") + (wrong,))
+    code, out, _ = run(capsys, "conventions", "--layer", "all", "--samples", "20")
+    assert code == 1
+    assert out.count("FAILS") == 1 and "counterexample" in out
