@@ -38,7 +38,7 @@ from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
 from .validation import check_conv1d
 
 __all__ = ["Conv1dCounts", "Conv1dLayer", "Layer", "AnyLayer", "LayerSpecError", "load_layers",
-           "parse_layers", "MAX_DIGITS", "PER_DIMENSION"]
+           "parse_layers", "MAX_DIGITS", "PER_DIMENSION", "format_dims"]
 
 #: Integers in a layer file (and in the command line's options) have at most this many
 #: digits: far beyond any real layer, and it keeps every count printed from them bounded.
@@ -199,6 +199,17 @@ def _count(layer: Any, convention: str, size: dict[str, Any]) -> int:
                  in_channels=layer.in_channels, out_channels=layer.out_channels,
                  kernel_size=layer.kernel_size, stride=layer.stride, padding=layer.padding,
                  dilation=layer.dilation, groups=layer.groups, bias=layer.bias, **size)
+
+
+def format_dims(value: tuple[int, ...] | str, sep: str = "×", collapse: bool = False) -> str:
+    """A per-dimension value as text: ``(3, 3)`` -> ``"3×3"``, ``(7,)`` -> ``"7"``, a
+    padding string as it is. ``collapse``: one number when it is the same in every
+    dimension (PyTorch's int form: stride ``(1, 1)`` -> ``"1"``)."""
+    if isinstance(value, str):
+        return value
+    if collapse and len(set(value)) == 1:
+        return str(value[0])
+    return sep.join(str(v) for v in value)
 
 
 #: The fields of a layer that hold one value per spatial dimension.
