@@ -1,32 +1,44 @@
-"""A model's Conv1d layers as data: the input of layer tables and of ``from_torch``.
+"""A model's convolution layers as data: the input of layer tables and of ``from_torch``.
 
 A layer file is JSON, either a list of layers or an object::
 
     {"batch_size": 8,
      "layers": [{"name": "conv1", "in_channels": 1, "out_channels": 16,
                  "kernel_size": 3, "input_length": 16000,
-                 "stride": 1, "padding": 1, "dilation": 1, "groups": 1, "bias": true}]}
+                 "stride": 1, "padding": 1, "dilation": 1, "groups": 1, "bias": true},
+                {"name": "stem", "type": "conv2d", "in_channels": 3, "out_channels": 64,
+                 "kernel_size": [7, 7], "input_size": [224, 224], "stride": 2, "padding": 3}]}
 
-Required per layer: ``name``, ``in_channels``, ``out_channels``,
-``kernel_size``, ``input_length``. Optional: ``stride`` (1), ``padding`` (0,
-``"same"`` or ``"valid"``), ``dilation`` (1), ``groups`` (1), ``bias``
-(true), ``batch_size`` (the file's ``batch_size``, else 1; 0 is an empty batch,
-counted 0). A malformed file raises :class:`LayerSpecError` naming the layer
-and the field.
+A layer without ``type`` is a Conv1d (the original format, unchanged): required
+``name``, ``in_channels``, ``out_channels``, ``kernel_size``, ``input_length``;
+it is read as a :class:`Conv1dLayer`. A layer with ``"type": "conv2d"`` or
+``"conv3d"`` (any registered layer, :data:`symconv.registry.LAYERS`) has
+``input_size`` instead of ``input_length``, a list of one size per spatial
+dimension ([H, W], [D, H, W]); ``kernel_size``, ``stride``, ``padding`` and
+``dilation`` are an integer (the same in every dimension) or such a list, as
+PyTorch takes them; it is read as a :class:`Layer`. ``"type": "conv1d"`` with
+``input_length`` is the Conv1d format, with ``input_size`` ([L]) a :class:`Layer`.
+Optional for every type: ``stride`` (1), ``padding`` (0, ``"same"`` or
+``"valid"``), ``dilation`` (1), ``groups`` (1), ``bias`` (true), ``batch_size``
+(the file's ``batch_size``, else 1; 0 is an empty batch, counted 0). A malformed
+file raises :class:`LayerSpecError` naming the layer and the field.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from operator import index as _index
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
+
+import sympy as sp
 
 from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
 from .validation import check_conv1d
 
-__all__ = ["Conv1dCounts", "Conv1dLayer", "LayerSpecError", "load_layers", "parse_layers",
-           "MAX_DIGITS"]
+__all__ = ["Conv1dCounts", "Conv1dLayer", "Layer", "AnyLayer", "LayerSpecError", "load_layers",
+           "parse_layers", "MAX_DIGITS", "PER_DIMENSION", "format_dims"]
 
 #: Integers in a layer file (and in the command line's options) have at most this many
 #: digits: far beyond any real layer, and it keeps every count printed from them bounded.
@@ -123,18 +135,304 @@ class Conv1dLayer(Conv1dCounts):
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    # --- the interface shared with Layer (tables, from_torch) -------------------------------
 
-def _layer(index: int, raw: Any, default_batch: Any) -> Conv1dLayer:
+    @property
+    def type(self) -> str:
+        """The registered layer name: ``"conv1d"``."""
+        return "conv1d"
+
+    @property
+    def spec(self):
+        """The layer's :class:`symconv.spec.LayerSpec`."""
+        from .registry import get
+
+        return get("conv1d")
+
+    @property
+    def dims(self) -> int:
+        return 1
+
+    @property
+    def input_size(self) -> tuple[int, ...]:
+        return (self.input_length,)
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        return (self.output_length,)
+
+    def per_dim(self, field: str) -> tuple[int, ...] | str:
+        """``kernel_size``, ``stride``, ``padding``, ``dilation``, ``input_size`` or
+        ``output_size`` as a tuple of one int per dimension (``'same'``/``'valid'`` as given)."""
+        return _per_dim_view(self, field)
+
+    def count(self, convention: str = "symconv") -> int:
+        """The count in ``convention`` (:data:`symconv.conventions.NAMES`), exact."""
+        return _count(self, convention, dict(input_length=self.input_length))
+
+
+def _per_dim_view(layer: Any, field: str) -> tuple[int, ...] | str:
+    if field not in PER_DIMENSION + ("output_size",):
+        raise KeyError(f"{field!r} is not a per-dimension field; those are "
+                       f"{', '.join(PER_DIMENSION)}, output_size")
+    value = getattr(layer, field)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (tuple, list)):
+        return tuple(_index(v) for v in value)
+    return (_index(value),) * layer.dims
+
+
+def _count(layer: Any, convention: str, size: dict[str, Any]) -> int:
+    """``layer``'s count in ``convention``: 0 per batch for an empty batch, a count per
+    sample (which does not depend on N) at N = 1."""
+    from . import conventions
+    from .api import count
+
+    conv = conventions.get(convention)
+    batch = layer.batch_size
+    if _empty_batch(batch):
+        if conv.scope != "sample":
+            return 0
+        batch = 1
+    return count(layer.type, convention=conv.name, batch_size=batch,
+                 in_channels=layer.in_channels, out_channels=layer.out_channels,
+                 kernel_size=layer.kernel_size, stride=layer.stride, padding=layer.padding,
+                 dilation=layer.dilation, groups=layer.groups, bias=layer.bias, **size)
+
+
+def format_dims(value: tuple[int, ...] | str, sep: str = "×", collapse: bool = False) -> str:
+    """A per-dimension value as text: ``(3, 3)`` -> ``"3×3"``, ``(7,)`` -> ``"7"``, a
+    padding string as it is. ``collapse``: one number when it is the same in every
+    dimension (PyTorch's int form: stride ``(1, 1)`` -> ``"1"``)."""
+    if isinstance(value, str):
+        return value
+    if collapse and len(set(value)) == 1:
+        return str(value[0])
+    return sep.join(str(v) for v in value)
+
+
+#: The fields of a layer that hold one value per spatial dimension.
+PER_DIMENSION = ("input_size", "kernel_size", "stride", "padding", "dilation")
+
+
+def _spatial(dims: int, value: Any) -> Any:
+    """A validated per-dimension value as a tuple of ints (an int stands for every
+    dimension); a string (``'same'``, ``'valid'``) as it is."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (tuple, list)):
+        return tuple(_index(v) for v in value)
+    return (_index(value),) * dims
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One named convolution of any registered type applied to an input of a given size.
+
+    ``type`` is a registered layer name (``"conv1d"``, ``"conv2d"``, ``"conv3d"``).
+    ``input_size`` is a tuple of one size per spatial dimension ((H, W) for Conv2d,
+    (D, H, W) for Conv3d); ``kernel_size``, ``stride``, ``padding`` and ``dilation``
+    take an int or such a tuple (PyTorch's forms) and are stored as tuples;
+    ``padding`` may also be ``'same'`` or ``'valid'`` (kept as written). The
+    configuration is checked with PyTorch's rules by the layer's evaluator (the
+    message names the parameter, the dimension and the rule). ``batch_size=0`` is an
+    empty batch: checked as one sample, counted 0. Counts are exact ints.
+    """
+
+    name: str
+    type: str
+    in_channels: int
+    out_channels: int
+    kernel_size: tuple[int, ...]
+    input_size: tuple[int, ...]
+    stride: tuple[int, ...] = 1
+    padding: tuple[int, ...] | str = 0
+    dilation: tuple[int, ...] = 1
+    groups: int = 1
+    bias: bool = True
+    batch_size: int = 1
+
+    def __post_init__(self) -> None:
+        from .api import count
+        from .registry import get
+
+        if not isinstance(self.type, str):
+            raise TypeError(f"type must be a layer name, got {self.type!r}")
+        spec = get(self.type)  # ValueError naming the registered layers
+        dims = spec.dims
+        if not isinstance(self.input_size, (tuple, list)):
+            raise TypeError(f"input_size must be a tuple of {dims} int(s) "
+                            f"({', '.join(spec.axes)}), got {self.input_size!r}")
+        if len(self.input_size) != dims:
+            raise TypeError(f"input_size must be a tuple of {dims} int(s) "
+                            f"({', '.join(spec.axes)}), got {tuple(self.input_size)!r}")
+        batch = 1 if _empty_batch(self.batch_size) else self.batch_size
+        # PyTorch's rules, with the evaluator's messages (parameter, dimension, rule)
+        count(spec.name, **self._params(spec, batch))
+        for field in ("kernel_size", "stride", "padding", "dilation", "input_size"):
+            object.__setattr__(self, field, _spatial(dims, getattr(self, field)))
+        for field in ("in_channels", "out_channels", "groups"):
+            object.__setattr__(self, field, _index(getattr(self, field)))
+        if self.batch_size is not None:
+            object.__setattr__(self, "batch_size", _index(self.batch_size))
+        object.__setattr__(self, "bias", bool(self.bias))
+
+    def _params(self, spec, batch: Any) -> dict[str, Any]:
+        size = ({"input_length": self.input_size[0]} if spec.name == "conv1d"
+                else {"input_size": self.input_size})
+        return dict(batch_size=batch, in_channels=self.in_channels,
+                    out_channels=self.out_channels, kernel_size=self.kernel_size,
+                    stride=self.stride, padding=self.padding, dilation=self.dilation,
+                    groups=self.groups, bias=self.bias, **size)
+
+    @property
+    def spec(self):
+        """The layer's :class:`symconv.spec.LayerSpec`."""
+        from .registry import get
+
+        return get(self.type)
+
+    @property
+    def dims(self) -> int:
+        return len(self.input_size)
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        """The output size, one int per spatial dimension (PyTorch's ``y.shape[2:]``)."""
+        if self.type == "conv1d":
+            return (conv1d_output_length(self.input_size[0], self.kernel_size, self.stride,
+                                         self.padding, self.dilation),)
+        from .api import _evaluator
+
+        return getattr(_evaluator(self.type), f"{self.type}_output_size")(
+            self.input_size, self.kernel_size, self.stride, self.padding, self.dilation)
+
+    @property
+    def parameters(self) -> int:
+        """Learnable parameters (weight plus bias): the specification's expression, exact."""
+        spec = self.spec
+        from .symbols import C_in, C_out, G
+
+        subs = {C_in: self.in_channels, C_out: self.out_channels, G: self.groups,
+                spec.bias: int(self.bias)}
+        subs.update(zip(spec.parameter("kernel_size").symbols, self.kernel_size))
+        value = spec.expression("parameters").xreplace(
+            {k: sp.Integer(v) for k, v in subs.items()})
+        if not value.is_Integer:  # never expected: groups divide both channel counts
+            raise ArithmeticError(f"{self.name}: parameter count is not an integer: {value}")
+        return int(value)
+
+    @property
+    def ops(self) -> int:
+        """Operation count, moduleprofiler convention (0 for an empty batch)."""
+        return self.count("symconv")
+
+    def per_dim(self, field: str) -> tuple[int, ...] | str:
+        """A per-dimension field (or ``output_size``) as a tuple of ints, or the padding string."""
+        return _per_dim_view(self, field)
+
+    def count(self, convention: str = "symconv") -> int:
+        """The count in ``convention`` (:data:`symconv.conventions.NAMES`), exact."""
+        size = ({"input_length": self.input_size[0]} if self.type == "conv1d"
+                else {"input_size": self.input_size})
+        return _count(self, convention, size)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The layer-file form: ``type`` and lists of one value per dimension."""
+        out: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            out[key] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+#: A layer record of either kind.
+AnyLayer = Union[Conv1dLayer, Layer]
+
+
+def _check_digits(where: str, key: str, value: Any) -> None:
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, _TooManyDigits):
+            raise LayerSpecError(f"{where}: field {key!r} has too many digits ({item.digits} "
+                                 f"digits; the limit is {MAX_DIGITS})")
+
+
+def _check_shape(where: str, key: str, value: Any, spec) -> None:
+    """A per-dimension field is an int, a string (padding) or a list of ``dims`` ints;
+    anything else is refused here, with a short message (never the repr of a huge list)."""
+    dims, axes = spec.dims, ", ".join(spec.axes)
+    if isinstance(value, list):
+        if len(value) != dims or any(isinstance(v, (list, dict)) for v in value):
+            what = (f"a list of {len(value)} value(s)" if len(value) != dims
+                    else "a list holding a list or an object")
+            form = ("a list of" if key == "input_size" else "an integer or a list of")
+            raise LayerSpecError(f"{where}: field {key!r} must be {form} {dims} integer(s) "
+                                 f"({axes}) for {spec.name}, got {what}")
+    elif key == "input_size":
+        raise LayerSpecError(f"{where}: field 'input_size' must be a list of {dims} integer(s) "
+                             f"({axes}) for {spec.name}, got {_kind(value)}")
+    elif isinstance(value, dict):
+        raise LayerSpecError(f"{where}: field {key!r} must be an integer or a list of {dims} "
+                             f"integer(s) ({axes}), got an object")
+
+
+def _kind(value: Any) -> str:
+    """A short description of a value from a file (never the repr of a huge list)."""
+    if isinstance(value, (list, dict)):
+        return f"a {'list' if isinstance(value, list) else 'object'}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_REQUIRED_ND = ("name", "type", "in_channels", "out_channels", "kernel_size", "input_size")
+
+
+def _nd_layer(where: str, raw: dict, default_batch: Any, spec) -> Layer:
+    optional = {k: v for k, v in _OPTIONAL.items()}
+    unknown = sorted(set(raw) - set(_REQUIRED_ND) - set(optional))
+    if unknown:
+        raise LayerSpecError(f"{where}: unknown field {unknown[0]!r} for {spec.name}; known "
+                             f"fields: {', '.join(_REQUIRED_ND + tuple(optional))}")
+    for key in _REQUIRED_ND:
+        if key not in raw:
+            raise LayerSpecError(f"{where}: field {key!r} is missing")
+    if not isinstance(raw["name"], str) or not raw["name"]:
+        raise LayerSpecError(f"{where}: field 'name' must be a non-empty string, got {raw['name']!r}")
+    fields = {**optional, **raw}
+    if fields["batch_size"] is None:
+        fields["batch_size"] = 1 if default_batch is None else default_batch
+    for key, value in fields.items():
+        _check_digits(where, key, value)
+    for key in PER_DIMENSION:
+        _check_shape(where, key, fields[key], spec)
+    try:
+        return Layer(**fields)
+    except (TypeError, ValueError) as exc:
+        raise LayerSpecError(f"{where}: {exc}") from None
+
+
+def _layer(index: int, raw: Any, default_batch: Any) -> AnyLayer:
     where = f"layer {index}"
     if not isinstance(raw, dict):
         raise LayerSpecError(f"{where}: expected an object with fields {', '.join(_REQUIRED)}, "
                              f"got {type(raw).__name__}")
     if isinstance(raw.get("name"), str):
         where = f"layer {index} ({raw['name']!r})"
+    if "type" in raw:
+        from .registry import LAYERS
+
+        kind = raw["type"]
+        if not isinstance(kind, str) or kind not in LAYERS:
+            raise LayerSpecError(f"{where}: field 'type' must be one of {', '.join(LAYERS)}, "
+                                 f"got {_kind(kind)}")
+        if kind != "conv1d" or "input_size" in raw:
+            return _nd_layer(where, raw, default_batch, LAYERS[kind])
+        raw = {k: v for k, v in raw.items() if k != "type"}
     unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
         raise LayerSpecError(f"{where}: unknown field {unknown[0]!r}; known fields: "
-                             f"{', '.join(_REQUIRED + tuple(_OPTIONAL))}")
+                             f"{', '.join(_REQUIRED + tuple(_OPTIONAL))}, type")
     for key in _REQUIRED:
         if key not in raw:
             raise LayerSpecError(f"{where}: field {key!r} is missing")
@@ -153,8 +451,10 @@ def _layer(index: int, raw: Any, default_batch: Any) -> Conv1dLayer:
         raise LayerSpecError(f"{where}: {exc}") from None
 
 
-def parse_layers(data: Any) -> list[Conv1dLayer]:
-    """Layers from decoded JSON (a list, or an object with ``layers``)."""
+def parse_layers(data: Any) -> list[AnyLayer]:
+    """Layers from decoded JSON (a list, or an object with ``layers``): a
+    :class:`Conv1dLayer` for a layer in the Conv1d format, a :class:`Layer` for one with a
+    ``type`` and ``input_size``."""
     batch = None
     if isinstance(data, dict):
         if "layers" not in data:
@@ -181,7 +481,7 @@ def _parse_int(text: str) -> int | _TooManyDigits:
     return _TooManyDigits(digits) if digits > MAX_DIGITS else int(text)
 
 
-def load_layers(path: str | Path) -> list[Conv1dLayer]:
+def load_layers(path: str | Path) -> list[AnyLayer]:
     """Read a layer file; :class:`LayerSpecError` on malformed content."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"), parse_int=_parse_int)

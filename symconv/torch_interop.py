@@ -1,9 +1,11 @@
-"""Read the Conv1d layers of a real PyTorch model: :func:`from_torch`.
+"""Read the convolution layers of a real PyTorch model: :func:`from_torch`.
 
 ``from_torch(model, example_input)`` runs the model once and records, for every
-``torch.nn.Conv1d`` call, what the convolution really received: the input of
-``conv1d`` itself (not of the module's ``forward``, so a subclass that pads in
-``forward`` — a causal convolution — is counted on its padded input), its batch
+call of a ``torch.nn.Conv1d``, ``Conv2d`` or ``Conv3d`` (subclasses and lazy
+modules included), what the convolution really received: the input of
+``conv1d`` / ``conv2d`` / ``conv3d`` itself (not of the module's ``forward``, so a
+subclass that pads in ``forward`` — a causal convolution — is counted on its
+padded input), its batch
 size (unbatched input counts as a batch of 1, an empty batch as 0 with a count
 of 0), stride, padding (an int, ``'same'`` or ``'valid'``), dilation, groups
 and whether it has a bias. The run uses *meta* tensors — parameters, buffers and
@@ -12,13 +14,16 @@ input are replaced by shape-only tensors through
 is left untouched; if the model cannot run on meta tensors (data-dependent
 control flow, for example) it falls back to one real forward pass under
 ``torch.no_grad()`` in eval mode. A model with lazy modules runs as a copy,
-so its parameters stay uninitialized. A model that runs no ``nn.Conv1d``
-gives an empty result and a :class:`NoConv1dWarning`; ``conv1d`` called
-outside every ``nn.Conv1d`` module is not counted and gives an
-:class:`UncountedConv1dWarning`.
+so its parameters stay uninitialized. A model that runs no convolution module
+gives an empty result and a :class:`NoConvolutionWarning`; a convolution function
+called outside every convolution module is not counted and gives an
+:class:`UncountedConvolutionWarning` (the old names ``NoConv1dWarning`` and
+``UncountedConv1dWarning`` are the same classes).
 
-The result is a list of :class:`symconv.layers.Conv1dLayer` — the layer
-format of layer files and of ``symconv table`` — in call order, with the
+The result is a list of layer records — :class:`symconv.layers.Conv1dLayer` for a
+Conv1d call, :class:`symconv.layers.Layer` (``type`` ``"conv2d"``/``"conv3d"``)
+for the others: the layer format of layer files and of ``symconv table`` — in call
+order, with the
 recorded shapes and a per-layer derivation (:func:`derive_layer`): each
 step of the general derivation with the layer's numbers substituted.
 :meth:`TorchLayers.render_table` renders the LaTeX / Markdown / CSV table of
@@ -42,13 +47,14 @@ from sympy.printing.str import StrPrinter
 from . import conv1d as _m
 from .conventions import CONVENTIONS, get as _convention, layer_values
 from .functions import FloorDiv
-from .layers import Conv1dLayer
+from .layers import AnyLayer, Conv1dLayer, Layer, format_dims
 from .symbols import C_in, C_out, G, K, L_in, L_out, N, d, gamma, lam, ops, p, psi, s
 from .symbols import unicode_names
 from .printing.latex import visible_text
 
 __all__ = ["from_torch", "TorchLayers", "TorchRecord", "LayerDerivation", "DerivedStep",
-           "derive_layer", "FromTorchWarning", "NoConv1dWarning", "UncountedConv1dWarning"]
+           "derive_layer", "FromTorchWarning", "NoConvolutionWarning",
+           "UncountedConvolutionWarning", "NoConv1dWarning", "UncountedConv1dWarning"]
 
 
 # --- per-layer derivation (no torch needed) -----------------------------------------------
@@ -73,9 +79,13 @@ class _OneLine(StrPrinter):
         return f"⌊({self._print(a)})/{den if b.is_Atom else '(' + den + ')'}⌋"
 
 
-def one_line(expr: sp.Expr) -> str:
-    """``expr`` on one line, symconv's Unicode symbol names, factors as written."""
-    names = {sym: sp.Symbol(name) for sym, name in unicode_names().items()}
+def one_line(expr: sp.Expr, notation: dict | None = None) -> str:
+    """``expr`` on one line, symconv's Unicode symbol names (Conv1d's, or those of
+    ``notation``: a layer specification's symbol -> info), factors as written."""
+    if notation is None:
+        names = {sym: sp.Symbol(name) for sym, name in unicode_names().items()}
+    else:
+        names = {sym: sp.Symbol(info.unicode) for sym, info in notation.items()}
     names[_m.BIAS] = sp.Symbol("b")
     with sp.evaluate(False):
         renamed = sp.sympify(expr).xreplace(names)
@@ -97,9 +107,10 @@ class DerivedStep:
     expr: sp.Expr
     substituted: sp.Expr
     value: int
+    notation: Any = None  # a layer specification's notation; None: Conv1d's
 
     def text(self) -> str:
-        parts = [one_line(self.lhs), one_line(self.expr), one_line(self.substituted)]
+        parts = [one_line(x, self.notation) for x in (self.lhs, self.expr, self.substituted)]
         if parts[-1] in (str(self.value), f"{self.value:,}"):
             parts.pop()
         return " = ".join(parts + [f"{self.value:,}"])
@@ -116,7 +127,7 @@ class LayerDerivation:
         counts: the count in every convention (:mod:`symconv.conventions`).
     """
 
-    layer: Conv1dLayer
+    layer: AnyLayer
     values: dict[sp.Symbol, int]
     steps: tuple[DerivedStep, ...]
     counts: dict[str, int]
@@ -141,9 +152,17 @@ class LayerDerivation:
         count in every convention."""
         ly = self.layer
         pad = f"'{ly.padding}'" if isinstance(ly.padding, str) else ly.padding
-        head = (f"{visible_text(ly.name)}: Conv1d({ly.in_channels}, {ly.out_channels}, kernel_size={ly.kernel_size}, "
-                f"stride={ly.stride}, padding={pad}, dilation={ly.dilation}, groups={ly.groups}, "
-                f"bias={ly.bias}) on N={ly.batch_size}, L_in={ly.input_length}")
+        if isinstance(ly, Conv1dLayer):
+            head = (f"{visible_text(ly.name)}: Conv1d({ly.in_channels}, {ly.out_channels}, kernel_size={ly.kernel_size}, "
+                    f"stride={ly.stride}, padding={pad}, dilation={ly.dilation}, groups={ly.groups}, "
+                    f"bias={ly.bias}) on N={ly.batch_size}, L_in={ly.input_length}")
+        else:
+            spec = ly.spec
+            sizes = ", ".join(f"{a}_in={v}" for a, v in zip(spec.axes, ly.input_size))
+            head = (f"{visible_text(ly.name)}: {spec.title}({ly.in_channels}, {ly.out_channels}, "
+                    f"kernel_size={ly.kernel_size}, stride={ly.stride}, padding={pad}, "
+                    f"dilation={ly.dilation}, groups={ly.groups}, bias={ly.bias}) "
+                    f"on N={ly.batch_size}, {sizes}")
         lines = [head] + [f"  {st.text()}" for st in self.steps]
         lines.append(f"  ({_m.convention_text(ly.bias)})")
         if conventions:
@@ -161,12 +180,16 @@ def _definition(name: str):
     raise KeyError(name)
 
 
-def derive_layer(layer: Conv1dLayer) -> LayerDerivation:
-    """Every step of the Conv1d derivation with ``layer``'s numbers substituted.
+def derive_layer(layer: AnyLayer) -> LayerDerivation:
+    """Every step of the layer's derivation with ``layer``'s numbers substituted.
 
-    The general expressions are the display forms of :data:`symconv.conv1d.DERIVATION`;
-    each substituted form is evaluated exactly and checked against the layer's count.
+    The general expressions are the display forms of :data:`symconv.conv1d.DERIVATION`
+    (Conv1d) or of the layer specification's derivation (Conv2d, Conv3d: one output
+    size per dimension); each substituted form is evaluated exactly and checked against
+    the layer's count.
     """
+    if not isinstance(layer, Conv1dLayer):
+        return _derive_nd(layer)
     bias = int(layer.bias)
     pad = 0 if layer.padding == "valid" else layer.padding
     values: dict[sp.Symbol, int] = {N: layer.batch_size, C_in: layer.in_channels,
@@ -218,13 +241,70 @@ def derive_layer(layer: Conv1dLayer) -> LayerDerivation:
     return LayerDerivation(layer, values, tuple(steps), all_counts)
 
 
+def _derive_nd(layer: Layer) -> LayerDerivation:
+    """:func:`derive_layer` for a :class:`~symconv.layers.Layer` (any registered layer)."""
+    spec = layer.spec
+    notation = dict(spec.notation)
+    bias = int(layer.bias)
+    values: dict[sp.Symbol, int] = {N: layer.batch_size, C_in: layer.in_channels,
+                                    C_out: layer.out_channels, G: layer.groups, spec.bias: bias}
+    per_dim = {"kernel_size": layer.kernel_size, "stride": layer.stride,
+               "dilation": layer.dilation}
+    same = layer.padding == "same"
+    if not same:
+        per_dim["padding"] = (0,) * layer.dims if layer.padding == "valid" else layer.padding
+    for name, value in per_dim.items():
+        values.update(zip(spec.parameter(name).symbols, value))
+    values.update(zip(spec.input_sizes, layer.input_size))
+    definitions = {st.lhs: st for st in spec.derivation.definitions
+                   if st.lhs in spec.output_sizes}
+    steps: list[DerivedStep] = []
+    for axis, sym_in, sym_out, size in zip(spec.axes, spec.input_sizes, spec.output_sizes,
+                                           layer.output_size):
+        if same:
+            steps.append(DerivedStep(f"output_{axis}", f"Output size {axis} ('same')", sym_out,
+                                     sym_in, _substitute(sym_in, values), size, notation))
+        else:
+            st = definitions[sym_out]
+            steps.append(DerivedStep(st.name, st.title, sym_out, st.expr,
+                                     _substitute(st.expr, values), size, notation))
+        values[sym_out] = size
+
+    by_name = {st.name: st for st in spec.derivation.definitions}
+    quantities: dict[sp.Symbol, int] = {}
+    for name in ("filters", "per_filter", "aggregation_bias" if bias else "aggregation_no_bias"):
+        st = by_name[name]
+        sub = _substitute(st.expr, values)
+        steps.append(DerivedStep(st.name, st.title, st.lhs, st.expr, sub, int(sub.doit()),
+                                 notation))
+        quantities[st.lhs] = int(sub.doit())
+    chain = spec.derivation.chains[0 if bias else 1]
+    total, summary = chain.steps[0], chain.steps[-1]
+    sub = _substitute(total.expr, {**quantities, N: layer.batch_size})
+    steps.append(DerivedStep(total.name, total.title, total.lhs, total.expr, sub,
+                             int(sub.doit()), notation))
+    sub = _substitute(summary.expr, values)
+    steps.append(DerivedStep(summary.name, summary.title, summary.lhs, summary.expr, sub,
+                             int(sub.doit()), notation))
+    for st in steps:  # every substituted form is exact and consistent
+        if sp.sympify(st.substituted).doit() != st.value:
+            raise ArithmeticError(f"{layer.name}: step {st.name} does not evaluate to {st.value}")
+    if not steps[-1].value == steps[-2].value == layer.ops:
+        raise ArithmeticError(f"{layer.name}: derivation gives {steps[-1].value}, "
+                              f"the evaluator {layer.ops}")
+    counts = {c.name: layer.count(c.name) for c in CONVENTIONS}
+    return LayerDerivation(layer, values, tuple(steps), counts)
+
+
 # --- reading a model -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class TorchRecord:
-    """One call of one ``nn.Conv1d``: the shapes of the convolution's input and output.
+    """One call of one ``nn.Conv1d`` (``Conv2d``, ``Conv3d``): the shapes of the
+    convolution's input and output.
 
-    ``input_shape`` is what ``conv1d`` received, except that the pad ``nn.Conv1d`` applies
+    ``input_shape`` is what ``conv1d`` (``conv2d``, ``conv3d``) received, except that the
+    pad the module applies
     itself for a ``padding_mode`` other than ``'zeros'`` is left out (it is the layer's
     padding); ``module`` is the layer's name (module path, ``#2`` for a second call).
     """
@@ -237,7 +317,9 @@ class TorchRecord:
 
 
 class TorchLayers(list):
-    """``list[Conv1dLayer]`` in call order, with the recorded shapes and derivations.
+    """The layers in call order (:class:`~symconv.layers.Conv1dLayer` for Conv1d,
+    :class:`~symconv.layers.Layer` for Conv2d/Conv3d), with the recorded shapes and
+    derivations.
 
     Attributes:
         records: one :class:`TorchRecord` per layer (module path, shapes, unbatched).
@@ -245,7 +327,7 @@ class TorchLayers(list):
             forward pass, used when the model cannot run on meta tensors).
     """
 
-    def __init__(self, layers: Iterable[Conv1dLayer], records: Iterable[TorchRecord],
+    def __init__(self, layers: Iterable[AnyLayer], records: Iterable[TorchRecord],
                  method: str) -> None:
         super().__init__(layers)
         self.records: list[TorchRecord] = list(records)
@@ -266,9 +348,8 @@ class TorchLayers(list):
 
     def total(self, convention: str = "symconv") -> int:
         """Sum of the layers' counts in ``convention`` (default: symconv's ops)."""
-        if _convention(convention).name == "symconv":
-            return sum(layer.ops for layer in self)
-        return sum(derive_layer(layer).counts[_convention(convention).name] for layer in self)
+        name = _convention(convention).name
+        return sum(layer.count(name) for layer in self)
 
     def to_dict(self) -> dict[str, Any]:
         """The layer-file form (``{"layers": [...]}``) that ``symconv table`` reads."""
@@ -289,29 +370,44 @@ class TorchLayers(list):
         from .latex.tables import TableOptions, render_table
 
         if not self:
-            raise ValueError("from_torch recorded no Conv1d layer: there is no table to render")
+            raise ValueError("from_torch recorded no convolution layer (Conv1d, Conv2d, Conv3d): "
+                             "there is no table to render")
         return render_table(list(self), fmt, TableOptions(**options))
 
     def rows(self, convention: str = "symconv") -> list[dict[str, Any]]:
-        """Plain rows: the layer's fields, L_out and its count in ``convention``."""
+        """Plain rows: the layer's fields (those of its layer file), its output size
+        (``output_length`` for Conv1d, ``output_size`` else) and its count in ``convention``."""
         name = _convention(convention).name
         out = []
         for layer in self:
-            count = layer.ops if name == "symconv" else derive_layer(layer).counts[name]
-            out.append({**layer.to_dict(), "output_length": layer.output_length, name: count})
+            size = ({"output_length": layer.output_length} if isinstance(layer, Conv1dLayer)
+                    else {"output_size": list(layer.output_size)})
+            out.append({**layer.to_dict(), **size, name: layer.count(name)})
         return out
 
     def table(self, convention: str = "symconv") -> str:
         """A plain-text table of the layers and their counts in ``convention`` (no final
         newline: ``print`` adds it)."""
         conv = _convention(convention)
-        head = ["layer", "C_in", "C_out", "K", "s", "p", "d", "G", "bias", "N", "L_in", "L_out",
-                conv.name]
-        body = [[visible_text(r["name"]), r["in_channels"], r["out_channels"], r["kernel_size"], r["stride"],
-                 r["padding"], r["dilation"], r["groups"], "yes" if r["bias"] else "no",
-                 r["batch_size"], r["input_length"], r["output_length"], f"{r[conv.name]:,}"]
-                for r in self.rows(conv.name)]
-        body.append(["total"] + [""] * 11 + [f"{self.total(conv.name):,}"])
+        if all(isinstance(layer, Conv1dLayer) for layer in self):
+            head = ["layer", "C_in", "C_out", "K", "s", "p", "d", "G", "bias", "N", "L_in",
+                    "L_out", conv.name]
+            body = [[visible_text(r["name"]), r["in_channels"], r["out_channels"], r["kernel_size"], r["stride"],
+                     r["padding"], r["dilation"], r["groups"], "yes" if r["bias"] else "no",
+                     r["batch_size"], r["input_length"], r["output_length"], f"{r[conv.name]:,}"]
+                    for r in self.rows(conv.name)]
+        else:  # several layer types: per-dimension values as 3×3 (see format_dims)
+            head = ["layer", "type", "C_in", "C_out", "K", "s", "p", "d", "G", "bias", "N",
+                    "input", "output", conv.name]
+            body = [[visible_text(ly.name), ly.spec.title, ly.in_channels, ly.out_channels,
+                     format_dims(ly.per_dim("kernel_size")),
+                     format_dims(ly.per_dim("stride"), collapse=True),
+                     format_dims(ly.per_dim("padding"), collapse=True),
+                     format_dims(ly.per_dim("dilation"), collapse=True), ly.groups,
+                     "yes" if ly.bias else "no", ly.batch_size,
+                     format_dims(ly.input_size), format_dims(ly.output_size),
+                     f"{ly.count(conv.name):,}"] for ly in self]
+        body.append(["total"] + [""] * (len(head) - 2) + [f"{self.total(conv.name):,}"])
         cells = [[str(x) for x in row] for row in [head] + body]
         widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
         lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
@@ -325,12 +421,19 @@ class FromTorchWarning(UserWarning):
     """:func:`from_torch` left something out of the count (the message says what)."""
 
 
-class NoConv1dWarning(FromTorchWarning):
-    """The model ran no ``nn.Conv1d`` on the example input: the layer list is empty."""
+class NoConvolutionWarning(FromTorchWarning):
+    """The model ran no ``nn.Conv1d``, ``nn.Conv2d`` or ``nn.Conv3d`` on the example input:
+    the layer list is empty."""
 
 
-class UncountedConv1dWarning(FromTorchWarning):
-    """``conv1d`` ran outside every ``nn.Conv1d`` module; those calls are not counted."""
+class UncountedConvolutionWarning(FromTorchWarning):
+    """``conv1d``, ``conv2d`` or ``conv3d`` ran outside every convolution module
+    (``nn.Conv1d/2d/3d``); those calls are not counted."""
+
+
+#: The names of Conv1d-only releases: the same classes.
+NoConv1dWarning = NoConvolutionWarning
+UncountedConv1dWarning = UncountedConvolutionWarning
 
 
 def _torch():
@@ -416,12 +519,24 @@ def _single(value: Any) -> Any:
     return value[0] if isinstance(value, (tuple, list)) else value
 
 
+def _spatial(value: Any, dims: int) -> Any:
+    """A per-dimension argument of ``conv2d``/``conv3d`` as a tuple of ``dims`` ints (an int,
+    or a 1-tuple, which PyTorch's functional API stretches to every dimension); a padding
+    string as it is."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (tuple, list)):
+        return tuple(value) * dims if len(value) == 1 else tuple(value)
+    return (value,) * dims
+
+
 _CONV1D_DEFAULTS = (("input", None), ("weight", None), ("bias", None), ("stride", 1),
                     ("padding", 0), ("dilation", 1), ("groups", 1))
 
 
 def _conv1d_arguments(args: tuple, kwargs: dict) -> dict[str, Any]:
-    """``torch.conv1d``'s arguments by name, defaults filled in."""
+    """``torch.conv1d``'s (or ``conv2d``'s, ``conv3d``'s: the same signature) arguments by
+    name, defaults filled in."""
     bound = {name: default for name, default in _CONV1D_DEFAULTS}
     bound.update(zip((name for name, _ in _CONV1D_DEFAULTS), args))
     bound.update(kwargs)
@@ -430,34 +545,43 @@ def _conv1d_arguments(args: tuple, kwargs: dict) -> dict[str, Any]:
 
 @dataclass
 class _Call:
-    name: str                    # module path of the nn.Conv1d the call ran in
+    name: str                    # module path of the convolution module the call ran in
     module: Any
-    conv: dict[str, Any]         # what torch.conv1d received (shapes, not tensors)
+    conv: dict[str, Any]         # what torch.conv1d/2d/3d received (shapes, not tensors)
     output_shape: tuple[int, ...]
     unpadded: tuple[int, ...] | None  # input shape before the module's own padding_mode pad
+    layer: str = "conv1d"        # the function that ran: conv1d, conv2d or conv3d
+
+
+#: The convolution modules whose calls are counted (subclasses and lazy modules included).
+_MODULES = ("Conv1d", "Conv2d", "Conv3d")
+_MODULE_WORDS = "torch.nn.Conv1d, Conv2d or Conv3d"
 
 
 def _recorder(torch):
-    """A TorchFunctionMode that records every ``torch.conv1d`` call with what it received.
+    """A TorchFunctionMode that records every ``torch.conv1d``/``conv2d``/``conv3d`` call with
+    what it received (``torch.nn.functional.convNd`` is the same function).
 
-    Each call is attributed to the innermost ``nn.Conv1d`` whose forward is running
-    (:meth:`enter` / :meth:`leave`, called by forward pre-hooks and hooks); calls outside
-    every ``nn.Conv1d`` are counted in ``bare``. Recording at the convolution itself counts
-    what it really received — also when a subclass pads in ``forward`` (a causal
-    convolution) or calls ``_conv_forward`` / ``F.conv1d`` itself. The pad that
-    ``nn.Conv1d`` applies for a non-zeros ``padding_mode`` is traced, so that such a layer
-    is shown with its own padding and input length (the same count).
+    Each call is attributed to the innermost convolution module (``nn.Conv1d/2d/3d``) whose
+    forward is running (:meth:`enter` / :meth:`leave`, called by forward pre-hooks and
+    hooks); calls outside every such module are counted in ``bare`` (per function).
+    Recording at the convolution itself counts what it really received — also when a
+    subclass pads in ``forward`` (a causal convolution) or calls ``_conv_forward`` /
+    ``F.conv2d`` itself. The pad that the module applies for a non-zeros
+    ``padding_mode`` is traced, so that such a layer is shown with its own padding and
+    input size (the same count).
     """
     from torch.overrides import TorchFunctionMode
 
     pad_fn = torch.nn.functional.pad
+    functions = ((torch.conv1d, "conv1d"), (torch.conv2d, "conv2d"), (torch.conv3d, "conv3d"))
 
     class Recorder(TorchFunctionMode):
         def __init__(self) -> None:
             super().__init__()
             self.active: list[tuple[str, Any]] = []
             self.calls: list[_Call] = []
-            self.bare = 0
+            self.bare: dict[str, int] = {}
             self._own_pad: tuple[Any, Any, tuple[int, ...]] | None = None
 
         def enter(self, name: str, module: Any) -> None:
@@ -472,8 +596,9 @@ def _recorder(torch):
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
             out = func(*args, **kwargs)
-            if func is torch.conv1d:
-                self._conv(args, kwargs, out)
+            layer = next((name for fn, name in functions if func is fn), None)
+            if layer is not None:
+                self._conv(layer, args, kwargs, out)
             elif func is pad_fn and self.active and args and isinstance(args[0], torch.Tensor):
                 module = self.active[-1][1]
                 mode = kwargs.get("mode", args[2] if len(args) > 2 else "constant")
@@ -482,11 +607,11 @@ def _recorder(torch):
                     self._own_pad = (module, out, tuple(args[0].shape))
             return out
 
-        def _conv(self, args: tuple, kwargs: dict, out: Any) -> None:
+        def _conv(self, layer: str, args: tuple, kwargs: dict, out: Any) -> None:
             bound = _conv1d_arguments(args, kwargs)
             x, w = bound["input"], bound["weight"]
             if not self.active:
-                self.bare += 1
+                self.bare[layer] = self.bare.get(layer, 0) + 1
                 return
             if not (isinstance(x, torch.Tensor) and isinstance(w, torch.Tensor)
                     and isinstance(out, torch.Tensor)):  # pragma: no cover - torch refuses it
@@ -499,13 +624,15 @@ def _recorder(torch):
                         bias=bound["bias"] is not None, stride=bound["stride"],
                         padding=bound["padding"], dilation=bound["dilation"],
                         groups=bound["groups"])
-            self.calls.append(_Call(name, module, conv, tuple(out.shape), unpadded))
+            self.calls.append(_Call(name, module, conv, tuple(out.shape), unpadded, layer))
 
     return Recorder()
 
 
-def _layer_of(call: _Call, label: str) -> tuple[Conv1dLayer, TorchRecord]:
-    """The layer of one recorded ``conv1d`` call: what the convolution received."""
+def _layer_of(call: _Call, label: str) -> tuple[AnyLayer, TorchRecord]:
+    """The layer of one recorded convolution call: what the convolution received."""
+    if call.layer != "conv1d":
+        return _nd_layer_of(call, label)
     c, mod = call.conv, call.module
     in_shape = c["input_shape"]
     fields = dict(name=label, in_channels=in_shape[-2], out_channels=c["weight_shape"][0],
@@ -530,11 +657,40 @@ def _layer_of(call: _Call, label: str) -> tuple[Conv1dLayer, TorchRecord]:
     return layer, record
 
 
+def _nd_layer_of(call: _Call, label: str) -> tuple[Layer, TorchRecord]:
+    """:func:`_layer_of` for a ``conv2d`` / ``conv3d`` call: a :class:`Layer`."""
+    c, mod = call.conv, call.module
+    dims = int(call.layer[4])
+    in_shape = c["input_shape"]
+    fields = dict(name=label, type=call.layer, in_channels=in_shape[-dims - 1],
+                  out_channels=c["weight_shape"][0], kernel_size=tuple(c["weight_shape"][-dims:]),
+                  input_size=tuple(in_shape[-dims:]), stride=_spatial(c["stride"], dims),
+                  padding=_spatial(c["padding"], dims), dilation=_spatial(c["dilation"], dims),
+                  groups=c["groups"], bias=c["bias"])
+    unbatched = len(in_shape) == dims + 1
+    fields["batch_size"] = 1 if unbatched else in_shape[0]
+    layer = Layer(**fields)
+    if call.unpadded is not None and fields["padding"] == (0,) * dims:
+        # the module padded the input itself (padding_mode reflect, replicate, circular):
+        # show the layer with its padding and the input it was given (the same output size)
+        own = Layer(**{**fields, "input_size": tuple(call.unpadded[-dims:]),
+                       "padding": _spatial(mod.padding, dims)})
+        if own.output_size == layer.output_size:
+            layer, in_shape = own, in_shape[:-dims] + tuple(call.unpadded[-dims:])
+    if layer.output_size != tuple(call.output_shape[-dims:]):  # never expected
+        raise RuntimeError(f"{label}: symconv's output size = {layer.output_size}, "
+                           f"PyTorch's = {tuple(call.output_shape[-dims:])}")
+    record = TorchRecord(label, in_shape, call.output_shape, unbatched,
+                         getattr(mod, "padding_mode", "zeros"))
+    return layer, record
+
+
 def _run(model, inputs: Any, state: dict | None, torch) -> Any:
-    """Run ``model`` once in eval mode with every ``nn.Conv1d`` call recorded."""
+    """Run ``model`` once in eval mode with every convolution module's call recorded."""
     recorder = _recorder(torch)
+    classes = tuple(getattr(torch.nn, name) for name in _MODULES)
     convs = [(name or type(mod).__name__.lower(), mod) for name, mod in model.named_modules()
-             if isinstance(mod, torch.nn.Conv1d)]
+             if isinstance(mod, classes)]
     handles = []
 
     def leave(module, args, output):
@@ -561,14 +717,15 @@ def _run(model, inputs: Any, state: dict | None, torch) -> Any:
 
 
 def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
-    """Every ``nn.Conv1d`` call of ``model`` on ``example_input``, as symconv layers.
+    """Every ``nn.Conv1d``, ``nn.Conv2d`` and ``nn.Conv3d`` call of ``model`` on
+    ``example_input``, as symconv layers.
 
-    Each layer is what the convolution really received: the input length and
-    batch size are read where ``conv1d`` runs, so a subclass that pads in
-    ``forward`` (a causal convolution) is counted on its padded input.
+    Each layer is what the convolution really received: the input size and
+    batch size are read where ``conv1d`` / ``conv2d`` / ``conv3d`` runs, so a subclass
+    that pads in ``forward`` (a causal convolution) is counted on its padded input.
 
     Args:
-        model: a ``torch.nn.Module`` (or a single ``nn.Conv1d``).
+        model: a ``torch.nn.Module`` (or a single convolution module).
         example_input: the input of one forward call: a tensor, a tuple/list of
             positional arguments, or a dict of keyword arguments. Only its shapes
             matter when the meta run succeeds.
@@ -576,20 +733,24 @@ def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
             False always runs a real forward pass.
 
     Returns:
-        :class:`TorchLayers`: one :class:`~symconv.layers.Conv1dLayer` per call
-        of an ``nn.Conv1d``, in call order, named by module path (``path#2``
-        for a second call of the same module); unbatched input gives
-        ``batch_size=1``, recorded as ``unbatched`` in :attr:`TorchLayers.records`;
-        an empty batch gives ``batch_size=0`` and a count of 0.
+        :class:`TorchLayers`: one layer per call of a convolution module, in call
+        order — a :class:`~symconv.layers.Conv1dLayer` for ``conv1d``, a
+        :class:`~symconv.layers.Layer` (``type`` ``"conv2d"`` / ``"conv3d"``) for the
+        others — named by module path (``path#2`` for a second call of the same
+        module); unbatched input gives ``batch_size=1``, recorded as ``unbatched`` in
+        :attr:`TorchLayers.records`; an empty batch gives ``batch_size=0`` and a count of 0.
 
-    The model is left as it was: a model with lazy modules (``nn.LazyConv1d``)
-    runs as a copy, so its parameters stay uninitialized (if it cannot be copied,
-    a :class:`FromTorchWarning` says that the forward pass initialized them).
+    The model is left as it was: a model with lazy modules (``nn.LazyConv1d``,
+    ``nn.LazyConv2d``, ...) runs as a copy, so its parameters stay uninitialized (if it
+    cannot be copied, a :class:`FromTorchWarning` says that the forward pass
+    initialized them).
 
     Warns:
         FromTorchWarning: a lazy model could not be copied and was initialized.
-        NoConv1dWarning: no ``nn.Conv1d`` ran (the result is empty).
-        UncountedConv1dWarning: ``conv1d`` ran outside every ``nn.Conv1d`` module.
+        NoConvolutionWarning (alias ``NoConv1dWarning``): no convolution module ran
+            (the result is empty).
+        UncountedConvolutionWarning (alias ``UncountedConv1dWarning``): ``conv1d``,
+            ``conv2d`` or ``conv3d`` ran outside every convolution module.
 
     Raises:
         ImportError: PyTorch is not installed.
@@ -637,13 +798,15 @@ def _from_torch(model, example_input: Any, meta: bool, stacklevel: int) -> Torch
         layers.append(layer)
         records.append(record)
     if recorder.bare:
-        warnings.warn(UncountedConv1dWarning(
-            f"from_torch: {recorder.bare} conv1d call(s) ran outside every torch.nn.Conv1d "
-            f"module (torch.nn.functional.conv1d called directly) and are not counted"),
-            stacklevel=stacklevel)
+        calls = ", ".join(f"{n} {fn} call(s)" for fn, n in sorted(recorder.bare.items()))
+        fns = "/".join(f"torch.nn.functional.{fn}" for fn in sorted(recorder.bare))
+        warnings.warn(UncountedConvolutionWarning(
+            f"from_torch: {calls} ran outside every convolution module ({_MODULE_WORDS}; "
+            f"{fns} called directly) and are not counted"), stacklevel=stacklevel)
     if not layers:
-        where = ("the model has no torch.nn.Conv1d module" if not n_convs else
-                 f"none of its {n_convs} torch.nn.Conv1d module(s) ran on this input")
-        warnings.warn(NoConv1dWarning(f"from_torch: no Conv1d layer to count: {where}; "
-                                      f"the result is empty"), stacklevel=stacklevel)
+        where = (f"the model has no {_MODULE_WORDS} module" if not n_convs else
+                 f"none of its {n_convs} convolution module(s) ({_MODULE_WORDS}) ran on "
+                 f"this input")
+        warnings.warn(NoConvolutionWarning(f"from_torch: no convolution layer to count: {where}; "
+                                           f"the result is empty"), stacklevel=stacklevel)
     return TorchLayers(layers, records, method)

@@ -237,10 +237,10 @@ def test_each_modules_training_mode_is_restored():
 # --- nothing to count -----------------------------------------------------------------------
 
 def test_a_model_without_a_convolution_warns():
-    with pytest.warns(NoConv1dWarning, match="no torch.nn.Conv1d module"):
+    with pytest.warns(NoConv1dWarning, match="no torch.nn.Conv1d, Conv2d or Conv3d module"):
         layers = from_torch(nn.Sequential(nn.Linear(8, 8), nn.ReLU()), torch.randn(2, 8))
     assert layers == [] and layers.total() == 0
-    with pytest.raises(ValueError, match="no Conv1d layer"):
+    with pytest.raises(ValueError, match="no convolution layer"):
         layers.render_table("md")
 
 
@@ -253,7 +253,7 @@ def test_a_convolution_that_does_not_run_warns():
         def forward(self, x):
             return self.lin(x)
 
-    with pytest.warns(NoConv1dWarning, match="none of its 1 torch.nn.Conv1d module"):
+    with pytest.warns(NoConv1dWarning, match="none of its 1 convolution module"):
         assert from_torch(Unused(), torch.randn(2, 4)) == []
 
 

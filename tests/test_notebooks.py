@@ -1,5 +1,6 @@
 """The notebooks are committed without outputs and run top to bottom on a fresh kernel."""
 
+import re
 import time
 from pathlib import Path
 
@@ -54,5 +55,8 @@ def test_notebook_runs_on_a_fresh_kernel(name):
         assert "2,408,448" in text and "ψ = " in text and "identities hold" in text
         from symconv import convention_text  # each layer's own convention, the no-bias one too
         assert convention_text(True) in text and convention_text(False) in text
+        # the Conv2d section: its proofs, and a table that mixes layer types
+        assert re.search(r"Conv2d: (\d+)/\1 identities hold", text)
+        assert "| stem | Conv2d |" in text and "| video | Conv3d |" in text
     else:
         assert "symconv 2,383,360" in text

@@ -152,10 +152,11 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
 def register_table(sub) -> None:
     p = sub.add_parser(
-        "table", help="a table of a model's Conv1d layers (LaTeX booktabs, Markdown, CSV)",
+        "table", help="a table of a model's convolution layers (LaTeX booktabs, Markdown, CSV)",
         description="Read a layer file (JSON: name, in_channels, out_channels, kernel_size, "
-                    "input_length, optional stride, padding, dilation, groups, bias, batch_size) "
-                    "and print per layer L_out, parameters and operations, with a totals row and "
+                    "input_length, optional stride, padding, dilation, groups, bias, batch_size; Conv2d/Conv3d: "
+                    "type, input_size [H, W] / [D, H, W]) "
+                    "and print per layer the output size, parameters and operations, with a totals row and "
                     "the counting convention. The LaTeX table needs booktabs.")
     p.add_argument("layers", metavar="LAYERS.json", help="layer file")
     p.add_argument("--format", choices=("tex", "md", "csv"), default="tex",

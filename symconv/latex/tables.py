@@ -1,8 +1,18 @@
-"""Layer tables: a model's Conv1d layers (a layer file) as a LaTeX, Markdown or CSV table.
+"""Layer tables: a model's convolution layers (a layer file) as a LaTeX, Markdown or CSV table.
 
-Per layer: the configuration, L_out, the parameter count and the operation
-count, then a totals row; the convention is stated with the table (and in a
-CSV column). Every integer is digit-grouped (``16\\,000`` in LaTeX,
+Per layer: the configuration, the output size, the parameter count and the
+operation count, then a totals row; the convention is stated with the table (and
+in a CSV column).
+
+A table of Conv1d layers only has the columns it always had (K, L_in, L_out; CSV
+``kernel_size``, ``input_length``, ``output_length``). A table that mixes layer types
+(Conv1d, Conv2d, Conv3d) has a ``Type`` column, and per-dimension values are written
+with ``×`` between the dimensions: kernel ``3×3``, input and output size ``224×224``
+(always one number per dimension), stride, padding and dilation ``2×1`` — or one
+number when it is the same in every dimension, as PyTorch's int form. Its CSV has the
+columns ``type``, ``kernel_size``, ``input_size`` and ``output_size``, and writes every
+per-dimension value in full with an ASCII ``x`` (``3x3``, stride ``1x1``; a Conv1d row
+``3``): split on ``x`` to get one integer per dimension. Every integer is digit-grouped (``16\\,000`` in LaTeX,
 ``16,000`` in Markdown); ``si=True`` writes the counts with SI prefixes (k, M,
 G, T) in LaTeX and Markdown; CSV always holds exact integers.
 
@@ -35,13 +45,13 @@ from pathlib import Path
 from typing import Sequence
 
 from ..conv1d import CONVENTION
-from ..layers import Conv1dLayer, load_layers
+from ..layers import AnyLayer, Conv1dLayer, format_dims, load_layers
 from ..printing.latex import SHORT, latex_escape, latex_number, visible_text
 from ..symbols import C_in, C_out, G, K, L_in, L_out, N, d, p, s
 from .render import environment, markdown_escape
 
 __all__ = ["TableOptions", "TABLE_FORMATS", "render_table", "render_table_file", "si_format",
-           "csv_cell", "label_for", "DEFAULT_LABEL"]
+           "csv_cell", "label_for", "DEFAULT_LABEL", "DEFAULT_CAPTION", "DEFAULT_CAPTION_MIXED"]
 
 TABLE_FORMATS = ("tex", "md", "csv")
 #: ``\\label`` of a table rendered from layers with no file name and no ``label``.
@@ -61,14 +71,21 @@ class TableOptions:
         si: counts with SI prefixes, 3 significant digits (LaTeX and Markdown only).
         caption: LaTeX caption / Markdown title above the table; in LaTeX the
             convention follows it, in Markdown a note below the table states it.
+            ``None``: :data:`DEFAULT_CAPTION` (Conv1d layers) or
+            :data:`DEFAULT_CAPTION_MIXED` (several layer types); ``""``: none.
         label: LaTeX ``\\label`` of the table (letters, digits and ``: . _ -``);
             ``None``: derived from the layer file's name (:func:`label_for`), or
             :data:`DEFAULT_LABEL` without one.
     """
 
     si: bool = False
-    caption: str = "Conv1d layers: output length, parameters and operation count"
+    caption: str | None = None
     label: str | None = None
+
+
+#: The default caption of a table of Conv1d layers, and of one that mixes layer types.
+DEFAULT_CAPTION = "Conv1d layers: output length, parameters and operation count"
+DEFAULT_CAPTION_MIXED = "Convolution layers: output size, parameters and operation count"
 
 
 def label_for(path: str | Path) -> str:
@@ -119,37 +136,46 @@ def si_format(value: int, digits: int = 3) -> tuple[str, str]:
     return str(value), ""
 
 
-def _rows(layers: Sequence[Conv1dLayer]) -> list[dict]:
-    return [dict(layer=layer, name=layer.name, c_in=layer.in_channels, c_out=layer.out_channels,
-                 k=layer.kernel_size, s=layer.stride, p=layer.padding, d=layer.dilation,
-                 g=layer.groups, bias="yes" if layer.bias else "no", n=layer.batch_size,
-                 l_in=layer.input_length, l_out=layer.output_length,
-                 params=layer.parameters, ops=layer.ops) for layer in layers]
+def _mixed(layers: Sequence[AnyLayer]) -> bool:
+    """True when the table needs the layout of several layer types (not Conv1d only)."""
+    return any(layer.type != "conv1d" for layer in layers)
 
 
-def _batch_note(layers: Sequence[Conv1dLayer]) -> str:
+def _batch_note(layers: Sequence[AnyLayer]) -> str:
     sizes = sorted({layer.batch_size for layer in layers})
     if len(sizes) == 1:
         return f"batch of {sizes[0]}"
     return "per layer for its batch size N"
 
 
-def render_table(layers: Sequence[Conv1dLayer], fmt: str = "tex",
+def _conv1d_value(layer: AnyLayer, field: str):
+    """A Conv1d layer's field as the Conv1d table has always shown it."""
+    if isinstance(layer, Conv1dLayer):
+        return getattr(layer, {"input_size": "input_length"}.get(field, field))
+    value = layer.per_dim(field)
+    return value if isinstance(value, str) else value[0]
+
+
+def render_table(layers: Sequence[AnyLayer], fmt: str = "tex",
                  options: TableOptions = TableOptions()) -> str:
-    """The table of ``layers`` as ``tex`` (booktabs), ``md`` or ``csv``."""
+    """The table of ``layers`` (:class:`~symconv.layers.Conv1dLayer` and
+    :class:`~symconv.layers.Layer` of any type) as ``tex`` (booktabs), ``md`` or ``csv``."""
     if fmt not in TABLE_FORMATS:
         raise ValueError(f"format must be one of {', '.join(TABLE_FORMATS)}, got {fmt!r}")
     if not layers:
         raise ValueError("the layer file holds no layers")
     label = _check_label(DEFAULT_LABEL if options.label is None else options.label)
-    if not isinstance(options.caption, str):
-        raise TypeError(f"caption must be a string, got {type(options.caption).__name__}")
-    rows = _rows(layers)
-    total_params = sum(r["params"] for r in rows)
-    total_ops = sum(r["ops"] for r in rows)
+    mixed = _mixed(layers)
+    caption = options.caption
+    if caption is None:
+        caption = DEFAULT_CAPTION_MIXED if mixed else DEFAULT_CAPTION
+    if not isinstance(caption, str):
+        raise TypeError(f"caption must be a string, got {type(caption).__name__}")
+    params = [layer.parameters for layer in layers]
+    ops = [layer.ops for layer in layers]
     mixed_batch = len({layer.batch_size for layer in layers}) > 1
     if fmt == "csv":
-        return _csv(rows, total_params, total_ops)
+        return _csv(layers, params, ops, mixed)
     tex = fmt == "tex"
 
     def integer(v: int) -> str:
@@ -166,20 +192,73 @@ def render_table(layers: Sequence[Conv1dLayer], fmt: str = "tex",
     def text(value: str) -> str:  # user text: names, caption
         return latex_escape(value) if tex else markdown_escape(visible_text(value))
 
-    for r in rows:
-        r["name_out"] = text(r["name"])
-        r["params_out"] = count(r["params"])
-        r["ops_out"] = count(r["ops"])
-        for key in ("n", "c_in", "c_out", "k", "s", "d", "g", "l_in", "l_out"):
-            r[key] = integer(r[key])
-        r["p"] = integer(r["p"]) if isinstance(r["p"], int) else r["p"]  # 'same', 'valid'
-    caption = options.caption.strip()
+    def sizes(value, collapse: bool = False) -> str:  # per-dimension: 3×3, or 'same'
+        if isinstance(value, str):
+            return value
+        if collapse and len(set(value)) == 1:
+            value = value[:1]
+        return (r"$\times$" if tex else "×").join(integer(v) for v in value)
+
     names = SHORT.names()  # compact column heads: K, s, p, d, G
-    heads = {key: names[sym] for key, sym in (("n", N), ("c_in", C_in), ("c_out", C_out),
-                                              ("k", K), ("s", s), ("p", p), ("d", d), ("g", G),
-                                              ("l_in", L_in), ("l_out", L_out))}
-    ctx = dict(rows=rows, heads=heads, total_params=count(total_params), total_ops=count(total_ops),
-               convention=CONVENTION, batch=_batch_note(layers), mixed_batch=mixed_batch,
+    math = (lambda sym: f"${names[sym]}$") if tex else (lambda sym: str(sym))
+    md_heads = {C_in: "C_in", C_out: "C_out", K: "K", L_in: "L_in", L_out: "L_out", N: "N"}
+    word = {"s": "stride", "p": "padding", "d": "dilation", "G": "groups"}
+
+    def head(sym) -> str:
+        if tex:
+            return math(sym)
+        return md_heads.get(sym) or word[str(sym)]
+
+    # columns: (head, alignment, cell of a layer)
+    columns: list[tuple[str, str, object]] = [("Layer", "l", lambda ly: text(ly.name))]
+    if mixed:
+        columns.append(("Type", "l", lambda ly: ly.spec.title))
+    if mixed_batch:
+        columns.append((head(N), "r", lambda ly: integer(ly.batch_size)))
+    columns += [(head(C_in), "r", lambda ly: integer(ly.in_channels)),
+                (head(C_out), "r", lambda ly: integer(ly.out_channels))]
+    if mixed:
+        columns += [
+            (head(K), "r", lambda ly: sizes(ly.per_dim("kernel_size"))),
+            (head(s), "r", lambda ly: sizes(ly.per_dim("stride"), True)),
+            (head(p), "r", lambda ly: sizes(ly.per_dim("padding"), True)),
+            (head(d), "r", lambda ly: sizes(ly.per_dim("dilation"), True)),
+        ]
+    else:
+        def one(field):
+            def cell(ly):
+                value = _conv1d_value(ly, field)
+                return value if isinstance(value, str) else integer(value)  # 'same', 'valid'
+            return cell
+        columns += [(head(sym), "r", one(field)) for sym, field in (
+            (K, "kernel_size"), (s, "stride"), (p, "padding"), (d, "dilation"))]
+    columns += [(head(G), "r", lambda ly: integer(ly.groups)),
+                ("bias", "l", lambda ly: "yes" if ly.bias else "no")]
+    if mixed:
+        columns += [("Input", "r", lambda ly: sizes(ly.input_size)),
+                    ("Output", "r", lambda ly: sizes(ly.output_size))]
+    else:
+        columns += [(head(L_in), "r", lambda ly: integer(_conv1d_value(ly, "input_size"))),
+                    (head(L_out), "r", lambda ly: integer(ly.output_size[0]))]
+    columns += [("Parameters" if tex else "parameters", "r", None),
+                ("Operations" if tex else "ops", "r", None)]
+    rows = []
+    for layer, n_params, n_ops in zip(layers, params, ops):
+        rows.append([cell(layer) for _, _, cell in columns[:-2]] + [count(n_params), count(n_ops)])
+    total_label = "Total" if tex else "**Total**"
+    totals = [count(sum(params)), count(sum(ops))]
+    if not tex:
+        totals = [f"**{t}**" for t in totals]
+    total = [total_label] + [""] * (len(columns) - 3) + totals
+    md_align = {"l": ":---", "r": "---:"}
+    caption = caption.strip()
+    ctx = dict(heads=[h for h, _, _ in columns], rows=rows, total=total,
+               colspec="".join(a for _, a, _ in columns),
+               aligns=[md_align[a] for _, a, _ in columns],
+               convention=CONVENTION, batch=_batch_note(layers),
+               # several layer types: more columns, so smaller type and less space
+               font_size="footnotesize" if mixed else "small",
+               tabcolsep="2pt" if mixed else "4pt",
                caption=text(caption), caption_stop="" if caption.endswith(".") or not caption
                else ".", label=label, si=options.si, template=f"table.{fmt}.jinja")
     return environment().get_template(f"table.{fmt}.jinja").render(**ctx)
@@ -188,18 +267,35 @@ def render_table(layers: Sequence[Conv1dLayer], fmt: str = "tex",
 _CSV_FIELDS = ("name", "batch_size", "in_channels", "out_channels", "kernel_size", "stride",
                "padding", "dilation", "groups", "bias", "input_length", "output_length",
                "parameters", "ops", "convention")
+#: The CSV columns of a table that mixes layer types.
+_CSV_FIELDS_MIXED = ("name", "type", "batch_size", "in_channels", "out_channels", "kernel_size",
+                     "stride", "padding", "dilation", "groups", "bias", "input_size",
+                     "output_size", "parameters", "ops", "convention")
 
 
-def _csv(rows: list[dict], total_params: int, total_ops: int) -> str:
+def _csv(layers: Sequence[AnyLayer], params: list[int], ops: list[int], mixed: bool) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_CSV_FIELDS)
-    for r in rows:
-        writer.writerow([csv_cell(r["name"]), r["n"], r["c_in"], r["c_out"], r["k"], r["s"], r["p"], r["d"],
-                         r["g"], "true" if r["layer"].bias else "false", r["l_in"], r["l_out"],
-                         r["params"], r["ops"], CONVENTION])
-    writer.writerow(["total", "", "", "", "", "", "", "", "", "", "", "", total_params, total_ops,
-                     CONVENTION])
+    fields = _CSV_FIELDS_MIXED if mixed else _CSV_FIELDS
+    writer.writerow(fields)
+    for layer, n_params, n_ops in zip(layers, params, ops):
+        bias = "true" if layer.bias else "false"
+        if mixed:
+            per = [format_dims(layer.per_dim(f), sep="x") for f in ("kernel_size", "stride",
+                                                                    "padding", "dilation")]
+            writer.writerow([csv_cell(layer.name), layer.type, layer.batch_size,
+                             layer.in_channels, layer.out_channels, *per, layer.groups, bias,
+                             format_dims(layer.input_size, sep="x"),
+                             format_dims(layer.output_size, sep="x"), n_params, n_ops,
+                             CONVENTION])
+        else:
+            writer.writerow([csv_cell(layer.name), layer.batch_size, layer.in_channels,
+                             layer.out_channels,
+                             *(_conv1d_value(layer, f) for f in ("kernel_size", "stride",
+                                                                 "padding", "dilation")),
+                             layer.groups, bias, _conv1d_value(layer, "input_size"),
+                             layer.output_size[0], n_params, n_ops, CONVENTION])
+    writer.writerow(["total"] + [""] * (len(fields) - 4) + [sum(params), sum(ops), CONVENTION])
     return out.getvalue()
 
 
