@@ -265,7 +265,8 @@ def test_side_facts_print_the_conv1d_expressions():
 def test_fragment_has_one_labelled_equation_per_section():
     tex = render_derivation("fragment")
     labels = re.findall(r"\\label\{([^}]*)\}", tex)
-    assert labels == EXPECTED_LABELS + ["eq:conv1d-bias-difference", "eq:conv1d-macs"]
+    assert labels == EXPECTED_LABELS + ["eq:conv1d-bias-difference", "eq:conv1d-macs",
+                                        "eq:conv1d-loop-nest"]
     assert tex.count(r"\begin{equation}") == len(labels)
     assert r"\documentclass" not in tex and "align*" not in tex
     assert m.CONVENTION in tex
@@ -293,7 +294,7 @@ def test_markdown_parses_with_one_math_block_per_equation():
     md = render_derivation("md")
     tokens = MarkdownIt("commonmark").use(dollarmath_plugin).parse(md)
     blocks = [t for t in tokens if t.type == "math_block"]
-    n = len(derivation_sections(m.DERIVATION)) + len(side_facts())
+    n = len(derivation_sections(m.DERIVATION)) + len(side_facts()) + 1  # and the loop nest
     assert len(blocks) == n
     for i, block in enumerate(blocks, start=1):
         assert block.content.rstrip().endswith(r"\tag{%d}" % i)

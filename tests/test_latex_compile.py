@@ -208,7 +208,7 @@ def test_short_fragment_fits_a_two_column_article(tmp_path):
     log, text = compile_tex(tmp_path, "twocolumn", doc)
     assert overfull(log) == []
     tags, off = tags_off_their_line(tmp_path, "twocolumn")
-    assert tags == 10 and off == []
+    assert tags == 11 and off == []  # 10 stated equations and the loop nest
     flat = squash(text)
     assert "Total operations without bias." in flat and "(10)" in flat
 
@@ -225,7 +225,7 @@ def test_readme_paper_snippet_fits_a_plain_article(tmp_path):
     assert overfull(log) == [], overfull(log)
     assert "undefined" not in log.lower()
     tags, off = tags_off_their_line(tmp_path, "paper")
-    assert tags == 11 and off == []
+    assert tags == 12 and off == []  # the snippet's own, 10 stated equations and the loop nest
     assert "Equation (9) is the count without bias." in squash(text)
 
 
@@ -396,4 +396,5 @@ def test_any_line_width_fits(tmp_path, short, line_width):
     log, _ = compile_tex(tmp_path, "narrow", doc)
     assert overfull(log) == []
     tags, off = tags_off_their_line(tmp_path, "narrow")
-    assert tags == 10 and off == []
+    assert tags == out.read_text(encoding="utf-8").count("\\begin{equation}") == 11
+    assert off == []
