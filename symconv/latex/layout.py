@@ -231,6 +231,7 @@ def _parse(tex: str, script: bool = False, display: bool = True) -> list[_Item]:
                 last = items[-1]
                 last.limits.append(sub(arg))
                 last.width = max(last.base, *last.limits)
+                last.tall = 2  # delimiters around it grow past a fraction's size
                 last.tex += f"{t}{{{arg}}}" if len(arg) != 1 else f"{t}{arg}"
             elif items:
                 last = items[-1]
@@ -377,18 +378,29 @@ class _Event:
     key: int | None = None  # break before this event allowed at this level (None: never)
 
 
+#: rank of a break between a sum sign and its parenthesised summand: a last resort
+#: (penalty 4**_SUMMAND_DEPTH, above any break inside parentheses symconv prints)
+_SUMMAND_DEPTH = 4
+
+
 def _flatten(items: list[_Item], depth: int = 0) -> list[_Event]:
     events: list[_Event] = []
     classes = _classes(items)
+    prev = None
     for item, cls in zip(items, classes):
         if item.group is not None:
-            events.append(_Event("open", group=item.group))
+            # after a \sum, its summand may start a row (a loop nest too wide for one)
+            key = 3 * (depth + _SUMMAND_DEPTH) + 2 if prev == OP else None
+            prev = cls
+            events.append(_Event("open", group=item.group, key=key))
             events += _flatten(item.group.items, depth + 1)
             events.append(_Event("close", group=item.group))
             continue
         key = None
         if cls in (BIN, REL):  # a binary operator or relation in context: a break point
             key = 3 * depth + _op_rank(item)
+        if cls is not None:
+            prev = cls
         events.append(_Event("item", item=item, key=key))
     return events
 
