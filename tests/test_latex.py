@@ -17,7 +17,7 @@ from symconv.latex.render import (MACS_SYMBOL, RenderOptions, derivation_section
                                   display_monomial, equation_width, legend, markdown_escape,
                                   render_derivation, side_facts)
 from symconv.latex.layout import body_width, break_rows, math_width
-from symconv.printing.latex import (DOCUMENTED, SHORT, drop_unit_divisors, latex,
+from symconv.printing.latex import (DOCUMENTED, SHORT, drop_unit_divisors, for_layer, latex,
                                     latex_escape, latex_number, prose_to_latex)
 from symconv.symbols import C_out, L_out, N
 
@@ -265,7 +265,8 @@ def test_side_facts_print_the_conv1d_expressions():
 def test_fragment_has_one_labelled_equation_per_section():
     tex = render_derivation("fragment")
     labels = re.findall(r"\\label\{([^}]*)\}", tex)
-    assert labels == EXPECTED_LABELS + ["eq:conv1d-bias-difference", "eq:conv1d-macs"]
+    assert labels == EXPECTED_LABELS + ["eq:conv1d-bias-difference", "eq:conv1d-macs",
+                                        "eq:conv1d-loop-nest"]
     assert tex.count(r"\begin{equation}") == len(labels)
     assert r"\documentclass" not in tex and "align*" not in tex
     assert m.CONVENTION in tex
@@ -293,7 +294,7 @@ def test_markdown_parses_with_one_math_block_per_equation():
     md = render_derivation("md")
     tokens = MarkdownIt("commonmark").use(dollarmath_plugin).parse(md)
     blocks = [t for t in tokens if t.type == "math_block"]
-    n = len(derivation_sections(m.DERIVATION)) + len(side_facts())
+    n = len(derivation_sections(m.DERIVATION)) + len(side_facts()) + 1  # and the loop nest
     assert len(blocks) == n
     for i, block in enumerate(blocks, start=1):
         assert block.content.rstrip().endswith(r"\tag{%d}" % i)
@@ -482,3 +483,141 @@ def test_narrow_cases_put_each_condition_below_its_expression():
     narrow = layout_cases(r"\gamma", cases, 150)
     assert body_width(narrow) <= 150 and "&" not in narrow
     assert "\\qquad \\text{with bias} \\\\[2ex]" in narrow
+
+
+# --- issue 9 item 5: every registered layer -----------------------------------------------------
+
+from symconv.registry import LAYERS  # noqa: E402
+
+
+def _labels(tex):
+    return re.findall(r"\\label\{([^}]*)\}", tex)
+
+
+def test_labels_are_prefixed_per_layer_and_never_collide():
+    seen = set()
+    for name in LAYERS:
+        labels = _labels(render_derivation("fragment", RenderOptions(), name))
+        assert labels and all(label.startswith(f"eq:{name}-") for label in labels)
+        assert len(set(labels)) == len(labels)
+        assert {f"eq:{name}-summary-bias", f"eq:{name}-loop-nest", f"eq:{name}-macs"} <= set(labels)
+        assert not seen & set(labels)
+        seen |= set(labels)
+    assert "eq:conv2d-output-height" in seen and "eq:conv3d-output-depth" in seen
+
+
+def test_macro_names_per_layer_are_letters_and_never_collide():
+    from symconv.latex.macros import prefix
+    assert [prefix(n) for n in ("conv1d", "conv2d", "conv3d")] == [
+        "symconv", "symconvConvTwoD", "symconvConvThreeD"]
+    everywhere = []
+    for name in LAYERS:
+        names = [mac.name for mac in macros(layer=name)] + [prefix(name) + "Convention"]
+        text = render_macros(layer=name)
+        assert re.findall(r"\\newcommand\{\\([A-Za-z]+)\}", text) == names
+        assert all(re.fullmatch(r"symconv[A-Za-z]+", n) for n in names)
+        everywhere += names
+    assert len(everywhere) == len(set(everywhere))
+    conv2d = {mac.name: mac.body for mac in macros(layer="conv2d")}
+    spec = LAYERS["conv2d"]
+    assert conv2d["symconvConvTwoDOpsBias"] == latex(
+        spec.expression("summary_bias_display"), for_layer(DOCUMENTED, spec))
+    assert conv2d["symconvConvTwoDKHSym"] == r"\text{kernel\_size}[0]"
+    assert conv2d["symconvConvTwoDHoutSame"] == r"H_{\text{in}}"
+    assert render_macros(SHORT, "conv2d").count(r"\symconvConvTwoDKWSym}{\ensuremath{K_{W}}}") == 1
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_parameter_count_display_is_the_specs(name):
+    spec = LAYERS[name]
+    assert sp.simplify(_parameters_display(name).doit() - spec.expression("parameters")) == 0
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_loop_nest_step_is_printed_from_the_spec(name):
+    """The derivation shows loopnest.chain(spec): each step's expression as the printer
+    writes it (unbroken at a wide line), in the document, labelled, after the side facts."""
+    from symconv.latex.render import loop_nest_sections
+    from symconv.loopnest import chain, loop_nest
+
+    spec = LAYERS[name]
+    notation = for_layer(DOCUMENTED, spec)
+    steps = chain(spec).steps
+    (wide,) = loop_nest_sections(DOCUMENTED, 10_000, name)
+    body = wide.equation.body.replace("\\end{aligned}", "")
+    rows = [r.split("&= ", 1)[1].strip() for r in body.split("\\\\") if "&= " in r]
+    assert rows == [latex(step.expr, notation) for step in steps]
+    assert wide.equation.steps == tuple(step.name for step in steps)
+    assert rows[0].startswith(r"\sum_{n=1}^{N} \sum_{j=1}^{C_{\text{out}}} ")
+    # the printed nest sums to the stated count
+    assert sp.expand(steps[0].expr.doit() - spec.expression("ops")) == 0
+    (section,) = loop_nest_sections(DOCUMENTED, None, name)
+    tex = render_derivation("fragment", RenderOptions(), name)
+    assert tex.count(section.equation.body) == 1
+    assert _labels(tex)[-3:] == [f"eq:{name}-bias-difference", f"eq:{name}-macs",
+                                 f"eq:{name}-loop-nest"]
+    for loop in loop_nest(spec).loops:  # the prose names every loop index in math
+        assert r"\(%s\) " % latex(loop.index) in tex or r"\(%s\)," % latex(loop.index) in tex
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_side_facts_and_legend_come_from_the_spec(name):
+    from symconv.latex.render import display_order
+
+    spec = LAYERS[name]
+    notation = for_layer(SHORT, spec)
+    order = display_order(name)
+    for key in ("macs", "bias_additions"):
+        assert sp.expand(display_monomial(spec.expression(key), order).doit()
+                         - spec.expression(key)) == 0
+    diff, macs = side_facts(SHORT, 1000, name)
+    assert diff.equation.body.endswith(
+        latex(display_monomial(spec.expression("bias_additions"), order), notation))
+    assert latex(display_monomial(spec.expression("macs"), order), notation) in macs.equation.body
+    stated = {i.name: i for i in spec.identities}
+    assert set(diff.equation.steps + macs.equation.steps) <= set(stated)
+    for ident in (stated[n] for n in diff.equation.steps + macs.equation.steps):
+        assert sp.simplify(ident.lhs - ident.rhs) == 0
+    rows = legend(SHORT, name)
+    names = notation.names()
+    assert [row["symbol"] for row in rows] == [names[s] for s in order] + ["b"]
+    assert [row["meaning"] for row in rows[:-1]] == [spec.notation[s].meaning for s in order]
+    every = {s for p in spec.parameters if p.kind != "bias" for s in p.symbols}
+    assert set(order) == every | set(spec.output_sizes) and len(order) == len(set(order))
+
+
+def test_conv1d_display_order_is_the_reference_order():
+    from symconv.latex.render import display_order
+    from symconv.symbols import SYMBOLS
+    assert display_order("conv1d") == SYMBOLS
+
+
+def test_conv2d_document_is_in_the_documented_notation():
+    tex = render_derivation("fragment", RenderOptions(), "conv2d")
+    assert r"H_{\text{out}}" in tex and r"\text{kernel\_size}[1]" in tex
+    assert r"\text{Conv2d}_{\text{ops}}" in tex and "L_{" not in tex
+    assert "K\\_prod" not in tex and "H\\_out" not in tex  # prose identifiers are math
+    short = render_derivation("fragment", RenderOptions.short(), "conv2d")
+    assert r"K_{H}" in short and r"\text{kernel" not in short.split("Symbols:")[0]
+    md = render_derivation("md", RenderOptions(), "conv3d")
+    assert md.startswith("<!-- generated") and "# Operation count of torch.nn.Conv3d" in md
+
+
+def test_cli_latex_takes_every_layer(capsys):
+    for name in LAYERS:
+        for fmt in ("tex", "fragment", "md"):
+            assert main(["latex", name, "--format", fmt]) == 0
+            assert capsys.readouterr().out == render_derivation(fmt, RenderOptions(), name)
+        assert main(["latex", name, "--format", "macros", "--short"]) == 0
+        assert capsys.readouterr().out == render_macros(SHORT, name)
+    assert main(["latex", "conv2d", "--batch-size", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "conv1d only" in err and err.count("\n") == 1
+
+
+def test_artifacts_hold_every_layer():
+    files = artifacts()
+    for name in LAYERS:
+        assert files[f"{name}_derivation.tex"] == render_derivation("tex", RenderOptions(), name)
+        assert files[f"{name}_derivation.md"] == render_derivation("md", RenderOptions(), name)
+        assert files[f"{name}_macros.tex"] == render_macros(layer=name)

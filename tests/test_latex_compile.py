@@ -208,7 +208,7 @@ def test_short_fragment_fits_a_two_column_article(tmp_path):
     log, text = compile_tex(tmp_path, "twocolumn", doc)
     assert overfull(log) == []
     tags, off = tags_off_their_line(tmp_path, "twocolumn")
-    assert tags == 10 and off == []
+    assert tags == 11 and off == []  # 10 stated equations and the loop nest
     flat = squash(text)
     assert "Total operations without bias." in flat and "(10)" in flat
 
@@ -225,7 +225,7 @@ def test_readme_paper_snippet_fits_a_plain_article(tmp_path):
     assert overfull(log) == [], overfull(log)
     assert "undefined" not in log.lower()
     tags, off = tags_off_their_line(tmp_path, "paper")
-    assert tags == 11 and off == []
+    assert tags == 12 and off == []  # the snippet's own, 10 stated equations and the loop nest
     assert "Equation (9) is the count without bias." in squash(text)
 
 
@@ -396,4 +396,128 @@ def test_any_line_width_fits(tmp_path, short, line_width):
     log, _ = compile_tex(tmp_path, "narrow", doc)
     assert overfull(log) == []
     tags, off = tags_off_their_line(tmp_path, "narrow")
-    assert tags == 10 and off == []
+    assert tags == out.read_text(encoding="utf-8").count("\\begin{equation}") == 11
+    assert off == []
+
+
+# --- issue 9 item 5: every registered layer's derivation and macros -------------------------
+
+from symconv.registry import LAYERS as REGISTRY  # noqa: E402
+
+LAYER_NAMES = sorted(REGISTRY)
+
+
+@pytest.mark.parametrize("layer", LAYER_NAMES)
+def test_every_generated_tex_compiles_without_overfull_boxes(tmp_path, layer):
+    """generated/<layer>_derivation.tex (a standalone article) compiles clean, every
+    equation number on its equation's line."""
+    text = (GENERATED / f"{layer}_derivation.tex").read_text(encoding="utf-8")
+    text = text.replace("\\begin{document}", TAG_HOOKS + "\\begin{document}", 1)
+    log, out = compile_tex(tmp_path, f"{layer}_derivation", text)
+    assert_clean(log)
+    tags, off = tags_off_their_line(tmp_path, f"{layer}_derivation")
+    assert tags == text.count("\\begin{equation}") and off == []
+    flat = squash(out)
+    assert f"Operation count of {REGISTRY[layer].torch_class}" in flat
+    assert "Total operations from the loop nest." in flat and "moduleprofiler ops" in flat
+
+
+@pytest.mark.parametrize("layer", LAYER_NAMES)
+def test_every_short_fragment_fits_a_two_column_article(tmp_path, layer):
+    (tmp_path / "derivation.tex").write_text(
+        render_derivation("fragment", RenderOptions.short(), layer), encoding="utf-8")
+    doc = ("\\documentclass[twocolumn]{article}\n\\usepackage{amsmath}\n" + TAG_HOOKS
+           + "\\begin{document}\n\\input{derivation}\n\\end{document}\n")
+    log, _ = compile_tex(tmp_path, "twocolumn", doc)
+    assert overfull(log) == []
+    tags, off = tags_off_their_line(tmp_path, "twocolumn")
+    assert tags > 10 and off == []
+
+
+def test_conv1d_and_conv2d_in_one_paper_compile_without_a_warning(tmp_path):
+    """Both layers' fragments and macro files in one document: no label or macro collides,
+    every macro of both expands, and LaTeX warns about nothing."""
+    from symconv.latex.macros import prefix
+
+    names = ("conv1d", "conv2d")
+    for layer in names:
+        shutil.copy(GENERATED / f"{layer}_macros.tex", tmp_path / f"{layer}_macros.tex")
+        (tmp_path / f"{layer}_fragment.tex").write_text(render_derivation("fragment", layer=layer),
+                                                        encoding="utf-8")
+        assert render_macros(layer=layer) == (GENERATED / f"{layer}_macros.tex").read_text(
+            encoding="utf-8")
+    uses = "\n".join(f"\\noindent\\texttt{{{mac.name}}}: \\[ \\{mac.name} \\]"
+                     for layer in names for mac in macros(layer=layer))
+    paper = (
+        "\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n\\usepackage[margin=1in]{geometry}\n"
+        "\\input{conv1d_macros}\n\\input{conv2d_macros}\n" + TAG_HOOKS + "\\begin{document}\n"
+        "\\section{Cost}\nConv1d: \\eqref{eq:conv1d-summary-bias}, \\eqref{eq:conv1d-loop-nest}; "
+        "Conv2d: \\eqref{eq:conv2d-summary-bias}, \\eqref{eq:conv2d-loop-nest}.\n"
+        "\\begin{equation}\\symconvOps = \\symconvOpsBias\\end{equation}\n"
+        "\\begin{equation}\\symconvConvTwoDOps = \\symconvConvTwoDOpsBias\\end{equation}\n"
+        "In words: \\symconvConvention; \\symconvConvTwoDConvention.\n"
+        "\\section{Conv1d}\n\\input{conv1d_fragment}\n"
+        "\\section{Conv2d}\n\\input{conv2d_fragment}\n"
+        f"\\section{{Macros}}\n{uses}\n\\end{{document}}\n")
+    log, text = compile_tex(tmp_path, "paper", paper)
+    assert "Warning" not in log, re.findall(r".*Warning.*", log)
+    assert "multiply defined" not in log and "undefined" not in log.lower()
+    assert overfull(log) == [] and "Underfull" not in log
+    assert prefix("conv2d") + "OpsBias" in squash(text)
+    conv1d_eqs = render_derivation("fragment").count("\\begin{equation}")
+    # (1), (2): the paper's two; Conv1d's from (3); Conv2d's after them
+    assert f"Conv1d: (9), ({conv1d_eqs + 2}); Conv2d:" in squash(text)
+    tags, off = tags_off_their_line(tmp_path, "paper")
+    assert off == []
+
+
+def test_every_layer_markdown_math_is_valid_latex(tmp_path):
+    """Every $$ block and inline $…$ of every layer's Markdown derivation compiles."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    parser = MarkdownIt("commonmark").use(dollarmath_plugin)
+    pieces = []
+    for layer in LAYER_NAMES:
+        for options in (RenderOptions(), RenderOptions.short()):
+            tokens = parser.parse(render_derivation("md", options, layer))
+            blocks = [t.content.strip() for t in tokens if t.type == "math_block"]
+            assert any("\\sum_" in b for b in blocks), layer  # the loop nest is there
+            pieces += ["\\begin{equation*}\n%s\n\\end{equation*}" % b for b in blocks]
+            pieces += ["\\(%s\\)\\par" % c.content for t in tokens if t.children
+                       for c in t.children if c.type == "math_inline"]
+    doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=1in]{geometry}\n"
+           "\\begin{document}\n" + "\n".join(pieces) + "\n\\end{document}\n")
+    log, _ = compile_tex(tmp_path, "markdown_math", doc)
+    assert "undefined" not in log.lower()
+
+
+def test_width_estimate_holds_for_every_layer_and_the_loop_nest(tmp_path):
+    """Regression: a display \\sum's limits were counted beside the sign, not above it,
+    so the loop nest's rows were estimated up to twice as wide as pdflatex sets them."""
+    from symconv.latex.layout import WIDTH_MARGIN, math_width
+    from symconv.latex.render import derivation_sections, loop_nest_sections, side_facts
+
+    rows = []
+    for layer in LAYER_NAMES:
+        spec = REGISTRY[layer]
+        for notation in (DOCUMENTED, SHORT):
+            sections = (derivation_sections(spec.derivation, notation)
+                        + side_facts(notation, None, layer)
+                        + loop_nest_sections(notation, None, layer)
+                        + loop_nest_sections(notation, 5000, layer))  # unbroken rows too
+            for s in sections:
+                if "cases" not in s.equation.body:
+                    rows += [r.replace("&", "") for r in _rows_of(s.equation.body)]
+    assert sum("\\sum_" in r for r in rows) >= 12
+    lines = ["\\documentclass{article}\\usepackage{amsmath}\\begin{document}"]
+    for k, row in enumerate(rows):
+        lines.append("\\setbox0\\hbox{$\\displaystyle %s$}\\typeout{ROW %d \\the\\wd0}" % (row, k))
+    lines.append("widths\\end{document}")
+    log, _ = compile_tex(tmp_path, "widths", "\n".join(lines) + "\n")
+    measured = {int(k): float(w) for k, w in re.findall(r"ROW (\d+) ([\d.]+)pt", log)}
+    assert len(measured) == len(rows)
+    for k, row in enumerate(rows):
+        true, estimate = measured[k], math_width(row)
+        assert true <= estimate * (1 + WIDTH_MARGIN) + 0.5, (row, true, estimate)
+        assert true >= estimate * (1 - 2 * WIDTH_MARGIN), (row, true, estimate)

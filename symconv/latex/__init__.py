@@ -1,12 +1,12 @@
 """LaTeX and Markdown output: the derivation, paper macros, worked examples and layer tables.
 
-Everything here is printed from the expressions of :mod:`symconv.conv1d` by
+Everything here is printed from the layer specifications (:mod:`symconv.registry`) by
 :class:`symconv.printing.latex.SymconvLatexPrinter` and laid out by the
 Jinja templates in ``symconv/templates/``:
 
-* :func:`render_derivation` — standalone article (``tex``), ``fragment``, ``md``;
-* :func:`render_macros` — ``\\newcommand`` per quantity and summary form;
-* :func:`render_example` — a worked example with the numbers substituted;
+* :func:`render_derivation` — standalone article (``tex``), ``fragment``, ``md``, per layer;
+* :func:`render_macros` — ``\\newcommand`` per quantity and summary form, per layer;
+* :func:`render_example` — a worked example with the numbers substituted (Conv1d);
 * :func:`render_table` — a model's Conv1d layers as a LaTeX / Markdown / CSV table.
 
 Submodules are imported on first use, so the command line starts fast.
@@ -26,8 +26,16 @@ _WHERE = {
     "TableOptions": "tables", "render_table": "tables", "render_table_file": "tables",
 }
 
-#: The files this package contributes to generated/.
-GENERATED_FILES = ("conv1d_derivation.tex", "conv1d_derivation.md", "conv1d_macros.tex")
+def _generated_files() -> tuple[str, ...]:
+    from ..registry import names
+
+    return tuple(f"{layer}_{kind}" for layer in names()
+                 for kind in ("derivation.tex", "derivation.md", "macros.tex"))
+
+
+#: The files this package contributes to generated/: per registered layer its derivation
+#: (LaTeX article, Markdown) and its paper macros.
+GENERATED_FILES = _generated_files()
 
 
 def __getattr__(name: str):
@@ -37,12 +45,14 @@ def __getattr__(name: str):
 
 
 def artifacts() -> dict[str, str]:
-    """``{file name in generated/: text}``: the derivation (tex, md) and the macros."""
+    """``{file name in generated/: text}``: per layer the derivation (tex, md) and the macros."""
+    from ..registry import names
     from .macros import render_macros
-    from .render import render_derivation
+    from .render import RenderOptions, render_derivation
 
-    return {
-        "conv1d_derivation.tex": render_derivation("tex"),
-        "conv1d_derivation.md": render_derivation("md"),
-        "conv1d_macros.tex": render_macros(),
-    }
+    files = {}
+    for layer in names():
+        files[f"{layer}_derivation.tex"] = render_derivation("tex", RenderOptions(), layer)
+        files[f"{layer}_derivation.md"] = render_derivation("md", RenderOptions(), layer)
+        files[f"{layer}_macros.tex"] = render_macros(layer=layer)
+    return files

@@ -50,6 +50,9 @@ def _cmd_latex(args: argparse.Namespace) -> int:
     given = [name for name in _EXAMPLE_ARGS if getattr(args, name) is not None]
     extra = [name for name in ("stride", "padding", "dilation", "groups")
              if getattr(args, name) is not None] + (["no_bias"] if args.no_bias else [])
+    if (given or extra) and args.layer != "conv1d":
+        raise CliError(f"a worked example is available for conv1d only, not {args.layer}; "
+                       f"without the layer options: the derivation or the macros of {args.layer}")
     if given or extra:
         missing = [name for name in _EXAMPLE_ARGS if getattr(args, name) is None]
         if missing:
@@ -70,10 +73,10 @@ def _cmd_latex(args: argparse.Namespace) -> int:
     elif args.format == "macros":
         if args.line_width is not None:
             raise CliError("--line-width applies to tex, fragment and md, not to --format macros")
-        text = render_macros(notation)
+        text = render_macros(notation, args.layer)
     else:
         text = render_derivation(args.format, RenderOptions(notation=notation,
-                                                            line_width=args.line_width))
+                                                            line_width=args.line_width), args.layer)
     _write(text, args.out)
     return 0
 
@@ -87,7 +90,9 @@ def register_latex(sub) -> None:
                     "blocks (md), or a file of \\newcommand macros (macros). With the layer "
                     "options (--batch-size ... --kernel-size) print a worked example instead: "
                     "the summary form with the numbers substituted and the result.")
-    p.add_argument("layer", choices=("conv1d",), help="layer type (only conv1d for now)")
+    from ..registry import names
+    p.add_argument("layer", choices=names(),
+                   help="layer type (the worked example: conv1d only)")
     p.add_argument("--format", choices=("tex", "fragment", "md", "macros"), default="tex",
                    help="output format (default tex)")
     p.add_argument("--short", action="store_true",

@@ -140,6 +140,8 @@ class _Item:
     tall: int = 0                       # 0 normal, 1 as tall as a fraction, 2 taller
     frac: tuple[str, str] | None = None  # (numerator, denominator) of a \frac
     group: "_Group | None" = None
+    limits: list[float] | None = None    # a display-style \sum: widths of its limits ...
+    base: float = 0.0                    # ... and of the sign itself
 
 
 @dataclass
@@ -224,7 +226,14 @@ def _parse(tex: str, script: bool = False, display: bool = True) -> list[_Item]:
         if t in ("_", "^"):
             arg, k = _braced(tokens, k)
             extra = sub(arg) + _SCRIPTSPACE
-            if items:
+            if items and items[-1].limits is not None:
+                # the limits of a display-style \sum sit above and below it: the widest decides
+                last = items[-1]
+                last.limits.append(sub(arg))
+                last.width = max(last.base, *last.limits)
+                last.tall = 2  # delimiters around it grow past a fraction's size
+                last.tex += f"{t}{{{arg}}}" if len(arg) != 1 else f"{t}{arg}"
+            elif items:
                 last = items[-1]
                 last.width += extra
                 last.tex += f"{t}{{{arg}}}" if len(arg) != 1 else f"{t}{arg}"
@@ -287,7 +296,9 @@ def _parse(tex: str, script: bool = False, display: bool = True) -> list[_Item]:
             items.append(_Item(t, None, 0.0))
         elif t in _COMMANDS:
             cls, width = _COMMANDS[t]
-            items.append(_Item(t, cls, width * (_SCRIPT_SCALE if script else 1.0)))
+            width *= _SCRIPT_SCALE if script else 1.0
+            limits = [] if cls == OP and display and not script else None
+            items.append(_Item(t, cls, width, limits=limits, base=width))
         elif t in string.ascii_letters + string.digits:
             table = _ITALIC_SCRIPT if script else _ITALIC
             items.append(_Item(t, ORD, table[t]))
@@ -367,18 +378,29 @@ class _Event:
     key: int | None = None  # break before this event allowed at this level (None: never)
 
 
+#: rank of a break between a sum sign and its parenthesised summand: a last resort
+#: (penalty 4**_SUMMAND_DEPTH, above any break inside parentheses symconv prints)
+_SUMMAND_DEPTH = 4
+
+
 def _flatten(items: list[_Item], depth: int = 0) -> list[_Event]:
     events: list[_Event] = []
     classes = _classes(items)
+    prev = None
     for item, cls in zip(items, classes):
         if item.group is not None:
-            events.append(_Event("open", group=item.group))
+            # after a \sum, its summand may start a row (a loop nest too wide for one)
+            key = 3 * (depth + _SUMMAND_DEPTH) + 2 if prev == OP else None
+            prev = cls
+            events.append(_Event("open", group=item.group, key=key))
             events += _flatten(item.group.items, depth + 1)
             events.append(_Event("close", group=item.group))
             continue
         key = None
         if cls in (BIN, REL):  # a binary operator or relation in context: a break point
             key = 3 * depth + _op_rank(item)
+        if cls is not None:
+            prev = cls
         events.append(_Event("item", item=item, key=key))
     return events
 

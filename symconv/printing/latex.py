@@ -24,6 +24,7 @@ worked example (``groups = 1``, ``stride = 1``) before printing.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ..symbols import latex_names
 
-__all__ = ["LatexNotation", "DOCUMENTED", "SHORT", "SymconvLatexPrinter", "latex",
+__all__ = ["LatexNotation", "DOCUMENTED", "SHORT", "SymconvLatexPrinter", "latex", "for_layer",
            "drop_unit_divisors",
            "latex_number", "latex_escape", "prose_to_latex", "is_unprintable", "code_point",
            "visible_text"]
@@ -42,9 +43,15 @@ __all__ = ["LatexNotation", "DOCUMENTED", "SHORT", "SymconvLatexPrinter", "latex
 
 @dataclass(frozen=True)
 class LatexNotation:
-    """How symbols and products are written."""
+    """How symbols and products are written.
+
+    ``symbols`` holds the :class:`~symconv.symbols.SymbolInfo` of a layer's own
+    symbols (``H_out``, ``kernel_size[0]`` …) on top of Conv1d's; empty for
+    Conv1d. :func:`for_layer` sets it from a layer specification.
+    """
 
     short: bool = False
+    symbols: tuple = ()
 
     @property
     def mul_symbol(self) -> str:
@@ -55,7 +62,22 @@ class LatexNotation:
         return r"\cdot" if self.short else r"\times"
 
     def names(self) -> dict[sp.Symbol, str]:
-        return latex_names(short=self.short)
+        names = latex_names(short=self.short)
+        names.update({i.symbol: (i.latex_short if self.short else i.latex) for i in self.symbols})
+        return names
+
+
+def for_layer(notation: LatexNotation, spec) -> LatexNotation:
+    """``notation`` with the symbols of the layer specification ``spec`` (its ``notation``).
+
+    Conv1d's symbols are the default ones, so for Conv1d this is ``notation`` itself.
+    """
+    from dataclasses import replace
+
+    from ..symbols import INFO
+
+    extra = tuple(info for sym, info in spec.notation.items() if INFO.get(sym) != info)
+    return replace(notation, symbols=extra) if extra != notation.symbols else notation
 
 
 DOCUMENTED = LatexNotation(short=False)
@@ -116,10 +138,21 @@ class SymconvLatexPrinter(LatexPrinter):
             parts.append(tex)
         return (" %s " % self.notation.times).join(parts)
 
+    def _limit(self, bound: sp.Expr) -> str:
+        """A summation bound; a quotient with a solidus (``C_in/G``), small above a sign."""
+        num, den = sp.fraction(bound)
+        if den == 1:
+            return self._print(bound)
+        parts = [self._print(x) for x in (num, den)]
+        parts = [self._paren(t) if isinstance(x, (sp.Add, sp.Mul)) else t
+                 for t, x in zip(parts, (num, den))]
+        return "/".join(parts)
+
     def _print_Sum(self, expr: sp.Sum) -> str:
         # A loop nest: one \sum per loop, outermost first (SymPy lists limits
-        # innermost first and stacks them under a single sign).
-        signs = "".join(r"\sum_{%s=%s}^{%s} " % (self._print(i), self._print(lo), self._print(hi))
+        # innermost first and stacks them under a single sign); a quotient bound
+        # is written C_in/G.
+        signs = "".join(r"\sum_{%s=%s}^{%s} " % (self._print(i), self._print(lo), self._limit(hi))
                         for i, lo, hi in reversed(expr.limits))
         body = self._print(expr.function)
         if isinstance(expr.function, sp.Add):
@@ -281,21 +314,35 @@ def _prose_symbols() -> dict[str, sp.Symbol]:
 
 
 _PROSE_SYMBOLS = _prose_symbols()
-_TOKEN_RE = re.compile(
-    r"(?P<ident>(?<![A-Za-z_'])(?:%s)(?![A-Za-z0-9_]))"
-    r"|(?P<num>(?<![A-Za-z_])\d+(?![A-Za-z_]|-[A-Za-z]))"
-    r"|(?P<num_ident>\d+(?=(?:%s)(?![A-Za-z0-9_])))"
-    r"|(?P<op>[+\-/=−·×])"
-    r"|(?P<lpar>\()|(?P<rpar>\))"
-    r"|(?P<space>[ ]+)"
-    r"|(?P<other>.)" % ("|".join(map(re.escape, _PROSE_SYMBOLS)),
-                        "|".join(map(re.escape, _PROSE_SYMBOLS))),
-    re.S)
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=64)
+def _token_re(names: tuple[str, ...]) -> re.Pattern:
+    """The tokenizer of prose whose identifiers are ``names`` (longest first)."""
+    alternatives = "|".join(map(re.escape, sorted(names, key=lambda n: (-len(n), n))))
+    return re.compile(
+        r"(?P<ident>(?<![A-Za-z_'])(?:%s)(?![A-Za-z0-9_]))"
+        r"|(?P<num>(?<![A-Za-z_])\d+(?![A-Za-z_]|-[A-Za-z]))"
+        r"|(?P<num_ident>\d+(?=(?:%s)(?![A-Za-z0-9_])))"
+        r"|(?P<op>[+\-/=−·×])"
+        r"|(?P<lpar>\()|(?P<rpar>\))"
+        r"|(?P<space>[ ]+)"
+        r"|(?P<other>.)" % (alternatives, alternatives),
+        re.S)
+
+
+def _vocabulary(notation: LatexNotation, words: Mapping[str, str] | None) -> dict[str, str]:
+    """Plain-text identifier -> its LaTeX: Conv1d's, the layer's symbols (``H_out``), ``words``."""
+    names = notation.names()
+    vocab = {text: names[sym] for text, sym in _PROSE_SYMBOLS.items()}
+    vocab.update({info.unicode: names[info.symbol] for info in notation.symbols})
+    vocab.update(words or {})
+    return vocab
+
+
+def _tokens(text: str, names: tuple[str, ...] = tuple(_PROSE_SYMBOLS)) -> list[tuple[str, str]]:
     out = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in _token_re(names).finditer(text):
         kind = m.lastgroup
         if kind == "num_ident":
             kind = "num"
@@ -357,8 +404,8 @@ def _math_run_end(toks: list[tuple[str, str]], start: int) -> int:
     return end
 
 
-def _math_tex(toks: list[tuple[str, str]], notation: LatexNotation) -> str:
-    names = notation.names()
+def _math_tex(toks: list[tuple[str, str]], notation: LatexNotation,
+              vocab: Mapping[str, str]) -> str:
     out: list[str] = []
     prev = None  # kind of the previous non-space token
     for kind, text in toks:
@@ -369,7 +416,7 @@ def _math_tex(toks: list[tuple[str, str]], notation: LatexNotation) -> str:
             out.append(notation.times if not notation.short or prev == "rpar" or kind == "num"
                        else "")
         if kind == "ident":
-            out.append(names[_PROSE_SYMBOLS[text]])
+            out.append(vocab[text])
         elif kind == "num":
             out.append(text)
         elif kind == "op":
@@ -385,17 +432,21 @@ def _math_tex(toks: list[tuple[str, str]], notation: LatexNotation) -> str:
 
 def prose_to_latex(text: str, notation: LatexNotation = DOCUMENTED,
                    math: tuple[str, str] = ("\\(", "\\)"),
-                   escape: Callable[[str], str] | None = None) -> str:
+                   escape: Callable[[str], str] | None = None,
+                   words: Mapping[str, str] | None = None) -> str:
     """A plain-text justification as LaTeX prose: symbols and formulas become inline math.
 
     ``"K multiplications and K - 1 additions"`` becomes
     ``"\\(\\text{kernel\\_size}\\) multiplications and \\(\\text{kernel\\_size} - 1\\) additions"``;
     everything else is escaped for LaTeX text mode. ``math`` gives the inline
     delimiters (``("$", "$")`` for Markdown) and ``escape`` the escaping of
-    the plain text (:func:`latex_escape` by default).
+    the plain text (:func:`latex_escape` by default). The identifiers are
+    Conv1d's symbols, those of ``notation.symbols`` by their plain names
+    (``H_out``, ``K_W``) and ``words`` (plain name -> LaTeX, e.g. ``K_prod``).
     """
     escape = escape or latex_escape
-    toks = _tokens(text)
+    vocab = _vocabulary(notation, words)
+    toks = _tokens(text, tuple(vocab))
     out: list[str] = []
     k = 0
     plain: list[str] = []
@@ -405,7 +456,7 @@ def prose_to_latex(text: str, notation: LatexNotation = DOCUMENTED,
             if plain:
                 out.append(escape("".join(plain)))
                 plain = []
-            out.append(math[0] + _math_tex(toks[k:end], notation) + math[1])
+            out.append(math[0] + _math_tex(toks[k:end], notation, vocab) + math[1])
             k = end
         else:
             plain.append(toks[k][1])
