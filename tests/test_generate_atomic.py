@@ -17,11 +17,31 @@ from pathlib import Path
 
 import pytest
 
+import symconv.generate
 from symconv import atomic
 from symconv.cli import main
-from symconv.generate import artifacts, write_all
+from symconv.generate import write_all
 
 ROOT = Path(__file__).resolve().parent.parent
+_RENDERED: dict[str, str] = {}
+
+
+def artifacts() -> dict[str, str]:
+    """Every artefact, rendered once for this module: these tests are about writing them
+    (rendering all layers' code and documents takes seconds; it is tested elsewhere)."""
+    if not _RENDERED:
+        _RENDERED.update(_render())
+    return dict(_RENDERED)
+
+
+_render = symconv.generate.artifacts
+
+
+@pytest.fixture(autouse=True)
+def _render_once(monkeypatch):
+    monkeypatch.setattr(symconv.generate, "artifacts", artifacts)
+
+
 TOTAL = sum(len(text.encode("utf-8")) for text in artifacts().values())
 
 
