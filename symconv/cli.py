@@ -17,55 +17,14 @@ import time
 from typing import Callable, Iterator, Sequence
 
 from . import __version__
+# the shared pieces (also used by symconv.latex.cli); public here as before
+from ._cli import (CliError, integer, out_error, padding_arg, positive_integer,  # noqa: F401
+                   samples_arg)
 
 __all__ = ["main", "build_parser", "COMMANDS", "EXAMPLES", "CliError", "integer",
            "positive_integer", "samples_arg", "padding_arg"]
 
 LAYERS = ("conv1d",)
-
-
-class CliError(Exception):
-    """A user error: printed as one line, exit status 2."""
-
-
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-def integer(text: str) -> int:
-    """argparse type of every integer option: an optional sign and ASCII digits.
-
-    At most :data:`symconv.layers.MAX_DIGITS` digits (far beyond any real layer; it keeps
-    every count the command line prints bounded). The digits are counted before any
-    conversion, so a huge value costs nothing.
-    """
-    from .layers import MAX_DIGITS
-
-    body = text.strip()
-    if not _INTEGER.fullmatch(body):
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}")
-    digits = len(body.lstrip("+-"))
-    if digits > MAX_DIGITS:
-        raise argparse.ArgumentTypeError(
-            f"value has too many digits ({digits} digits; the limit is {MAX_DIGITS})")
-    return int(body)
-
-
-def positive_integer(text: str) -> int:
-    """argparse type of a count option such as ``--samples``: an integer >= 1."""
-    value = integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
-    return value
-
-
-def samples_arg(text: str) -> int:
-    """argparse type of ``--samples``: an integer in [1, symconv.proof.MAX_SAMPLES]."""
-    from .proof import MAX_SAMPLES
-
-    value = positive_integer(text)
-    if value > MAX_SAMPLES:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_SAMPLES:,}, got {value:,}")
-    return value
 
 
 def _add_layer(parser: argparse.ArgumentParser, every: bool = False) -> None:
@@ -148,16 +107,6 @@ def _register_prove(sub) -> None:
 
 
 # --- eval ---------------------------------------------------------------------------
-
-def padding_arg(text: str) -> int | str:
-    """argparse type of ``--padding``: an int, 'same' or 'valid'."""
-    if text in ("same", "valid"):
-        return text
-    if not _INTEGER.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(
-            f"padding must be an integer >= 0, 'same' or 'valid', got {text!r}")
-    return integer(text)
-
 
 def _option(name: str) -> str:
     """A parameter's option: ``kernel_size`` -> ``--kernel-size``."""
@@ -472,13 +421,6 @@ def _register_conventions(sub) -> None:
 
 
 # --- generate -----------------------------------------------------------------------
-
-def out_error(out: str, exc: OSError) -> CliError:
-    """An output that cannot be written, worded the same by every command with ``--out``."""
-    cause = exc.strerror or str(exc)
-    where = f": {exc.filename}" if exc.filename and str(exc.filename) not in cause else ""
-    return CliError(f"--out {out}: {cause}{where}")
-
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .generate import write_all
