@@ -24,20 +24,13 @@ from ._cli import (CliError, integer, out_error, padding_arg, positive_integer, 
 __all__ = ["main", "build_parser", "COMMANDS", "EXAMPLES", "CliError", "integer",
            "positive_integer", "samples_arg", "padding_arg"]
 
-LAYERS = ("conv1d",)
 
+def _add_layer(parser: argparse.ArgumentParser) -> None:
+    """The layer argument: every registered layer."""
+    from .registry import names
 
-def _add_layer(parser: argparse.ArgumentParser, every: bool = False) -> None:
-    """The layer argument: every registered layer (``every``), else Conv1d's commands only."""
-    if every:
-        from .registry import names
-
-        choices = names()
-        parser.add_argument("layer", choices=choices, help=f"layer type ({', '.join(choices)})")
-    else:
-        parser.add_argument("layer", choices=LAYERS,
-                            help="layer type (conv1d; Conv2d and Conv3d: derive, prove, eval, "
-                                 "conventions)")
+    choices = names()
+    parser.add_argument("layer", choices=choices, help=f"layer type ({', '.join(choices)})")
 
 
 # --- derive -------------------------------------------------------------------------
@@ -57,7 +50,7 @@ def _register_derive(sub) -> None:
                        description="Print the derivation of the operation count, step by step: "
                                    "definitions (L_out, psi, lambda, gamma), then the chains from "
                                    "N*(psi*lambda + gamma) to the two summary forms.")
-    _add_layer(p, every=True)
+    _add_layer(p)
     p.set_defaults(func=_cmd_derive)
 
 
@@ -98,7 +91,7 @@ def _register_prove(sub) -> None:
                        description="Decide each identity exactly (the difference cancels to 0 as a "
                                    "rational function) and check it at random valid integer points. "
                                    "Exits 1 if any identity fails.")
-    _add_layer(p, every=True)
+    _add_layer(p)
     p.add_argument("--samples", type=samples_arg, default=200, metavar="N",
                    help="random integer witness points per identity, >= 1 (default 200)")
     p.add_argument("--seed", type=integer, default=0, help="seed of the witness points (default 0)")
@@ -448,10 +441,10 @@ def _register_generate(sub) -> None:
 # --- codegen ------------------------------------------------------------------------
 
 def _cmd_codegen(args: argparse.Namespace) -> int:
-    from .codegen import write
+    from .generate import layer_files, write_all
 
-    try:
-        written = write(args.lang, args.out)  # all files or, on an error, none
+    try:  # the one generation entry point, restricted to this layer's files in this language
+        written = write_all(args.out, only=layer_files(args.layer, args.lang))
     except OSError as exc:
         raise out_error(args.out, exc) from None
     for path in written:
@@ -462,10 +455,14 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
 
 
 def _register_codegen(sub) -> None:
-    p = sub.add_parser("codegen", help="write one language's evaluator (python, numpy or c)",
-                       description="Print the proven expressions into one evaluator: exact "
-                                   "Python (stdlib only), NumPy (int64, vectorized, "
-                                   "overflow-checked) or C99 (header and source).")
+    p = sub.add_parser("codegen", help="write one layer's evaluator in one language (python, "
+                                       "numpy or c)",
+                       description="Print the proven expressions into one layer's evaluator: "
+                                   "exact Python (stdlib only), NumPy (int64, vectorized, "
+                                   "overflow-checked) or C99 (header and source; with "
+                                   "conv1d_ops.h/.c, the statuses and symconv_strerror every "
+                                   "layer's C shares). The files are those of "
+                                   "`symconv generate`, byte for byte.")
     _add_layer(p)
     p.add_argument("--lang", required=True, choices=("python", "numpy", "c"),
                    help="target language")
@@ -501,7 +498,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                     "symconv conventions --json --samples 50", "symconv conventions --layer conv2d",
                     "symconv conventions --layer all --samples 50"),
     "codegen": ("symconv codegen conv1d --lang c --out build",
-                "symconv codegen conv1d --lang python --out build"),
+                "symconv codegen conv1d --lang python --out build",
+                "symconv codegen conv2d --lang numpy --out build"),
     "latex": ("symconv latex conv1d --format tex --out conv1d.tex",
               "symconv latex conv1d --format fragment --short --out conv1d_fragment.tex",
               "symconv latex conv1d --format macros --out conv1d_macros.tex",
