@@ -11,8 +11,10 @@ Public face::
 
 from __future__ import annotations
 
+import sys as _sys
 from typing import TYPE_CHECKING, Any
 
+from ._lazy import LazyApiModule as _LazyApiModule
 from .conv1d import CONVENTION, DERIVATION, convention_text
 from .proof import ProofResult, prove, prove_conv1d, prove_integer
 
@@ -32,23 +34,7 @@ _API = ("conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_ops",
         "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "count")
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _API:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    try:
-        from . import api
-    except (ImportError, SyntaxError) as exc:
-        where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "generated/"
-        raise ImportError(f"symconv.{name} is not available: a generated evaluator ({where}) is "
-                          f"missing or broken ({type(exc).__name__}: {exc}); run "
-                          f"'symconv generate' to restore generated/") from exc
-    for attribute in _API:
-        globals()[attribute] = getattr(api, attribute)
-    return globals()[name]
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_API))
+_sys.modules[__name__].__class__ = _LazyApiModule
 
 
 def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
