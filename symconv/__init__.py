@@ -11,10 +11,10 @@ Public face::
 
 from __future__ import annotations
 
+import sys as _sys
 from typing import TYPE_CHECKING, Any
 
-from .api import (conv1d_ops, conv1d_output_length, conv1d_parameters, conv2d_ops,
-                  conv2d_output_size, conv3d_ops, conv3d_output_size, count)
+from ._lazy import LazyApiModule as _LazyApiModule
 from .conv1d import CONVENTION, DERIVATION, convention_text
 from .proof import ProofResult, prove, prove_conv1d, prove_integer
 
@@ -25,6 +25,16 @@ __all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_op
            "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "count", "CONVENTION", "DERIVATION",
            "convention_text",
            "ProofResult", "prove", "prove_conv1d", "prove_integer", "from_torch"]
+
+
+#: The numeric API (symconv.api): it runs the generated evaluators (generated/*_ops.py), so it
+#: is imported on first use. ``import symconv`` (and with it ``symconv generate``, which
+#: rewrites those files) works while a generated file is missing or broken.
+_API = ("conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_ops",
+        "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "count")
+
+
+_sys.modules[__name__].__class__ = _LazyApiModule
 
 
 def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:

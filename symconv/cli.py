@@ -17,68 +17,20 @@ import time
 from typing import Callable, Iterator, Sequence
 
 from . import __version__
+# the shared pieces (also used by symconv.latex.cli); public here as before
+from ._cli import (CliError, integer, out_error, padding_arg, positive_integer,  # noqa: F401
+                   samples_arg)
 
 __all__ = ["main", "build_parser", "COMMANDS", "EXAMPLES", "CliError", "integer",
            "positive_integer", "samples_arg", "padding_arg"]
 
-LAYERS = ("conv1d",)
 
+def _add_layer(parser: argparse.ArgumentParser) -> None:
+    """The layer argument: every registered layer."""
+    from .registry import names
 
-class CliError(Exception):
-    """A user error: printed as one line, exit status 2."""
-
-
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-def integer(text: str) -> int:
-    """argparse type of every integer option: an optional sign and ASCII digits.
-
-    At most :data:`symconv.layers.MAX_DIGITS` digits (far beyond any real layer; it keeps
-    every count the command line prints bounded). The digits are counted before any
-    conversion, so a huge value costs nothing.
-    """
-    from .layers import MAX_DIGITS
-
-    body = text.strip()
-    if not _INTEGER.fullmatch(body):
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}")
-    digits = len(body.lstrip("+-"))
-    if digits > MAX_DIGITS:
-        raise argparse.ArgumentTypeError(
-            f"value has too many digits ({digits} digits; the limit is {MAX_DIGITS})")
-    return int(body)
-
-
-def positive_integer(text: str) -> int:
-    """argparse type of a count option such as ``--samples``: an integer >= 1."""
-    value = integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
-    return value
-
-
-def samples_arg(text: str) -> int:
-    """argparse type of ``--samples``: an integer in [1, symconv.proof.MAX_SAMPLES]."""
-    from .proof import MAX_SAMPLES
-
-    value = positive_integer(text)
-    if value > MAX_SAMPLES:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_SAMPLES:,}, got {value:,}")
-    return value
-
-
-def _add_layer(parser: argparse.ArgumentParser, every: bool = False) -> None:
-    """The layer argument: every registered layer (``every``), else Conv1d's commands only."""
-    if every:
-        from .registry import names
-
-        choices = names()
-        parser.add_argument("layer", choices=choices, help=f"layer type ({', '.join(choices)})")
-    else:
-        parser.add_argument("layer", choices=LAYERS,
-                            help="layer type (conv1d; Conv2d and Conv3d: derive, prove, eval, "
-                                 "conventions)")
+    choices = names()
+    parser.add_argument("layer", choices=choices, help=f"layer type ({', '.join(choices)})")
 
 
 # --- derive -------------------------------------------------------------------------
@@ -98,7 +50,7 @@ def _register_derive(sub) -> None:
                        description="Print the derivation of the operation count, step by step: "
                                    "definitions (L_out, psi, lambda, gamma), then the chains from "
                                    "N*(psi*lambda + gamma) to the two summary forms.")
-    _add_layer(p, every=True)
+    _add_layer(p)
     p.set_defaults(func=_cmd_derive)
 
 
@@ -139,7 +91,7 @@ def _register_prove(sub) -> None:
                        description="Decide each identity exactly (the difference cancels to 0 as a "
                                    "rational function) and check it at random valid integer points. "
                                    "Exits 1 if any identity fails.")
-    _add_layer(p, every=True)
+    _add_layer(p)
     p.add_argument("--samples", type=samples_arg, default=200, metavar="N",
                    help="random integer witness points per identity, >= 1 (default 200)")
     p.add_argument("--seed", type=integer, default=0, help="seed of the witness points (default 0)")
@@ -148,16 +100,6 @@ def _register_prove(sub) -> None:
 
 
 # --- eval ---------------------------------------------------------------------------
-
-def padding_arg(text: str) -> int | str:
-    """argparse type of ``--padding``: an int, 'same' or 'valid'."""
-    if text in ("same", "valid"):
-        return text
-    if not _INTEGER.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(
-            f"padding must be an integer >= 0, 'same' or 'valid', got {text!r}")
-    return integer(text)
-
 
 def _option(name: str) -> str:
     """A parameter's option: ``kernel_size`` -> ``--kernel-size``."""
@@ -473,13 +415,6 @@ def _register_conventions(sub) -> None:
 
 # --- generate -----------------------------------------------------------------------
 
-def out_error(out: str, exc: OSError) -> CliError:
-    """An output that cannot be written, worded the same by every command with ``--out``."""
-    cause = exc.strerror or str(exc)
-    where = f": {exc.filename}" if exc.filename and str(exc.filename) not in cause else ""
-    return CliError(f"--out {out}: {cause}{where}")
-
-
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .generate import write_all
 
@@ -506,10 +441,10 @@ def _register_generate(sub) -> None:
 # --- codegen ------------------------------------------------------------------------
 
 def _cmd_codegen(args: argparse.Namespace) -> int:
-    from .codegen import write
+    from .generate import layer_files, write_all
 
-    try:
-        written = write(args.lang, args.out)  # all files or, on an error, none
+    try:  # the one generation entry point, restricted to this layer's files in this language
+        written = write_all(args.out, only=layer_files(args.layer, args.lang))
     except OSError as exc:
         raise out_error(args.out, exc) from None
     for path in written:
@@ -520,10 +455,14 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
 
 
 def _register_codegen(sub) -> None:
-    p = sub.add_parser("codegen", help="write one language's evaluator (python, numpy or c)",
-                       description="Print the proven expressions into one evaluator: exact "
-                                   "Python (stdlib only), NumPy (int64, vectorized, "
-                                   "overflow-checked) or C99 (header and source).")
+    p = sub.add_parser("codegen", help="write one layer's evaluator in one language (python, "
+                                       "numpy or c)",
+                       description="Print the proven expressions into one layer's evaluator: "
+                                   "exact Python (stdlib only), NumPy (int64, vectorized, "
+                                   "overflow-checked) or C99 (header and source; with "
+                                   "conv1d_ops.h/.c, the statuses and symconv_strerror every "
+                                   "layer's C shares). The files are those of "
+                                   "`symconv generate`, byte for byte.")
     _add_layer(p)
     p.add_argument("--lang", required=True, choices=("python", "numpy", "c"),
                    help="target language")
@@ -559,7 +498,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                     "symconv conventions --json --samples 50", "symconv conventions --layer conv2d",
                     "symconv conventions --layer all --samples 50"),
     "codegen": ("symconv codegen conv1d --lang c --out build",
-                "symconv codegen conv1d --lang python --out build"),
+                "symconv codegen conv1d --lang python --out build",
+                "symconv codegen conv2d --lang numpy --out build"),
     "latex": ("symconv latex conv1d --format tex --out conv1d.tex",
               "symconv latex conv1d --format fragment --short --out conv1d_fragment.tex",
               "symconv latex conv1d --format macros --out conv1d_macros.tex",

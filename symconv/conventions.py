@@ -28,7 +28,6 @@ from typing import Any, Iterable
 import sympy as sp
 
 from . import conv1d as _m
-from .api import conv1d_output_length
 from .proof import ProofResult, prove
 from .symbols import C_in, C_out, G, K, L_out, N, ops, unicode_names
 from .validation import check_conv1d
@@ -392,6 +391,8 @@ def layer_values(batch_size: int | None, in_channels: int, out_channels: int,
                  input_length: int, kernel_size: int, stride: int = 1, padding: int | str = 0,
                  dilation: int = 1, groups: int = 1, bias: bool = True) -> dict[sp.Symbol, int]:
     """The values of N, C_in, C_out, L_out, K, G and b for a layer (validated; exact ints)."""
+    from ._generated.conv1d_ops import conv1d_output_length  # the exact evaluator
+
     v = check_conv1d(batch_size, in_channels, out_channels, input_length, kernel_size, stride,
                      padding, dilation, groups, bias)
     length = conv1d_output_length(v["input_length"], v["kernel_size"], v["stride"], v["padding"],

@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
-__all__ = ["PROVIDERS", "artifacts", "write_all", "compare", "REFRESH_COMMAND"]
+__all__ = ["PROVIDERS", "artifacts", "write_all", "compare", "REFRESH_COMMAND", "LANGUAGE_FILES",
+           "C_SHARED", "layer_files"]
 
 #: The command that refreshes the committed files.
 REFRESH_COMMAND = "make generate   (or: symconv generate --out generated)"
 
 
-#: Artefact providers: each returns {file name in generated/: content}.
+#: Artefact providers: each returns {file name in generated/: content}. A provider may carry
+#: ``names``, a function listing the files it writes without rendering them, so that
+#: :func:`artifacts` can skip it when none of its files is asked for.
 PROVIDERS: list[Callable[[], dict[str, str]]] = []
+
+
+def _codegen_names() -> list[str]:
+    from .codegen import TEMPLATES
+
+    return [name for files in TEMPLATES.values() for _, name in files]
 
 
 def _codegen_artifacts() -> dict[str, str]:
@@ -31,7 +40,15 @@ def _codegen_artifacts() -> dict[str, str]:
     return codegen_artifacts()
 
 
+_codegen_artifacts.names = _codegen_names  # type: ignore[attr-defined]
 PROVIDERS.append(_codegen_artifacts)
+
+
+def _convnd_names() -> list[str]:
+    from .codegen.nd import TEMPLATES, layers
+
+    return [pattern.format(layer=spec.name) for spec in layers()
+            for files in TEMPLATES.values() for _, pattern in files]
 
 
 def _convnd_artifacts() -> dict[str, str]:
@@ -41,7 +58,14 @@ def _convnd_artifacts() -> dict[str, str]:
     return nd_artifacts()
 
 
+_convnd_artifacts.names = _convnd_names  # type: ignore[attr-defined]
 PROVIDERS.append(_convnd_artifacts)
+
+
+def _latex_names() -> list[str]:
+    from .latex import GENERATED_FILES
+
+    return list(GENERATED_FILES)
 
 
 def _latex_artifacts() -> dict[str, str]:
@@ -51,28 +75,69 @@ def _latex_artifacts() -> dict[str, str]:
     return latex_artifacts()
 
 
+_latex_artifacts.names = _latex_names  # type: ignore[attr-defined]
 PROVIDERS.append(_latex_artifacts)
 
+#: The files of one layer's evaluator per language of ``symconv codegen``.
+LANGUAGE_FILES: dict[str, tuple[str, ...]] = {
+    "python": ("{layer}_ops.py",),
+    "numpy": ("{layer}_ops_numpy.py",),
+    "c": ("{layer}_ops.h", "{layer}_ops.c"),
+}
+#: The C every layer's C needs: each header includes conv1d_ops.h (the statuses, shared by
+#: every layer) and conv1d_ops.c defines symconv_strerror().
+C_SHARED = ("conv1d_ops.h", "conv1d_ops.c")
 
-def artifacts() -> dict[str, str]:
-    """Every generated file, name -> content, in sorted order (README.md included)."""
+
+def layer_files(layer: str, language: str) -> tuple[str, ...]:
+    """The files ``symconv codegen LAYER --lang LANGUAGE`` writes (names in generated/).
+
+    The C of a layer comes with :data:`C_SHARED`, so that the directory compiles alone.
+    """
+    from .registry import get
+
+    spec = get(layer)
+    if language not in LANGUAGE_FILES:
+        raise ValueError(f"unknown language {language!r}; choose from {', '.join(LANGUAGE_FILES)}")
+    names = tuple(pattern.format(layer=spec.name) for pattern in LANGUAGE_FILES[language])
+    return tuple(dict.fromkeys(names + (C_SHARED if language == "c" else ())))
+
+
+def artifacts(only: Iterable[str] | None = None) -> dict[str, str]:
+    """Every generated file, name -> content, in sorted order (README.md included).
+
+    ``only``: just these files (a provider none of whose files is asked for is not run);
+    a name no provider writes is a ``ValueError``.
+    """
+    wanted = None if only is None else set(only)
     files: dict[str, str] = {}
     for provider in PROVIDERS:
+        names = getattr(provider, "names", None)
+        if (wanted is not None and "README.md" not in wanted  # README.md lists every file
+                and names is not None and not wanted & set(names())):
+            continue
         for name, text in provider().items():
             if name in files:
                 raise RuntimeError(f"two providers write {name}")
             files[name] = text
     listing = "\n".join(f"- `{name}`" for name in sorted(files))
-    files["README.md"] = (
-        "# generated/\n\n"
-        "Written by `symconv generate` from the proven SymPy expressions and the templates in\n"
-        "`symconv/templates/` — do not edit by hand. Refresh with `make generate`; a test fails\n"
-        "when these files are stale.\n\n" + (listing + "\n" if listing else ""))
+    if wanted is None or "README.md" in wanted:
+        files["README.md"] = (
+            "# generated/\n\n"
+            "Written by `symconv generate` from the proven SymPy expressions and the templates in\n"
+            "`symconv/templates/` — do not edit by hand. Refresh with `make generate`; a test fails\n"
+            "when these files are stale.\n\n" + (listing + "\n" if listing else ""))
+    if wanted is not None:
+        unknown = sorted(wanted - set(files))
+        if unknown:
+            raise ValueError(f"no provider writes {unknown[0]!r}")
+        files = {name: text for name, text in files.items() if name in wanted}
     return dict(sorted(files.items()))
 
 
-def write_all(out_dir: str | Path) -> list[Path]:
-    """Write every artefact into ``out_dir`` (created if needed); return the paths written.
+def write_all(out_dir: str | Path, only: Iterable[str] | None = None) -> list[Path]:
+    """Write every artefact (or those named in ``only``) into ``out_dir`` (created if
+    needed); return the paths written.
 
     All or nothing (:func:`symconv.atomic.write_files`): everything is rendered
     in memory first, and on any error (a full disk, a file-size limit) no file
@@ -81,7 +146,7 @@ def write_all(out_dir: str | Path) -> list[Path]:
     from .atomic import write_files
 
     out = Path(out_dir)
-    return write_files({out / name: text for name, text in artifacts().items()})
+    return write_files({out / name: text for name, text in artifacts(only).items()})
 
 
 def _bytecode_cache(relative: Path) -> bool:

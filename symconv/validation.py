@@ -6,13 +6,17 @@ package, and the generated Python / NumPy / C code) reports the same rule
 for the same class of bad input. The per-value checks (size, padding, bias)
 are the generated Python evaluator's own functions, printed from these rule
 texts, so the package and the generated file cannot check differently.
+
+The generated evaluator is imported on first use, never when this module is imported:
+``symconv generate`` prints :data:`RULES` and :data:`ND_RULES` into the generated files,
+so it must work while they are missing or broken.
 """
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
 from typing import Any
-
-from ._generated import conv1d_ops as _generated
 
 __all__ = ["RULES", "ND_RULES", "SIZE_PARAMETERS", "check_size", "check_padding", "check_bias",
            "check_groups", "check_length", "check_conv1d"]
@@ -47,6 +51,12 @@ ND_RULES: dict[str, str] = {
 SIZE_PARAMETERS = ("batch_size", "in_channels", "out_channels", "input_length",
                    "kernel_size", "stride", "dilation", "groups")
 
+
+def _exact() -> ModuleType:
+    """The generated exact evaluator of Conv1d (``generated/conv1d_ops.py``), on first use."""
+    return importlib.import_module(f"{__package__}._generated.conv1d_ops")
+
+
 def check_size(name: str, value: Any) -> int:
     """Return ``value`` as an ``int`` if it is a positive integer, else raise.
 
@@ -59,27 +69,27 @@ def check_size(name: str, value: Any) -> int:
     implementation, printed with these rule texts by ``symconv generate``);
     the exception's ``rule`` attribute is the key of :data:`RULES`.
     """
-    return _generated._size(name, value)
+    return _exact()._size(name, value)
 
 
 def check_padding(value: Any) -> int | str:
     """Return ``'same'``, or the padding as a non-negative ``int`` (``'valid'`` is 0; a 1-tuple
     of an int is that int)."""
-    return _generated._padding(value)
+    return _exact()._padding(value)
 
 
 def check_bias(value: Any) -> bool:
     """Accept ``True``/``False``, NumPy's booleans and the integers 0 and 1; refuse anything else."""
-    return bool(_generated._bias(value))
+    return bool(_exact()._bias(value))
 
 
 def check_groups(in_channels: int, out_channels: int, groups: int) -> None:
     """The groups rules, with the exact evaluator's messages (validated ints)."""
     if in_channels % groups:
-        raise _generated._error(ValueError, "groups_in",
+        raise _exact()._error(ValueError, "groups_in",
                                 f"in_channels={in_channels} is not divisible by groups={groups}")
     if out_channels % groups:
-        raise _generated._error(ValueError, "groups_out",
+        raise _exact()._error(ValueError, "groups_out",
                                 f"out_channels={out_channels} is not divisible by groups={groups}")
 
 
@@ -89,7 +99,7 @@ def check_length(input_length: int, kernel_size: int, stride: int, padding: int 
 
     The generated evaluator's own rules ('same' needs stride 1; the dilated kernel fits).
     """
-    _generated.conv1d_output_length(input_length, kernel_size, stride, padding, dilation)
+    _exact().conv1d_output_length(input_length, kernel_size, stride, padding, dilation)
     return 0 if padding == "same" else padding
 
 

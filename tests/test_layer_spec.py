@@ -109,8 +109,9 @@ def test_cli_prove_exits_1_on_a_wrong_nd_identity(capsys, monkeypatch):
     assert "FAILS  wrong" in out and "counterexample" in out
 
 
-def test_conv1d_only_commands_refuse_other_layers(capsys):
+def test_codegen_refuses_an_unknown_layer(capsys):
     from symconv.cli import main
     with pytest.raises(SystemExit) as exc:
-        main(["codegen", "conv2d", "--lang", "python"])
+        main(["codegen", "conv4d", "--lang", "python"])
     assert exc.value.code == 2
+    assert "invalid choice: 'conv4d'" in capsys.readouterr().err

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from .._cli import CliError, integer, padding_arg, write_output
 
 __all__ = ["register_latex", "register_table"]
 
 _EXAMPLE_ARGS = ("batch_size", "in_channels", "out_channels", "input_length", "kernel_size")
-
-
-def _write(text: str, out: str | None) -> None:
-    if out is None or out == "-":
-        sys.stdout.write(text)
-        return
-    path = Path(out)
-    if path.parent and not path.parent.is_dir():
-        from ..cli import CliError
-        raise CliError(f"--out {out}: directory {path.parent} does not exist")
-    from ..atomic import write_files
-    from ..cli import out_error
-    try:
-        write_files({path: text}, make_dirs=False)  # a complete file or the old one, never cut
-    except OSError as exc:
-        raise out_error(out, exc) from None
 
 
 def _points(text: str) -> float:
@@ -40,7 +25,6 @@ def _points(text: str) -> float:
 
 
 def _cmd_latex(args: argparse.Namespace) -> int:
-    from ..cli import CliError
     from ..printing.latex import DOCUMENTED, SHORT
     from .example import Example, render_example
     from .macros import render_macros
@@ -77,12 +61,11 @@ def _cmd_latex(args: argparse.Namespace) -> int:
     else:
         text = render_derivation(args.format, RenderOptions(notation=notation,
                                                             line_width=args.line_width), args.layer)
-    _write(text, args.out)
+    write_output(text, args.out)
     return 0
 
 
 def register_latex(sub) -> None:
-    from ..cli import integer, padding_arg
     p = sub.add_parser(
         "latex", help="the derivation, paper macros or a worked example as LaTeX / Markdown",
         description="Print the derivation of the operation count as a standalone LaTeX article "
@@ -135,7 +118,6 @@ def _text_arg(text: str) -> str:
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
-    from ..cli import CliError
     from ..layers import LayerSpecError
     from .tables import TableOptions, render_table_file
 
@@ -151,7 +133,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
     except (LayerSpecError, ValueError) as exc:
         raise CliError(f"{args.layers}: {exc}" if str(args.layers) not in str(exc) else str(exc)
                        ) from None
-    _write(text, args.out)
+    write_output(text, args.out)
     return 0
 
 
