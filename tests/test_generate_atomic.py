@@ -26,12 +26,15 @@ ROOT = Path(__file__).resolve().parent.parent
 _RENDERED: dict[str, str] = {}
 
 
-def artifacts() -> dict[str, str]:
-    """Every artefact, rendered once for this module: these tests are about writing them
-    (rendering all layers' code and documents takes seconds; it is tested elsewhere)."""
+def artifacts(only=None) -> dict[str, str]:
+    """Every artefact (or those named in ``only``), rendered once for this module: these
+    tests are about writing them (rendering all layers' code and documents takes seconds;
+    it is tested elsewhere)."""
     if not _RENDERED:
         _RENDERED.update(_render())
-    return dict(_RENDERED)
+    if only is None:
+        return dict(_RENDERED)
+    return {name: _RENDERED[name] for name in sorted(set(only))}
 
 
 _render = symconv.generate.artifacts
