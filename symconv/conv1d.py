@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .derivation import Chain, Derivation, Step
-from .spec import Identity, Integrality
+from .derivation import Chain, Derivation, Step, dadd, dfrac, dmul, dneg
+from .spec import Identity, Integrality, step_identities
 from .functions import FloorDiv
 from .symbols import (C_in, C_out, G, K, L_in, L_out, N, c, d, gamma, lam, o,
                       ops, p, psi, s)
@@ -75,20 +75,7 @@ CONVENTION = convention_text(None)
 
 # --- helpers for display forms (unevaluated, printed in the order written) ---
 
-def _mul(*args: sp.Expr) -> sp.Expr:
-    return sp.Mul(*args, evaluate=False)
-
-
-def _add(*args: sp.Expr) -> sp.Expr:
-    return sp.Add(*args, evaluate=False)
-
-
-def _neg(arg: sp.Expr) -> sp.Expr:
-    return sp.Mul(sp.S.NegativeOne, arg, evaluate=False)
-
-
-def _frac(num: sp.Expr, den: sp.Expr) -> sp.Expr:
-    return sp.Mul(num, sp.Pow(den, -1, evaluate=False), evaluate=False)
+_mul, _add, _neg, _frac = dmul, dadd, dneg, dfrac
 
 
 def label(name: str) -> str:
@@ -228,30 +215,9 @@ DERIVATION = Derivation("conv1d", _DEFINITIONS, (_CHAIN_BIAS, _CHAIN_NO_BIAS))
 
 # --- identities to prove -----------------------------------------------------------
 
-def _definition_identities() -> list[Identity]:
-    out = []
-    defs = DERIVATION.definitions
-    for a, b in zip(defs, defs[1:]):
-        if a.lhs == b.lhs and a.condition == b.condition:
-            out.append(Identity(f"{a.name} = {b.name}", f"{b.title}: step '{a.name}' equals step '{b.name}'",
-                                a.canonical(), b.canonical()))
-    return out
-
-
-def _chain_identities() -> list[Identity]:
-    out = []
-    for chain in DERIVATION.chains:
-        for a, b in chain.pairs():
-            out.append(Identity(f"{a.name} = {b.name}",
-                                f"{chain.title}: step '{a.name}' equals step '{b.name}'",
-                                chain.expanded(a), chain.expanded(b)))
-    return out
-
-
 #: Every identity symconv proves about Conv1d.
 IDENTITIES: tuple[Identity, ...] = tuple(
-    _definition_identities()
-    + _chain_identities()
+    step_identities(DERIVATION)
     + [
         Identity("bias identity", "N (psi lambda + gamma_bias) equals the first summary form",
                  OPS_BIAS, SUMMARY_BIAS),

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .derivation import Chain, Derivation, Step
+from .derivation import Chain, Derivation, Step, dadd, dfrac, dmul, dneg
 from .functions import FloorDiv
 from .loopnest import with_loop_nest
-from .spec import Identity, Integrality, LayerSpec, Parameter, Sampler
+from .spec import Identity, Integrality, LayerSpec, Parameter, Sampler, step_identities
 from .symbols import C_in, C_out, G, INFO, N, SymbolInfo, c, gamma, lam, o, psi
 
 __all__ = ["build", "CONV2D", "CONV3D", "axis_symbols"]
@@ -33,20 +33,7 @@ _SIZE = dict(integer=True, positive=True)
 _AXIS_WORDS = {"D": "depth", "H": "height", "W": "width"}
 
 
-def _mul(*args: sp.Expr) -> sp.Expr:
-    return sp.Mul(*args, evaluate=False)
-
-
-def _add(*args: sp.Expr) -> sp.Expr:
-    return sp.Add(*args, evaluate=False)
-
-
-def _neg(arg: sp.Expr) -> sp.Expr:
-    return sp.Mul(sp.S.NegativeOne, arg, evaluate=False)
-
-
-def _frac(num: sp.Expr, den: sp.Expr) -> sp.Expr:
-    return sp.Mul(num, sp.Pow(den, -1, evaluate=False), evaluate=False)
+_mul, _add, _neg, _frac = dmul, dadd, dneg, dfrac
 
 
 def _prod_display(symbols: tuple[sp.Symbol, ...]) -> sp.Expr:
@@ -245,18 +232,7 @@ def build(name: str, title: str, torch_class: str, axes: tuple[str, ...]) -> Lay
 
 def _identities(derivation: Derivation, q: dict[str, sp.Expr]) -> tuple[Identity, ...]:
     """Consecutive steps of the definitions and of each chain, and the summary relations."""
-    out = []
-    defs = derivation.definitions
-    for a, b in zip(defs, defs[1:]):
-        if a.lhs == b.lhs and a.condition == b.condition:
-            out.append(Identity(f"{a.name} = {b.name}",
-                                f"{b.title}: step '{a.name}' equals step '{b.name}'",
-                                a.canonical(), b.canonical()))
-    for chain in derivation.chains:
-        for a, b in chain.pairs():
-            out.append(Identity(f"{a.name} = {b.name}",
-                                f"{chain.title}: step '{a.name}' equals step '{b.name}'",
-                                chain.expanded(a), chain.expanded(b)))
+    out = step_identities(derivation)
     out += [
         Identity("bias identity", "N (psi lambda + gamma_bias) equals the first summary form",
                  q["ops_bias"], q["summary_bias"]),

@@ -18,7 +18,29 @@ from typing import Iterator, Mapping
 
 import sympy as sp
 
-__all__ = ["Step", "Chain", "Derivation"]
+__all__ = ["Step", "Chain", "Derivation", "dmul", "dadd", "dneg", "dfrac"]
+
+
+# --- display forms: unevaluated nodes, printed in the order written -------------------
+
+def dmul(*args: sp.Expr) -> sp.Expr:
+    """An unevaluated product, factors in the order given."""
+    return sp.Mul(*args, evaluate=False)
+
+
+def dadd(*args: sp.Expr) -> sp.Expr:
+    """An unevaluated sum, terms in the order given."""
+    return sp.Add(*args, evaluate=False)
+
+
+def dneg(arg: sp.Expr) -> sp.Expr:
+    """``-arg``, kept as a factor -1."""
+    return sp.Mul(sp.S.NegativeOne, arg, evaluate=False)
+
+
+def dfrac(num: sp.Expr, den: sp.Expr) -> sp.Expr:
+    """``num / den`` as written (not cancelled)."""
+    return sp.Mul(num, sp.Pow(den, -1, evaluate=False), evaluate=False)
 
 
 @dataclass(frozen=True)

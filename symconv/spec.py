@@ -21,7 +21,8 @@ import sympy as sp
 
 from .derivation import Derivation
 
-__all__ = ["Parameter", "Identity", "Integrality", "Sampler", "LayerSpec", "PARAMETER_KINDS"]
+__all__ = ["Parameter", "Identity", "Integrality", "Sampler", "LayerSpec", "PARAMETER_KINDS",
+           "step_identities"]
 
 #: What a parameter is; decides its validation rule and how proofs sample it.
 PARAMETER_KINDS = {
@@ -79,6 +80,24 @@ class Identity:
     statement: str
     lhs: sp.Expr
     rhs: sp.Expr
+
+
+def step_identities(derivation: Derivation) -> list[Identity]:
+    """Consecutive rewrites to prove: definition steps with the same left-hand side and
+    condition, then every consecutive pair of each chain (ψ, λ, γ substituted)."""
+    out = []
+    defs = derivation.definitions
+    for a, b in zip(defs, defs[1:]):
+        if a.lhs == b.lhs and a.condition == b.condition:
+            out.append(Identity(f"{a.name} = {b.name}",
+                                f"{b.title}: step '{a.name}' equals step '{b.name}'",
+                                a.canonical(), b.canonical()))
+    for chain in derivation.chains:
+        for a, b in chain.pairs():
+            out.append(Identity(f"{a.name} = {b.name}",
+                                f"{chain.title}: step '{a.name}' equals step '{b.name}'",
+                                chain.expanded(a), chain.expanded(b)))
+    return out
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,16 @@ def _definition(name: str):
     raise KeyError(name)
 
 
+def _check_steps(layer, steps) -> None:
+    """Every substituted form evaluates to its value, and the last two equal the evaluator's count."""
+    for st in steps:
+        if sp.sympify(st.substituted).doit() != st.value:
+            raise ArithmeticError(f"{layer.name}: step {st.name} does not evaluate to {st.value}")
+    if not steps[-1].value == steps[-2].value == layer.ops:
+        raise ArithmeticError(f"{layer.name}: derivation gives {steps[-1].value}, "
+                              f"the evaluator {layer.ops}")
+
+
 def derive_layer(layer: AnyLayer) -> LayerDerivation:
     """Every step of the layer's derivation with ``layer``'s numbers substituted.
 
@@ -224,12 +234,7 @@ def derive_layer(layer: AnyLayer) -> LayerDerivation:
     sub = _substitute(summary.expr, values)
     steps.append(DerivedStep(summary.name, summary.title, ops, summary.expr, sub, int(sub.doit())))
 
-    for st in steps:  # every substituted form is exact and consistent
-        if sp.sympify(st.substituted).doit() != st.value:
-            raise ArithmeticError(f"{layer.name}: step {st.name} does not evaluate to {st.value}")
-    if not steps[-1].value == steps[-2].value == layer.ops:
-        raise ArithmeticError(f"{layer.name}: derivation gives {steps[-1].value}, "
-                              f"the evaluator {layer.ops}")
+    _check_steps(layer, steps)
     # an empty batch (N = 0) is checked as one sample; a count per batch is then taken at
     # N = 0, a count per sample (which does not depend on N) at N = 1
     point = layer_values(layer.batch_size or 1, layer.in_channels, layer.out_channels,
@@ -286,12 +291,7 @@ def _derive_nd(layer: Layer) -> LayerDerivation:
     sub = _substitute(summary.expr, values)
     steps.append(DerivedStep(summary.name, summary.title, summary.lhs, summary.expr, sub,
                              int(sub.doit()), notation))
-    for st in steps:  # every substituted form is exact and consistent
-        if sp.sympify(st.substituted).doit() != st.value:
-            raise ArithmeticError(f"{layer.name}: step {st.name} does not evaluate to {st.value}")
-    if not steps[-1].value == steps[-2].value == layer.ops:
-        raise ArithmeticError(f"{layer.name}: derivation gives {steps[-1].value}, "
-                              f"the evaluator {layer.ops}")
+    _check_steps(layer, steps)
     counts = {c.name: layer.count(c.name) for c in CONVENTIONS}
     return LayerDerivation(layer, values, tuple(steps), counts)
 
