@@ -28,6 +28,7 @@ from typing import Any, Iterable
 import sympy as sp
 
 from . import conv1d as _m
+from .printing.text import one_line
 from .proof import ProofResult, prove
 from .symbols import C_in, C_out, G, K, L_out, N, ops, unicode_names
 from .validation import check_conv1d
@@ -483,12 +484,10 @@ def text(expr: sp.Expr, order: str = "lex") -> str:
 
     A convention's symbol prints as its name (``-`` written ``_``).
     """
-    names = {s: sp.Symbol(n) for s, n in unicode_names().items()}
-    names[b] = sp.Symbol("b")
+    names = {**unicode_names(), b: "b"}
     for conv in CONVENTIONS[1:]:
-        names[conv.symbol] = sp.Symbol(conv.name.replace("-", "_"))
-    out = sp.sstr(sp.sympify(expr).xreplace(names), order=order)
-    return out.replace("**", "^").replace("*", "·")
+        names[conv.symbol] = conv.name.replace("-", "_")
+    return one_line(expr, names, order=order)
 
 
 def relation_text(r: Relation) -> str:

@@ -42,15 +42,14 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import sympy as sp
-from sympy.printing.str import StrPrinter
 
 from . import conv1d as _m
 from .conventions import CONVENTIONS, get as _convention, layer_values
-from .functions import FloorDiv
 from .layers import AnyLayer, Conv1dLayer, Layer, format_dims
 from .symbols import C_in, C_out, G, K, L_in, L_out, N, d, gamma, lam, ops, p, psi, s
 from .symbols import unicode_names
 from .printing.latex import visible_text
+from .printing.text import one_line as _one_line
 
 __all__ = ["from_torch", "TorchLayers", "TorchRecord", "LayerDerivation", "DerivedStep",
            "derive_layer", "FromTorchWarning", "NoConvolutionWarning",
@@ -59,37 +58,14 @@ __all__ = ["from_torch", "TorchLayers", "TorchRecord", "LayerDerivation", "Deriv
 
 # --- per-layer derivation (no torch needed) -----------------------------------------------
 
-class _OneLine(StrPrinter):
-    """One-line Unicode printer for display forms: keeps the written order, ⌊a/b⌋ for FloorDiv."""
-
-    printmethod = "_symconv_one_line"  # skip FloorDiv's own _sympystr
-
-    def __init__(self) -> None:
-        super().__init__({"order": "none"})
-
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        args = expr.args
-        if len(args) == 2 and args[0] == -1 and args[1].is_Number:  # unevaluated -(number)
-            return f"-{self._print(args[1])}"
-        return super()._print_Mul(expr)
-
-    def _print_FloorDiv(self, expr: FloorDiv) -> str:
-        a, b = expr.args
-        den = self._print(b)
-        return f"⌊({self._print(a)})/{den if b.is_Atom else '(' + den + ')'}⌋"
-
-
 def one_line(expr: sp.Expr, notation: dict | None = None) -> str:
     """``expr`` on one line, symconv's Unicode symbol names (Conv1d's, or those of
     ``notation``: a layer specification's symbol -> info), factors as written."""
     if notation is None:
-        names = {sym: sp.Symbol(name) for sym, name in unicode_names().items()}
+        names = unicode_names()
     else:
-        names = {sym: sp.Symbol(info.unicode) for sym, info in notation.items()}
-    names[_m.BIAS] = sp.Symbol("b")
-    with sp.evaluate(False):
-        renamed = sp.sympify(expr).xreplace(names)
-    return _OneLine().doprint(renamed).replace("**", "^").replace("*", "·")
+        names = {sym: info.unicode for sym, info in notation.items()}
+    return _one_line(expr, {**names, _m.BIAS: "b"})
 
 
 def _substitute(expr: sp.Expr, values: dict[sp.Symbol, int]) -> sp.Expr:

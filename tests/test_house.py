@@ -249,3 +249,25 @@ def test_generate_only_runs_the_providers_asked_for(monkeypatch):
         generate.artifacts(only=["conv1d_ops.py", "conv9d_ops.py"])
     with pytest.raises(ValueError, match="unknown language"):
         generate.layer_files("conv1d", "fortran")
+
+
+def test_one_line_text_is_printed_not_rewritten():
+    """Human one-line text comes from symconv.printing.text.TextPrinter, which writes ``·`` and
+    ``^`` itself: no module rewrites printed SymPy text (``.replace("**", "^")``,
+    ``.replace("*", "·")``), and no module outside symconv/printing prints through
+    ``sstr``/``StrPrinter``."""
+    found = []
+    for name, (path, _) in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "replace" and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str) and "*" in node.args[0].value):
+                found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+            if (not name.startswith("symconv.printing")
+                    and isinstance(node, (ast.Name, ast.Attribute))
+                    and (node.id if isinstance(node, ast.Name) else node.attr)
+                    in ("sstr", "StrPrinter")):
+                found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    assert not found, "printed text rewritten or printed outside symconv.printing:\n" + "\n".join(found)
