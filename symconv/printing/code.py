@@ -52,11 +52,60 @@ def _refuse(expr: sp.Basic, why: str):
 
 
 class _IntegerMixin:
-    """Shared refusals and symbol naming."""
+    """What the integer printers share: refusals, symbol naming, parentheses, products.
+
+    The infix printers (Python, plain C) print a product with SymPy's own
+    ``_print_Mul`` and a power ``x**n`` as the product ``x*x*...``; the checked
+    C printers fold both into helper calls (:meth:`CheckedCPrinter._print_product`).
+    Either way a product is refused here, once, when it is not integer arithmetic.
+    """
+
+    #: How ``FloorDiv`` binds in the printed text: as an atom where it prints as a
+    #: call or a parenthesized cast (C), like ``*`` where it prints as ``//`` (Python).
+    _floordiv_precedence = PRECEDENCE["Atom"]
 
     def __init__(self, names: Mapping[sp.Symbol, str] | None = None, **settings):
         super().__init__(settings={"strict": True, **settings})
         self._names = dict(names or {})
+
+    def parenthesize(self, item, level, strict=False):
+        prec = self._floordiv_precedence if isinstance(item, FloorDiv) else precedence(item)
+        if prec < level or (not strict and prec <= level):
+            return "(%s)" % self._print(item)
+        return self._print(item)
+
+    def _refuse_inexact_product(self, expr):
+        if any(arg.is_Rational and arg.q != 1 for arg in expr.args):
+            _refuse(expr, "non-integer rational")
+        if any(arg.is_Pow and not (arg.exp.is_Integer and arg.exp >= 0) for arg in expr.args):
+            _refuse(expr, "division is not exact integer arithmetic")
+
+    def _print_Mul(self, expr):
+        self._refuse_inexact_product(expr)
+        return self._print_product(expr)
+
+    def _print_product(self, expr):
+        """``a*b*c`` with SymPy's layout; a negative product as ``-`` and its negation.
+
+        SymPy's printer parenthesizes the factors of a negative product at the level
+        of a sum, which leaves ``-2*a*(b//c)`` as ``-2*a*b//c``; negating first keeps
+        every factor at the level of a product.
+        """
+        coeff, _ = expr.as_coeff_Mul()
+        if not coeff.is_negative:
+            return super()._print_Mul(expr)
+        positive = -expr
+        if positive.is_Mul:
+            return "-" + self._print_product(positive)
+        # Unary minus binds between * and ** in Python and tighter than * in C.
+        return "-" + self.parenthesize(positive, (PRECEDENCE["Pow"] + PRECEDENCE["Mul"]) / 2)
+
+    def _print_power(self, base, exp):
+        if exp == 0:
+            return self._print(sp.Integer(1))
+        # x*x*...: a product base needs no parentheses, anything else that binds no
+        # tighter than * does (a//b*a//b would be ((a//b)*a)//b).
+        return "*".join([self.parenthesize(base, PRECEDENCE["Mul"], strict=base.is_Mul)] * exp)
 
     def _print_Symbol(self, expr):
         if self._names and expr not in self._names:
@@ -99,30 +148,14 @@ class IntegerPythonPrinter(_IntegerMixin, PythonCodePrinter):
     """Python integer code: ``FloorDiv`` -> ``//``; anything inexact raises :class:`IntegerCodeError`."""
 
     printmethod = "_symconv_python"
-
-    def parenthesize(self, item, level, strict=False):
-        # ``a // b`` binds like ``*`` in Python: parenthesize it inside products.
-        prec = PRECEDENCE["Mul"] if isinstance(item, FloorDiv) else precedence(item)
-        if prec < level or (not strict and prec <= level):
-            return "(%s)" % self._print(item)
-        return self._print(item)
+    _floordiv_precedence = PRECEDENCE["Mul"]  # ``a // b`` binds like ``*`` in Python
 
     def _print_FloorDiv(self, expr):
         a, b = expr.args
         level = PRECEDENCE["Mul"]
-        return "%s//%s" % (self.parenthesize(a, level, strict=True), self.parenthesize(b, level))
-
-    def _print_power(self, base, exp):
-        if exp == 0:
-            return "1"
-        return "*".join([self.parenthesize(base, PRECEDENCE["Mul"], strict=True)] * exp)
-
-    def _print_Mul(self, expr):
-        if any(arg.is_Rational and arg.q != 1 for arg in expr.args):
-            _refuse(expr, "non-integer rational")
-        if any(arg.is_Pow and not (arg.exp.is_Integer and arg.exp >= 0) for arg in expr.args):
-            _refuse(expr, "division is not exact integer arithmetic")
-        return super()._print_Mul(expr)
+        # A power prints as the product x*x, which as a divisor needs parentheses too.
+        den = f"({self._print(b)})" if b.is_Pow else self.parenthesize(b, level)
+        return "%s//%s" % (self.parenthesize(a, level, strict=True), den)
 
 
 class CheckedCPrinter(_IntegerMixin, C99CodePrinter):
@@ -151,26 +184,25 @@ class CheckedCPrinter(_IntegerMixin, C99CodePrinter):
         a, b = expr.args
         return self._call("floordiv", self._print(a), self._print(b))
 
+    def _fold(self, op: str, operands) -> str:
+        """``op(op(a, b), c)``...: left to right, as the Python text evaluates."""
+        operands = list(operands)
+        out = self._print(operands[0])
+        for operand in operands[1:]:
+            out = self._call(op, out, self._print(operand))
+        return out
+
     def _print_power(self, base, exp):
         if exp == 0:
             return self._print(sp.Integer(1))
-        out = self._print(base)
-        for _ in range(exp - 1):
-            out = self._call("mul", out, self._print(base))
-        return out
+        return self._fold("mul", [base] * exp)
 
-    def _print_Mul(self, expr):
-        if any(arg.is_Rational and arg.q != 1 for arg in expr.args):
-            _refuse(expr, "non-integer rational")
+    def _print_product(self, expr):
         coeff, rest = expr.as_coeff_Mul()
         if coeff.is_negative:
             # As the Python printer writes it: -(rest); only reached for a leading term.
             return self._call("sub", self._print(sp.Integer(0)), self._print(-expr))
-        factors = ([coeff] if coeff != 1 else []) + list(rest.as_ordered_factors())
-        out = self._print(factors[0])
-        for f in factors[1:]:
-            out = self._call("mul", out, self._print(f))
-        return out
+        return self._fold("mul", ([coeff] if coeff != 1 else []) + list(rest.as_ordered_factors()))
 
     def _print_Add(self, expr, order=None):
         terms = self._as_ordered_terms(expr, order=order)
@@ -217,23 +249,6 @@ class PlainCPrinter(_IntegerMixin, C99CodePrinter):
         a, b = (self._print(x) for x in expr.args)
         return f"(int64_t)((uint32_t)({a}) / (uint32_t)({b}))"
 
-    def _print_power(self, base, exp):
-        if exp == 0:
-            return self._print(sp.Integer(1))
-        return "*".join([self.parenthesize(base, PRECEDENCE["Mul"], strict=True)] * exp)
-
-    def parenthesize(self, item, level, strict=False):
-        prec = PRECEDENCE["Atom"] if isinstance(item, FloorDiv) else precedence(item)
-        if prec < level or (not strict and prec <= level):
-            return "(%s)" % self._print(item)
-        return self._print(item)
-
-    def _print_Mul(self, expr):
-        if any(arg.is_Rational and arg.q != 1 for arg in expr.args):
-            _refuse(expr, "non-integer rational")
-        if any(arg.is_Pow and not (arg.exp.is_Integer and arg.exp >= 0) for arg in expr.args):
-            _refuse(expr, "division is not exact integer arithmetic")
-        return super()._print_Mul(expr)
 
 
 def plain_c_code(expr: sp.Expr, names: Mapping[sp.Symbol, str]) -> str:
