@@ -249,3 +249,66 @@ def test_generate_only_runs_the_providers_asked_for(monkeypatch):
         generate.artifacts(only=["conv1d_ops.py", "conv9d_ops.py"])
     with pytest.raises(ValueError, match="unknown language"):
         generate.layer_files("conv1d", "fortran")
+
+
+@pytest.mark.parametrize("by_spec", [False, True], ids=["name", "spec"])
+def test_codegen_write_every_layer_and_language(by_spec, tmp_path):
+    """The library function writes any registered layer's evaluator (by name or by its
+    specification): the files of `symconv codegen`, those of generated/ byte for byte."""
+    from symconv import codegen
+    from symconv.generate import layer_files
+    from symconv.registry import get
+
+    for layer in _layers():
+        for lang in codegen.LANGUAGES:
+            out = tmp_path / layer / lang
+            written = codegen.write(get(layer) if by_spec else layer, lang, out)
+            names = sorted(p.name for p in out.iterdir())
+            assert names == sorted(layer_files(layer, lang)) == sorted(p.name for p in written)
+            for name in names:
+                assert (out / name).read_bytes() == (GENERATED / name).read_bytes(), name
+
+
+def test_codegen_write_refuses_a_language_as_the_layer(tmp_path):
+    """The first argument is the layer (before every layer had one: the language)."""
+    from symconv import codegen
+
+    with pytest.raises(TypeError, match="out_dir"):
+        codegen.write("c", tmp_path)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"first argument is the layer"):
+        codegen.write("python", tmp_path, "conv1d")
+    with pytest.raises(ValueError, match="conv9d"):
+        codegen.write("conv9d", "c", tmp_path)
+    with pytest.raises(ValueError, match="unknown language 'fortran'"):
+        codegen.write("conv2d", "fortran", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- one error prefix per command line ---------------------------------------------------------
+
+def test_eval_errors_have_one_prefix_per_layer(capsys):
+    """Every error of `symconv eval LAYER` starts `symconv eval LAYER: error:`, whether argparse
+    refuses an option or the layer's rules refuse a value (before: `symconv eval:` for these)."""
+    from symconv.cli import main
+    from symconv.registry import get
+
+    for layer in _layers():
+        spec = get(layer)
+        sizes = (["--input-length", "9"] if spec.dims == 1
+                 else ["--input-size", *["9"] * spec.dims])
+        base = ["eval", layer, "--in-channels", "4", "--out-channels", "6", *sizes,
+                "--kernel-size", "3"]
+        lines = []
+        for argv in (base + ["--batch-size", "x"],       # argparse: not an integer
+                     base + ["--batch-size", "0"],       # the rules: not positive
+                     base + ["--batch-size", "1", "--groups", "4"],   # groups_out
+                     base + ["--batch-size", "1", "--kernel-size", "30"]):  # kernel too long
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = exc.code
+            err = capsys.readouterr().err
+            assert code == 2 and err.count("\n") == 1, (argv, err)
+            lines.append(err)
+        for err in lines:
+            assert err.startswith(f"symconv eval {layer}: error: "), err
