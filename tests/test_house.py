@@ -312,3 +312,29 @@ def test_eval_errors_have_one_prefix_per_layer(capsys):
             lines.append(err)
         for err in lines:
             assert err.startswith(f"symconv eval {layer}: error: "), err
+
+
+# --- the parameter record, defined once --------------------------------------------------------
+
+@pytest.mark.parametrize("layer", _layers())
+def test_parameters_macro_is_printed_from_the_specs_quantity(layer):
+    """The paper macro of the parameter count comes from the specification's ``parameters``
+    quantity (before: retyped in latex/macros.py, so a changed quantity was not seen)."""
+    import dataclasses
+
+    import sympy as sp
+
+    from symconv.latex.macros import _parameters_display, macros, prefix
+    from symconv.registry import get
+
+    spec = get(layer)
+    count = spec.expression("parameters")
+    extra = 2 * spec.parameter("out_channels").symbol  # say, a per-channel scale and shift
+    changed = dataclasses.replace(spec, quantities={**spec.quantities, "parameters": count + extra})
+    for s, want in ((spec, count), (changed, count + extra)):
+        assert sp.cancel(_parameters_display(s).doit() - want) == 0
+    name = f"{prefix(spec)}Parameters"
+    before = {m.name: m.body for m in macros(layer=spec)}[name]
+    after = {m.name: m.body for m in macros(layer=changed)}[name]
+    assert before != after
+    assert all(term.strip() in after for term in before.split("+"))  # the weight and bias terms
