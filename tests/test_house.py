@@ -338,3 +338,41 @@ def test_parameters_macro_is_printed_from_the_specs_quantity(layer):
     after = {m.name: m.body for m in macros(layer=changed)}[name]
     assert before != after
     assert all(term.strip() in after for term in before.split("+"))  # the weight and bias terms
+
+
+def test_templates_retype_no_parameter_list():
+    """The templates take the parameter lists from the context (the specification's parameters:
+    argument order, the sizes the output length reads), never a literal list of their own."""
+    import re
+
+    from symconv.registry import LAYERS
+
+    names = {name for spec in LAYERS.values() for name in spec.parameter_names}
+    found = []
+    for template in sorted((PACKAGE / "templates").glob("*.jinja")):
+        for tag in re.findall(r"\{[%{].*?[%}]\}", template.read_text(encoding="utf-8"), re.S):
+            for literal in re.findall(r"[\[(]([^\[\]()]*)[\])]", tag):
+                listed = set(re.findall(r"[\"'](\w+)[\"']", literal)) & names
+                if len(listed) >= 2:
+                    found.append(f"{template.name}: {tag[:80]}")
+    assert found == []
+
+
+@pytest.mark.parametrize("layer", _layers())
+def test_generated_code_names_come_from_the_specification(layer):
+    """Every parameter symbol has its identifier in the generated code: PyTorch's name, per
+    dimension for a per-dimension parameter; Conv1d's C argument order is the parameters'."""
+    from symconv.codegen import model, nd
+    from symconv.registry import get
+
+    spec = get(layer)
+    names = model.NAMES if spec.dims == 1 else nd._names(spec)
+    for param in spec.parameters:
+        for axis, sym in zip(spec.axes, param.symbols):
+            want = ("b" if param.kind == "bias" else
+                    f"{nd._word(param.name)}_{axis.lower()}" if spec.dims > 1 and param.per_dimension
+                    else param.name)
+            assert names[sym] == want
+    if spec.dims == 1:
+        assert model.PARAMETERS == spec.parameter_names
+        assert model.LENGTH_SIZES == ("input_length", "kernel_size", "stride", "dilation")

@@ -42,7 +42,8 @@ from .common import (_INT64, C_HELPERS, C_HELPERS_FILE, C_MARKER, INT64_MARKER, 
 from .model import CONV1D, Conv1dCode
 
 __all__ = ["TEMPLATES", "LANGUAGES", "environment", "context", "render", "artifacts", "write",
-           "wide_bound", "c_helpers", "int64_helpers"]
+           "wide_bound", "c_helpers", "int64_helpers", "C_HELPERS", "WIDE_HELPERS", "C_HELPERS_FILE",
+           "C_MARKER", "INT64_MARKER"]
 
 #: language -> ((template, output file), ...). The one table of what goes where.
 TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -111,6 +112,11 @@ def context(code: Conv1dCode = CONV1D) -> dict:
         "wide": wide,
         "fast": fast_path(code),
         "size_parameters": list(code.size_parameters),
+        "parameters": list(code.parameters),
+        # the batch's columns (symconv_conv1d_columns): the sizes, then the other parameters
+        "columns": list(code.size_parameters) + [name for name in code.parameters
+                                                 if name not in code.size_parameters],
+        "length_sizes": list(code.length_sizes),
         "rules": code.rules,
         "convention": CONVENTION,
         "int64_helpers": int64_helpers(),

@@ -28,7 +28,7 @@ from ..conv1d import CONVENTION, integer_form
 from ..functions import FloorDiv
 from ..printing.code import python_code
 from ..spec import LayerSpec
-from ..symbols import C_in, C_out, G, N, c, o
+from ..symbols import C_in, C_out, G, c, o
 from ..validation import ND_RULES
 
 __all__ = ["QUANTITIES", "layers", "context", "render", "artifacts", "file_name"]
@@ -55,17 +55,29 @@ def file_name(spec: LayerSpec) -> str:
     return f"{spec.name}_ops.py"
 
 
+#: The word of a per-dimension parameter in the generated code's names (``kernel_h``, ``input_w``).
+_WORDS = {"input_size": "input", "kernel_size": "kernel"}
+
+
+def _word(name: str) -> str:
+    return _WORDS.get(name, name)
+
+
 def _names(spec: LayerSpec) -> dict[sp.Symbol, str]:
-    """Identifier of each symbol in the generated code: PyTorch's names, one per dimension."""
-    names = {N: "batch_size", C_in: "in_channels", C_out: "out_channels", G: "groups",
-             c: "in_per_group", o: "out_per_group", spec.bias: "b"}
-    for index, axis in enumerate(spec.axes):
-        suffix = axis.lower()
-        names[spec.input_sizes[index]] = f"input_{suffix}"
-        names[spec.output_sizes[index]] = f"out_{suffix}"
-        for param in ("kernel_size", "stride", "padding", "dilation"):
-            word = "kernel" if param == "kernel_size" else param
-            names[spec.parameter(param).symbols[index]] = f"{word}_{suffix}"
+    """Identifier of each symbol in the generated code, from the specification's parameters:
+    PyTorch's names, one per dimension for a per-dimension parameter (``stride_h``)."""
+    names = {}
+    for param in spec.parameters:
+        if param.kind == "bias":
+            names[param.symbol] = "b"
+        elif param.per_dimension:
+            for axis, sym in zip(spec.axes, param.symbols):
+                names[sym] = f"{_word(param.name)}_{axis.lower()}"
+        else:
+            names[param.symbol] = param.name
+    for axis, sym in zip(spec.axes, spec.output_sizes):
+        names[sym] = f"out_{axis.lower()}"
+    names.update({c: "in_per_group", o: "out_per_group"})
     return names
 
 
@@ -132,11 +144,15 @@ def context(spec: LayerSpec) -> dict:
         return ", ".join(f"{word}_{x}" for x in suffixes)
 
     return {
-        "unpack": {"input_size": unpack("input"), "kernel_size": unpack("kernel"),
-                   "stride": unpack("stride"), "dilation": unpack("dilation"),
-                   "padding": unpack("padding"), "kernel": unpack("kernel"), "out": unpack("out")},
+        "unpack": {**{param.name: unpack(_word(param.name))
+                      for param in spec.parameters if param.per_dimension},
+                   "kernel": unpack("kernel"), "out": unpack("out")},
         "same_tuple": ", ".join(d["same"] for d in dims),
         "same_stride_test": " or ".join(f"stride_{x} != 1" for x in suffixes),
+        # the per-dimension sizes the output size reads (its rule: each >= 1), in PyTorch's order
+        "length_sizes": [param.name for param in spec.parameters if param.kind == "size"
+                         and set(param.symbols) & set().union(*(e.free_symbols
+                                                                 for e in spec.output_size))],
         "layer": spec.name,
         "title": spec.title,
         "torch_class": spec.torch_class,
