@@ -308,6 +308,7 @@ def _register_eval(sub) -> None:
                                            f"{spec.torch_class} (PyTorch's parameter names; "
                                            "options generated from the layer's specification).")
         _add_eval_options(lp, spec)
+        lp.set_defaults(prog=lp.prog)  # every error of this layer's eval: "symconv eval LAYER:"
         lp.epilog = _examples(_eval_examples(spec))
     p.set_defaults(func=_cmd_eval)
 
@@ -580,31 +581,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"symconv: error: a command is required ({', '.join(EXAMPLES)}); "
               "run 'symconv --help' for what each does", file=sys.stderr)
         return 2
+    # the command as argparse names it in its own errors ("symconv eval conv2d"), so that every
+    # error of one command line has the same prefix
+    prog = getattr(args, "prog", None) or f"symconv {args.command}"
     try:
         with _exact_integer_text():
             status = args.func(args)
         sys.stdout.flush()  # a closed pipe is reported here, not at interpreter exit
         return status
     except CliError as exc:
-        print(f"symconv {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except UnicodeEncodeError as exc:  # output text the encoding cannot hold
         bad = exc.object[exc.start:exc.end]
         why = ("an argument or a file holds bytes that are not valid UTF-8"
                if all("\udc80" <= ch <= "\udcff" for ch in bad)
                else "set PYTHONIOENCODING=utf-8 for Unicode output")
-        print(f"symconv {args.command}: error: cannot write {bad!r} as {exc.encoding}: {why}",
+        print(f"{prog}: error: cannot write {bad!r} as {exc.encoding}: {why}",
               file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C: one line, the shell's status for SIGINT
-        print(f"symconv {args.command}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`symconv derive conv1d | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:  # a file or directory that cannot be read or written
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"symconv {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(f"{prog}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
 
 

@@ -78,29 +78,9 @@ def _latex_artifacts() -> dict[str, str]:
 _latex_artifacts.names = _latex_names  # type: ignore[attr-defined]
 PROVIDERS.append(_latex_artifacts)
 
-#: The files of one layer's evaluator per language of ``symconv codegen``.
-LANGUAGE_FILES: dict[str, tuple[str, ...]] = {
-    "python": ("{layer}_ops.py",),
-    "numpy": ("{layer}_ops_numpy.py",),
-    "c": ("{layer}_ops.h", "{layer}_ops.c"),
-}
-#: The C every layer's C needs: each header includes conv1d_ops.h (the statuses, shared by
-#: every layer) and conv1d_ops.c defines symconv_strerror().
-C_SHARED = ("conv1d_ops.h", "conv1d_ops.c")
-
-
-def layer_files(layer: str, language: str) -> tuple[str, ...]:
-    """The files ``symconv codegen LAYER --lang LANGUAGE`` writes (names in generated/).
-
-    The C of a layer comes with :data:`C_SHARED`, so that the directory compiles alone.
-    """
-    from .registry import get
-
-    spec = get(layer)
-    if language not in LANGUAGE_FILES:
-        raise ValueError(f"unknown language {language!r}; choose from {', '.join(LANGUAGE_FILES)}")
-    names = tuple(pattern.format(layer=spec.name) for pattern in LANGUAGE_FILES[language])
-    return tuple(dict.fromkeys(names + (C_SHARED if language == "c" else ())))
+# The files of one layer's evaluator per language, and the C every layer's C needs: code
+# generation's knowledge (symconv.codegen), named here too for `symconv codegen`.
+from .codegen.files import C_SHARED, LANGUAGE_FILES, layer_files  # noqa: E402
 
 
 def artifacts(only: Iterable[str] | None = None) -> dict[str, str]:

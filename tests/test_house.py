@@ -271,3 +271,130 @@ def test_one_line_text_is_printed_not_rewritten():
                     in ("sstr", "StrPrinter")):
                 found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
     assert not found, "printed text rewritten or printed outside symconv.printing:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("by_spec", [False, True], ids=["name", "spec"])
+def test_codegen_write_every_layer_and_language(by_spec, tmp_path):
+    """The library function writes any registered layer's evaluator (by name or by its
+    specification): the files of `symconv codegen`, those of generated/ byte for byte."""
+    from symconv import codegen
+    from symconv.generate import layer_files
+    from symconv.registry import get
+
+    for layer in _layers():
+        for lang in codegen.LANGUAGES:
+            out = tmp_path / layer / lang
+            written = codegen.write(get(layer) if by_spec else layer, lang, out)
+            names = sorted(p.name for p in out.iterdir())
+            assert names == sorted(layer_files(layer, lang)) == sorted(p.name for p in written)
+            for name in names:
+                assert (out / name).read_bytes() == (GENERATED / name).read_bytes(), name
+
+
+def test_codegen_write_refuses_a_language_as_the_layer(tmp_path):
+    """The first argument is the layer (before every layer had one: the language)."""
+    from symconv import codegen
+
+    with pytest.raises(TypeError, match="out_dir"):
+        codegen.write("c", tmp_path)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"first argument is the layer"):
+        codegen.write("python", tmp_path, "conv1d")
+    with pytest.raises(ValueError, match="conv9d"):
+        codegen.write("conv9d", "c", tmp_path)
+    with pytest.raises(ValueError, match="unknown language 'fortran'"):
+        codegen.write("conv2d", "fortran", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- one error prefix per command line ---------------------------------------------------------
+
+def test_eval_errors_have_one_prefix_per_layer(capsys):
+    """Every error of `symconv eval LAYER` starts `symconv eval LAYER: error:`, whether argparse
+    refuses an option or the layer's rules refuse a value (before: `symconv eval:` for these)."""
+    from symconv.cli import main
+    from symconv.registry import get
+
+    for layer in _layers():
+        spec = get(layer)
+        sizes = (["--input-length", "9"] if spec.dims == 1
+                 else ["--input-size", *["9"] * spec.dims])
+        base = ["eval", layer, "--in-channels", "4", "--out-channels", "6", *sizes,
+                "--kernel-size", "3"]
+        lines = []
+        for argv in (base + ["--batch-size", "x"],       # argparse: not an integer
+                     base + ["--batch-size", "0"],       # the rules: not positive
+                     base + ["--batch-size", "1", "--groups", "4"],   # groups_out
+                     base + ["--batch-size", "1", "--kernel-size", "30"]):  # kernel too long
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = exc.code
+            err = capsys.readouterr().err
+            assert code == 2 and err.count("\n") == 1, (argv, err)
+            lines.append(err)
+        for err in lines:
+            assert err.startswith(f"symconv eval {layer}: error: "), err
+
+
+# --- the parameter record, defined once --------------------------------------------------------
+
+@pytest.mark.parametrize("layer", _layers())
+def test_parameters_macro_is_printed_from_the_specs_quantity(layer):
+    """The paper macro of the parameter count comes from the specification's ``parameters``
+    quantity (before: retyped in latex/macros.py, so a changed quantity was not seen)."""
+    import dataclasses
+
+    import sympy as sp
+
+    from symconv.latex.macros import _parameters_display, macros, prefix
+    from symconv.registry import get
+
+    spec = get(layer)
+    count = spec.expression("parameters")
+    extra = 2 * spec.parameter("out_channels").symbol  # say, a per-channel scale and shift
+    changed = dataclasses.replace(spec, quantities={**spec.quantities, "parameters": count + extra})
+    for s, want in ((spec, count), (changed, count + extra)):
+        assert sp.cancel(_parameters_display(s).doit() - want) == 0
+    name = f"{prefix(spec)}Parameters"
+    before = {m.name: m.body for m in macros(layer=spec)}[name]
+    after = {m.name: m.body for m in macros(layer=changed)}[name]
+    assert before != after
+    assert all(term.strip() in after for term in before.split("+"))  # the weight and bias terms
+
+
+def test_templates_retype_no_parameter_list():
+    """The templates take the parameter lists from the context (the specification's parameters:
+    argument order, the sizes the output length reads), never a literal list of their own."""
+    import re
+
+    from symconv.registry import LAYERS
+
+    names = {name for spec in LAYERS.values() for name in spec.parameter_names}
+    found = []
+    for template in sorted((PACKAGE / "templates").glob("*.jinja")):
+        for tag in re.findall(r"\{[%{].*?[%}]\}", template.read_text(encoding="utf-8"), re.S):
+            for literal in re.findall(r"[\[(]([^\[\]()]*)[\])]", tag):
+                listed = set(re.findall(r"[\"'](\w+)[\"']", literal)) & names
+                if len(listed) >= 2:
+                    found.append(f"{template.name}: {tag[:80]}")
+    assert found == []
+
+
+@pytest.mark.parametrize("layer", _layers())
+def test_generated_code_names_come_from_the_specification(layer):
+    """Every parameter symbol has its identifier in the generated code: PyTorch's name, per
+    dimension for a per-dimension parameter; Conv1d's C argument order is the parameters'."""
+    from symconv.codegen import model, nd
+    from symconv.registry import get
+
+    spec = get(layer)
+    names = model.NAMES if spec.dims == 1 else nd._names(spec)
+    for param in spec.parameters:
+        for axis, sym in zip(spec.axes, param.symbols):
+            want = ("b" if param.kind == "bias" else
+                    f"{nd._word(param.name)}_{axis.lower()}" if spec.dims > 1 and param.per_dimension
+                    else param.name)
+            assert names[sym] == want
+    if spec.dims == 1:
+        assert model.PARAMETERS == spec.parameter_names
+        assert model.LENGTH_SIZES == ("input_length", "kernel_size", "stride", "dilation")

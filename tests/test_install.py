@@ -64,6 +64,7 @@ def test_wheel_builds_without_setuptools_warnings_and_ships_templates_and_genera
     assert generated <= names
     sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / "symconv").rglob("*.py")}
     assert sources <= names and "symconv/py.typed" in names
+    assert "symconv/codegen/symconv_checked.c" in names  # the C helpers the generator copies
 
 
 def test_notebooks_readme_says_how_to_open_and_run_them():

@@ -41,18 +41,30 @@ import sympy as sp
 
 from .. import conv1d as m
 from ..functions import FloorDiv
-from ..symbols import C_in, C_out, G, K, L_in, L_out, N, c, d, o, p, s
-from ..validation import RULES, SIZE_PARAMETERS
+from ..registry import CONV1D as SPEC
+from ..symbols import C_in, C_out, G, K, L_in, L_out, c, d, o, p, s
+from ..validation import RULES, SIZE_PARAMETERS as _VALIDATED_SIZES
 
-__all__ = ["NAMES", "PER_GROUP", "LENGTH", "LENGTH_SAME", "OPS_INTEGER", "SPAN", "PADDED",
-           "GROUP_PRODUCTS", "STATUSES", "OVERFLOW_MESSAGE", "Status", "Conv1dCode", "CONV1D"]
+__all__ = ["NAMES", "PARAMETERS", "SIZE_PARAMETERS", "LENGTH_SIZES", "PER_GROUP", "LENGTH",
+           "LENGTH_SAME", "OPS_INTEGER", "SPAN", "PADDED", "GROUP_PRODUCTS", "STATUSES",
+           "OVERFLOW_MESSAGE", "Status", "Conv1dCode", "CONV1D"]
 
-#: Identifier of each symbol in generated code (PyTorch's parameter names).
+#: The parameters in PyTorch's order (the C functions' argument order), from the specification.
+PARAMETERS: tuple[str, ...] = SPEC.parameter_names
+#: Identifier of each symbol in generated code: the specification's parameter names (PyTorch's),
+#: ``b`` for the bias indicator, and the code's own intermediates.
 NAMES: dict[sp.Symbol, str] = {
-    N: "batch_size", C_in: "in_channels", C_out: "out_channels", L_in: "input_length",
-    K: "kernel_size", s: "stride", p: "padding", d: "dilation", G: "groups",
-    m.BIAS: "b", L_out: "length", c: "in_per_group", o: "out_per_group",
+    **{param.symbol: param.name for param in SPEC.parameters if param.kind != "bias"},
+    SPEC.bias: "b", L_out: "length", c: "in_per_group", o: "out_per_group",
 }
+#: Parameters that must be positive integers: every one but padding and bias (and batch_size,
+#: whose None the Python evaluators take as 1 before this check), in the specification's order.
+SIZE_PARAMETERS: tuple[str, ...] = tuple(param.name for param in SPEC.parameters
+                                         if param.kind not in ("padding", "bias"))
+#: The sizes the output length reads (its rule: each >= 1), in the specification's order.
+LENGTH_SIZES: tuple[str, ...] = tuple(
+    param.name for param in SPEC.parameters
+    if param.kind == "size" and set(param.symbols) & m.L_OUT.free_symbols)
 
 
 def _per_group() -> dict[sp.Symbol, sp.Expr]:
@@ -83,6 +95,10 @@ PADDED: sp.Expr = L_in + 2 * p
 
 
 def _check() -> None:
+    if SIZE_PARAMETERS != _VALIDATED_SIZES:
+        raise AssertionError("symconv.validation.SIZE_PARAMETERS is not the specification's")
+    if m.BIAS != SPEC.bias or SPEC.output_size != (m.L_OUT,):
+        raise AssertionError("the Conv1d specification is not symconv.conv1d's")
     back = OPS_INTEGER.xreplace({per: total / G for per, total in
                                  ((c, C_in), (o, C_out))})
     if sp.cancel(back - m.OPS) != 0:
@@ -133,6 +149,8 @@ class Conv1dCode:
     size_parameters: tuple
     rules: dict
     statuses: tuple
+    parameters: tuple = PARAMETERS
+    length_sizes: tuple = LENGTH_SIZES
 
 
 CONV1D = Conv1dCode(NAMES, PER_GROUP, GROUP_PRODUCTS, LENGTH, LENGTH_SAME, OPS_INTEGER, SPAN,

@@ -28,7 +28,7 @@ from ..conv1d import CONVENTION, integer_form
 from ..functions import FloorDiv
 from ..printing.code import python_code
 from ..spec import LayerSpec
-from ..symbols import C_in, C_out, G, N, c, o
+from ..symbols import C_in, C_out, G, c, o
 from ..validation import ND_RULES
 
 __all__ = ["QUANTITIES", "layers", "context", "render", "artifacts", "file_name"]
@@ -55,17 +55,29 @@ def file_name(spec: LayerSpec) -> str:
     return f"{spec.name}_ops.py"
 
 
+#: The word of a per-dimension parameter in the generated code's names (``kernel_h``, ``input_w``).
+_WORDS = {"input_size": "input", "kernel_size": "kernel"}
+
+
+def _word(name: str) -> str:
+    return _WORDS.get(name, name)
+
+
 def _names(spec: LayerSpec) -> dict[sp.Symbol, str]:
-    """Identifier of each symbol in the generated code: PyTorch's names, one per dimension."""
-    names = {N: "batch_size", C_in: "in_channels", C_out: "out_channels", G: "groups",
-             c: "in_per_group", o: "out_per_group", spec.bias: "b"}
-    for index, axis in enumerate(spec.axes):
-        suffix = axis.lower()
-        names[spec.input_sizes[index]] = f"input_{suffix}"
-        names[spec.output_sizes[index]] = f"out_{suffix}"
-        for param in ("kernel_size", "stride", "padding", "dilation"):
-            word = "kernel" if param == "kernel_size" else param
-            names[spec.parameter(param).symbols[index]] = f"{word}_{suffix}"
+    """Identifier of each symbol in the generated code, from the specification's parameters:
+    PyTorch's names, one per dimension for a per-dimension parameter (``stride_h``)."""
+    names = {}
+    for param in spec.parameters:
+        if param.kind == "bias":
+            names[param.symbol] = "b"
+        elif param.per_dimension:
+            for axis, sym in zip(spec.axes, param.symbols):
+                names[sym] = f"{_word(param.name)}_{axis.lower()}"
+        else:
+            names[param.symbol] = param.name
+    for axis, sym in zip(spec.axes, spec.output_sizes):
+        names[sym] = f"out_{axis.lower()}"
+    names.update({c: "in_per_group", o: "out_per_group"})
     return names
 
 
@@ -132,11 +144,15 @@ def context(spec: LayerSpec) -> dict:
         return ", ".join(f"{word}_{x}" for x in suffixes)
 
     return {
-        "unpack": {"input_size": unpack("input"), "kernel_size": unpack("kernel"),
-                   "stride": unpack("stride"), "dilation": unpack("dilation"),
-                   "padding": unpack("padding"), "kernel": unpack("kernel"), "out": unpack("out")},
+        "unpack": {**{param.name: unpack(_word(param.name))
+                      for param in spec.parameters if param.per_dimension},
+                   "kernel": unpack("kernel"), "out": unpack("out")},
         "same_tuple": ", ".join(d["same"] for d in dims),
         "same_stride_test": " or ".join(f"stride_{x} != 1" for x in suffixes),
+        # the per-dimension sizes the output size reads (its rule: each >= 1), in PyTorch's order
+        "length_sizes": [param.name for param in spec.parameters if param.kind == "size"
+                         and set(param.symbols) & set().union(*(e.free_symbols
+                                                                 for e in spec.output_size))],
         "layer": spec.name,
         "title": spec.title,
         "torch_class": spec.torch_class,
@@ -155,7 +171,7 @@ def context(spec: LayerSpec) -> dict:
 def _c_context(spec: LayerSpec, names: dict) -> dict:
     """The C evaluator's printed expressions: every + - * checked, exact floor division; the
     kernel rule's two sides in 128 bits (proved exact for int64 inputs) for an overflowed size."""
-    from . import C_HELPERS, WIDE_HELPERS, _INT64, wide_bound
+    from .common import _INT64, C_HELPERS, WIDE_HELPERS, c_helpers, wide_bound
     from ..printing.code import c_code, wide_c_code
     from .model import STATUSES
 
@@ -182,6 +198,7 @@ def _c_context(spec: LayerSpec, names: dict) -> dict:
         "c_group_checks": [(names[total], cc(G * per), f"groups_{key}")
                            for total, per, key in ((C_in, c, "in"), (C_out, o, "out"))],
         "c_ops": cc(_count(spec, "ops")),
+        "c_helpers": c_helpers(),
         "statuses": list(STATUSES),
         "status": {st.key: st for st in STATUSES},
     }
@@ -189,7 +206,7 @@ def _c_context(spec: LayerSpec, names: dict) -> dict:
 
 def _numpy_context(spec: LayerSpec, names: dict) -> dict:
     """The NumPy evaluator's printed functions: each output size, its 'same' form, the count."""
-    from . import int64_helpers
+    from .common import int64_helpers
     from .model import OVERFLOW_MESSAGE
 
     def fn(name: str, e: sp.Expr):
@@ -217,7 +234,7 @@ def _numpy_context(spec: LayerSpec, names: dict) -> dict:
 def render(spec: LayerSpec, language: str = "python", template: str | None = None) -> str:
     """The generated evaluator of ``spec`` in ``language`` (a key of :data:`TEMPLATES`), as text
     (``template``: which of the language's templates, by default its first)."""
-    from . import environment
+    from .common import environment
 
     template = template or TEMPLATES[language][0][0]
     header = f"generated by symconv from {template} \N{EM DASH} do not edit"

@@ -91,13 +91,32 @@ def _output_size_step(spec: LayerSpec, size: sp.Symbol) -> sp.Expr:
 
 
 def _parameters_display(layer: str | LayerSpec = "conv1d") -> sp.Expr:
-    """``C_out × (C_in / G) × K… + b × C_out`` in the order PyTorch stores the weight."""
+    """The specification's parameter count (its ``parameters`` quantity) laid out as PyTorch
+    stores the weights: ``C_out × (C_in / G) × K… + b × C_out`` — the weight term first, then
+    the bias term; in each, b, C_out, C_in (over the denominator) and the kernel sizes in that
+    order. Checked to equal the quantity."""
     spec = get_layer(layer)
-    c_in, c_out = spec.parameter("in_channels").symbol, spec.parameter("out_channels").symbol
-    groups = spec.parameter("groups").symbol
-    frac = sp.Mul(c_in, sp.Pow(groups, -1, evaluate=False), evaluate=False)
-    return sp.Add(sp.Mul(c_out, frac, *spec.parameter("kernel_size").symbols, evaluate=False),
-                  sp.Mul(spec.bias, c_out, evaluate=False), evaluate=False)
+    count = spec.expression("parameters")
+    c_in = spec.parameter("in_channels").symbol
+    rank = {sym: i for i, sym in enumerate((spec.bias, spec.parameter("out_channels").symbol,
+                                            c_in, *spec.parameter("kernel_size").symbols))}
+
+    def term(t: sp.Expr) -> sp.Expr:
+        num, den = sp.fraction(t)
+        coeff, factors = num.as_coeff_mul()
+        factors = sorted(factors, key=lambda f: rank.get(f, len(rank)))
+        if coeff != 1:
+            factors.insert(0, coeff)
+        if den != 1:  # the fraction goes with the input channels, as in the weight's shape
+            at = factors.index(c_in) if c_in in factors else 0
+            factors[at] = sp.Mul(factors[at], sp.Pow(den, -1, evaluate=False), evaluate=False)
+        return factors[0] if len(factors) == 1 else sp.Mul(*factors, evaluate=False)
+
+    terms = sorted(sp.Add.make_args(sp.expand(count)), key=lambda t: spec.bias in t.free_symbols)
+    display = sp.Add(*[term(t) for t in terms], evaluate=False)
+    if sp.cancel(display.doit() - count) != 0:
+        raise AssertionError(f"{spec.name}: the displayed parameter count is not the quantity")
+    return display
 
 
 def macros(notation: LatexNotation = DOCUMENTED, layer: str | LayerSpec = "conv1d") -> list[Macro]:

@@ -1,3 +1,17 @@
+/*
+ * The checked arithmetic every generated C evaluator carries (conv1d_ops.c, conv2d_ops.c, ...):
+ * overflow-checked int64_t +, -, *, exact floor division, and the 128-bit integers that decide
+ * the kernel rule when an int64_t intermediate overflowed.
+ *
+ * This file is C, compiled, linted and unit-tested on its own (tests/test_c_static.py: strict
+ * C99 warnings as errors, the compiler builtins and the portable checks, under the address
+ * and undefined-behaviour sanitizers). The generator copies everything below the marker line
+ * verbatim into each generated .c file (symconv.codegen.c_helpers), after that file's own
+ * header, which includes <stdint.h>; the generated files stay self-contained.
+ */
+#include <stdint.h>
+
+/* --- copied into the generated C evaluators from here --- */
 /* Overflow checks: the compiler builtins where available, portable checks otherwise. */
 #if !defined(SYMCONV_PORTABLE_OVERFLOW)
 #  if defined(__has_builtin)
@@ -141,4 +155,3 @@ static int wide_less(symconv_wide a, symconv_wide b)
     }
     return a.lo < b.lo;
 }
-
