@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import jinja2
 import sympy as sp
@@ -47,10 +47,13 @@ from .layout import (CONTINUATION, ONE_COLUMN, TWO_COLUMN, WIDTH_MARGIN, break_r
 __all__ = ["RenderOptions", "Equation", "Section", "derivation_sections", "side_facts",
            "render_derivation", "environment", "markdown_escape", "display_monomial",
            "equation_width", "MACS_SYMBOL", "FORMATS", "label", "display_order",
-           "loop_nest_sections", "prose_words"]
+           "loop_nest_sections", "prose_words", "TYPICAL"]
 
 #: Output formats of :func:`render_derivation`.
 FORMATS = ("tex", "fragment", "md")
+
+#: ``RenderOptions.example``: the layer's typical worked example (standalone and Markdown).
+TYPICAL = "typical"
 
 #: Where the packages of a standalone document come from.
 BASE_NOTE = "all in Debian's texlive-latex-base"
@@ -74,12 +77,20 @@ class RenderOptions:
             number, must fit; longer equations are broken into rows. ``None``: the text
             width of a one-column ``article`` (345 pt) in the documented notation, one
             column of a two-column ``article`` (229.5 pt) in the short one.
+        example: the worked example the document ends with. :data:`TYPICAL` (the
+            default): the layer's typical one (:data:`symconv.latex.example.TYPICAL`) in
+            the standalone article and in Markdown, none in the fragment (a paper holds
+            one worked example per layer: its labels are ``eq:<layer>-example-…``);
+            ``None``: none; an :class:`~symconv.latex.example.Example` or
+            :class:`~symconv.latex.example.LayerExample` of the layer: that one, in every
+            format.
     """
 
     notation: LatexNotation = DOCUMENTED
     title: str | None = None
     legend: bool = True
     line_width: float | None = None
+    example: Any = "typical"
 
     @property
     def width(self) -> float:
@@ -514,12 +525,42 @@ def render_derivation(fmt: str = "tex", options: RenderOptions = RenderOptions()
     )
     env = environment()
     ctx["template"] = "derivation.md.jinja" if md else "derivation_body.tex.jinja"
+    example = _document_example(options.example, spec, fmt)
+    if example is not None:
+        from .example import example_body
+
+        example = example_body(example, "md" if md else "fragment", options.notation,
+                               options.line_width, first_number=len(sections) + 1)
     if md:
-        return env.get_template("derivation.md.jinja").render(**ctx)
+        text = env.get_template("derivation.md.jinja").render(**ctx)
+        return text if example is None else f"{text.rstrip(chr(10))}\n\n{example}"
     body = env.get_template("derivation_body.tex.jinja").render(**ctx)
+    if example is not None:
+        body = f"{body}\n{example}"
     if fmt == "fragment":
         return body
     return env.get_template("standalone.tex.jinja").render(body=body, title=title,
                                                             template="derivation_body.tex.jinja",
                                                             packages=STANDALONE_PACKAGES,
                                                             package_note=BASE_NOTE)
+
+
+def _document_example(example: Any, spec: LayerSpec, fmt: str) -> Any:
+    """The worked example a derivation document of ``spec`` in ``fmt`` ends with, or None."""
+    if example is None:
+        return None
+    if isinstance(example, str) and example == TYPICAL:
+        if fmt == "fragment":
+            return None
+        from .example import typical_example
+
+        return typical_example(spec.name)
+    from .example import Example, LayerExample
+
+    if not isinstance(example, (Example, LayerExample)):
+        raise TypeError(f"example must be {TYPICAL!r}, None, an Example or a LayerExample, "
+                        f"got {example!r}")
+    layer = "conv1d" if isinstance(example, Example) else example.layer
+    if layer != spec.name:
+        raise ValueError(f"the worked example is a {layer} layer; the document is {spec.name}'s")
+    return example
