@@ -504,7 +504,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
               "symconv latex conv1d --format fragment --short --out conv1d_fragment.tex",
               "symconv latex conv1d --format macros --out conv1d_macros.tex",
               "symconv latex conv1d --format md --batch-size 8 --in-channels 16 "
-              "--out-channels 32 --input-length 100 --kernel-size 3"),
+              "--out-channels 32 --input-length 100 --kernel-size 3",
+              "symconv latex conv2d --format md --batch-size 8 --in-channels 3 "
+              "--out-channels 64 --input-size 224 224 --kernel-size 7 --stride 2 --padding 3 "
+              "--no-bias"),
     "table": ("symconv table model.json --format md",
               "symconv table model.json --format tex --si --caption 'Encoder' --out layers.tex",
               "symconv table model.json --format csv --out layers.csv"),
