@@ -34,7 +34,6 @@ from typing import Any, Union
 
 import sympy as sp
 
-from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
 from .validation import check_conv1d
 
 __all__ = ["Conv1dCounts", "Conv1dLayer", "Layer", "AnyLayer", "LayerSpecError", "load_layers",
@@ -79,17 +78,23 @@ class Conv1dCounts:
 
     @property
     def output_length(self) -> int:
+        from .api import conv1d_output_length  # the numeric API on first use
+
         return conv1d_output_length(self.input_length, self.kernel_size, self.stride,
                                     self.padding, self.dilation)
 
     @property
     def parameters(self) -> int:
+        from .api import conv1d_parameters
+
         return conv1d_parameters(self.in_channels, self.out_channels, self.kernel_size,
                                  self.groups, self.bias)
 
     @property
     def ops(self) -> int:
         """Operation count, moduleprofiler convention (every * and +; bias additions when bias)."""
+        from .api import conv1d_ops
+
         return conv1d_ops(self.batch_size, self.in_channels, self.out_channels,
                           self.input_length, self.kernel_size, self.stride, self.padding,
                           self.dilation, self.groups, self.bias)
@@ -301,6 +306,8 @@ class Layer:
     def output_size(self) -> tuple[int, ...]:
         """The output size, one int per spatial dimension (PyTorch's ``y.shape[2:]``)."""
         if self.type == "conv1d":
+            from .api import conv1d_output_length
+
             return (conv1d_output_length(self.input_size[0], self.kernel_size, self.stride,
                                          self.padding, self.dilation),)
         from .api import _evaluator
