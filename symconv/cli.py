@@ -272,8 +272,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         if spec.dims == 1:
             data["output_length"] = sizes[0]  # Conv1d's key since the first release
         data.update({"output_size": list(sizes), "ops": count,
-                     "convention": own.summary(bias),
-                     "counts": [{"convention": c.summary(bias), "count": values[c.name]}
+                     "convention": own.summary(bias, spec),
+                     "counts": [{"convention": c.summary(bias, spec), "count": values[c.name]}
                                 for c in chosen]})
         print(json.dumps(data, indent=2))
         return 0
@@ -355,7 +355,7 @@ def _conventions_json(cv, spec, results) -> dict:
         "conventions": [{"name": c.name, "aliases": list(c.aliases), "tool": c.tool,
                          "unit": c.unit, "bias": c.bias, "per": c.scope,
                          "expression": str(cv.layer_expression(c.name, spec)),
-                         "description": c.description, "source": c.source}
+                         "description": c.description_for(spec), "source": c.source_for(spec)}
                         for c in cv.CONVENTIONS],
         "relations": [{"name": r.name, "relation": cv.relation_text(r),
                        "condition": r.condition, "holds": res.holds, "method": res.method,
@@ -505,7 +505,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
               "symconv latex conv1d --format fragment --short --out conv1d_fragment.tex",
               "symconv latex conv1d --format macros --out conv1d_macros.tex",
               "symconv latex conv1d --format md --batch-size 8 --in-channels 16 "
-              "--out-channels 32 --input-length 100 --kernel-size 3"),
+              "--out-channels 32 --input-length 100 --kernel-size 3",
+              "symconv latex conv2d --format md --batch-size 8 --in-channels 3 "
+              "--out-channels 64 --input-size 224 224 --kernel-size 7 --stride 2 --padding 3 "
+              "--no-bias"),
     "table": ("symconv table model.json --format md",
               "symconv table model.json --format tex --si --caption 'Encoder' --out layers.tex",
               "symconv table model.json --format csv --out layers.csv"),

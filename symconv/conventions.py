@@ -1,4 +1,4 @@
-"""What other tools call "the FLOPs of a Conv1d": each convention as an expression.
+"""What other tools call "the FLOPs of a convolution": each convention as an expression.
 
 Tools that count the cost of a ``torch.nn.Conv1d`` disagree on what they
 count: multiply-accumulates or multiplications plus additions, with or
@@ -18,6 +18,12 @@ A relation is written with one symbol per convention (``torch``,
 ``Conv1d_ops = torch - (1 - b)·N·C_out·L_out``; it is proved by replacing
 each such symbol with the convention's expression and deciding the
 resulting identity exactly.
+
+Every registered layer has the same conventions (:data:`FORMS` over its quantities,
+:func:`layer_expression`) and relations (:func:`relations`), and each convention's
+description and source in its words (:meth:`Convention.description_for`,
+:meth:`Convention.source_for`: Conv2d's output positions are ``H_out·W_out``, its kernel
+taps ``K_H·K_W``), printed from its specification's notation (:func:`layer_words`).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ __all__ = [
     "Convention", "Relation", "CONVENTIONS", "RELATIONS", "NAMES", "get", "count", "counts",
     "layer_values", "FORMS", "layer_expression", "evaluate_form", "to_ops", "convert",
     "ops_symbol", "relations", "prove_relation", "prove_relations", "text", "relation_text",
-    "render_table", "render_markdown",
+    "render_table", "render_markdown", "layer_words",
 ]
 
 b = _m.BIAS
@@ -86,11 +92,23 @@ class Convention:
         no bias"``: what the count does with this layer's bias, in words true for it."""
         return f"bias {self.bias}" if bias else "the layer has no bias"
 
-    def text(self, bias: bool) -> str:
-        """What this convention's number for a layer with(out) ``bias`` counts, one line."""
-        return _m.convention_text(bool(bias)) if self.name == "symconv" else self.description
+    def description_for(self, layer: Any = "conv1d") -> str:
+        """What is counted, in the words of a registered layer (Conv2d: ``H_out·W_out``
+        output positions; Conv1d: :attr:`description`)."""
+        return _worded(self.name, layer)[0]
 
-    def summary(self, bias: bool) -> dict[str, Any]:
+    def source_for(self, layer: Any = "conv1d") -> str:
+        """Where the fact comes from, in the words of a registered layer."""
+        return _worded(self.name, layer)[1]
+
+    def text(self, bias: bool, layer: Any = "conv1d") -> str:
+        """What this convention's number for a layer with(out) ``bias`` counts, one line
+        (in the words of ``layer``, a registered layer)."""
+        if self.name == "symconv":
+            return _m.convention_text(bool(bias))
+        return self.description_for(layer)
+
+    def summary(self, bias: bool, layer: Any = "conv1d") -> dict[str, Any]:
         """Machine-readable convention of a count for a layer with(out) ``bias``.
 
         ``{"name", "tool", "counts", "bias", "per", "text"}``: ``counts`` is the unit
@@ -99,7 +117,8 @@ class Convention:
         ``"sample"``, ``text`` the words of :meth:`text`.
         """
         return {"name": self.name, "tool": self.tool, "counts": self.unit,
-                "bias": self.includes_bias(bias), "per": self.scope, "text": self.text(bias)}
+                "bias": self.includes_bias(bias), "per": self.scope,
+                "text": self.text(bias, layer)}
 
     def evaluate(self, values: dict[sp.Symbol, int]) -> int:
         """Exact value at a point ``{symbol: int}`` (must give an integer)."""
@@ -145,59 +164,115 @@ def _conv1d(form: sp.Expr) -> sp.Expr:
     return _in_quantities(form, {"ops": _m.OPS, "macs": _m.MACS, "bias_additions": _BA}, b)
 
 
+# --- the words of each convention, per layer --------------------------------------------
+
+def layer_words(layer: Any = "conv1d") -> dict[str, str]:
+    """The names a convention's description and source use for a registered layer, from
+    its specification's notation (Unicode names):
+
+    ``out``: the output positions (Conv1d ``L_out``, Conv2d ``H_out·W_out``); ``taps``: the
+    kernel taps (``K``, ``K_H·K_W``); ``derivation``: where the count is derived;
+    ``reference``: its instrumented direct convolution; ``calflops_same``: what calflops
+    counts with ``padding='same'`` when the dilated kernel's extent is odd.
+    """
+    from .registry import get as get_layer
+
+    spec = get_layer(layer)
+
+    def names(symbols) -> list[str]:
+        return [spec.notation[x].unicode if x in spec.notation else x.name for x in symbols]
+
+    outs, ins = names(spec.output_sizes), names(spec.input_sizes)
+    taps = names(spec.parameter("kernel_size").symbols)
+    dils = names(spec.parameter("dilation").symbols)
+    if spec.dims == 1:
+        same = (f"calflops 0.3.2 computes {outs[0]} itself: with padding='same' and "
+                f"{dils[0]}·({taps[0]}-1) odd it counts {ins[0]} - 1 output positions")
+        reference = "symconv.reference"
+    else:
+        axes = ", ".join(spec.axes)
+        same = (f"calflops 0.3.2 computes {', '.join(outs)} itself: with padding='same' it "
+                f"counts X_in - 1 output positions along each dimension X ({axes}) where "
+                f"d_X·(K_X-1) is odd")
+        reference = "symconv.reference.conv_nd"
+    module = "symconv.conv1d" if spec.name == "conv1d" else f"symconv.convnd ({spec.title})"
+    return {"out": "·".join(outs), "taps": "·".join(taps), "derivation": module,
+            "reference": reference, "calflops_same": same}
+
+
+#: Each convention's (description, source), with ``{out}``, ``{taps}``, … for the layer's
+#: words (:func:`layer_words`); the Conv1d text is :attr:`Convention.description` /
+#: :attr:`Convention.source`, any layer's :meth:`Convention.description_for` / ``source_for``.
+_WORDING: dict[str, tuple[str, str]] = {
+    "symconv": (
+        _m.CONVENTION,
+        "the derivation in {derivation}, checked against an instrumented direct convolution "
+        "({reference})"),
+    "macs": (
+        "one per product of a weight and an input element; additions and bias not counted",
+        "definition: N·C_out·{out} outputs, each a sum of {taps}·C_in/G products"),
+    "torch": (
+        "2 per multiply-accumulate; the bias is ignored",
+        "torch/utils/flop_counter.py, conv_flop_count: batch · prod(w_shape) · "
+        "prod(out_shape[2:]) · 2"),
+    "fvcore": (
+        "one per multiply-accumulate; additions and bias ignored (fvcore 0.1.5 counts 0 for "
+        "padding='same'/'valid': it has no handle for aten::_convolution_mode)",
+        "fvcore/nn/jit_handles.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:])"),
+    "thop": (
+        "one per multiply-accumulate; the bias is ignored (thop 0.1.1 reads C_in from dim 1, "
+        "so it miscounts unbatched input)",
+        "thop/vision/calc_func.py, calculate_conv2d_flops: prod(output) · (C_in // G) · {taps}"),
+    "ptflops": (
+        "one per multiply-accumulate plus one addition per output element for the bias",
+        "ptflops/aten_ops.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:]) "
+        "+ batch · C_out · {out} with bias"),
+    "ptflops-sample": (
+        "as the aten backend, divided by the batch size (reported per sample)",
+        "ptflops/pytorch_ops.py, conv_flops_counter_hook ({taps} · C_in · C_out/G per output "
+        "position, plus C_out · {out} for the bias), divided by the batch count"),
+    "deepspeed": (
+        "2 per multiply-accumulate plus one addition per output element for the bias "
+        "({calflops_same})",
+        "deepspeed/profiling/flops_profiler/profiler.py, _conv_flops_compute: "
+        "2 · MACs + C_out · (batch · {out}) with bias; calflops uses the same rule"),
+}
+
+
+def _worded(name: str, layer: Any = "conv1d") -> tuple[str, str]:
+    """(description, source) of convention ``name`` in ``layer``'s words."""
+    words = layer_words(layer)
+    description, source = _WORDING[name]
+    return description.format(**words), source.format(**words)
+
+
 #: Every convention symconv knows, symconv's own first.
 CONVENTIONS: tuple[Convention, ...] = (
     Convention(
         "symconv", "symconv / moduleprofiler", "ops", _conv1d(FORMS["symconv"]), "counted", "batch",
-        _m.CONVENTION,
-        "the derivation in symconv.conv1d, checked against an instrumented direct convolution "
-        "(symconv.reference)",
-        ops, ("moduleprofiler", "ops")),
+        *_worded("symconv"), ops, ("moduleprofiler", "ops")),
     Convention(
         "macs", "multiply-accumulates", "MACs", _conv1d(FORMS["macs"]), "ignored", "batch",
-        "one per product of a weight and an input element; additions and bias not counted",
-        "definition: N·C_out·L_out outputs, each a sum of K·C_in/G products",
-        _value_symbol("MACs")),
+        *_worded("macs"), _value_symbol("MACs")),
     Convention(
-        "torch", "torch.utils.flop_counter (FlopCounterMode)", "FLOPs", _conv1d(FORMS["torch"]), "ignored",
-        "batch",
-        "2 per multiply-accumulate; the bias is ignored",
-        "torch/utils/flop_counter.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:]) · 2",
-        _value_symbol("torch")),
+        "torch", "torch.utils.flop_counter (FlopCounterMode)", "FLOPs", _conv1d(FORMS["torch"]),
+        "ignored", "batch", *_worded("torch"), _value_symbol("torch")),
     Convention(
-        "fvcore", "fvcore (FlopCountAnalysis)", "FLOPs (= MACs)", _conv1d(FORMS["fvcore"]), "ignored", "batch",
-        "one per multiply-accumulate; additions and bias ignored (fvcore 0.1.5 counts 0 for "
-        "padding='same'/'valid': it has no handle for aten::_convolution_mode)",
-        "fvcore/nn/jit_handles.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:])",
-        _value_symbol("fvcore")),
+        "fvcore", "fvcore (FlopCountAnalysis)", "FLOPs (= MACs)", _conv1d(FORMS["fvcore"]),
+        "ignored", "batch", *_worded("fvcore"), _value_symbol("fvcore")),
     Convention(
         "thop", "thop (profile)", "MACs", _conv1d(FORMS["thop"]), "ignored", "batch",
-        "one per multiply-accumulate; the bias is ignored (thop 0.1.1 reads C_in from dim 1, "
-        "so it miscounts unbatched input)",
-        "thop/vision/calc_func.py, calculate_conv2d_flops: prod(output) · (C_in // G) · K",
-        _value_symbol("thop")),
+        *_worded("thop"), _value_symbol("thop")),
     Convention(
         "ptflops", "ptflops, aten backend", "MACs", _conv1d(FORMS["ptflops"]), "counted", "batch",
-        "one per multiply-accumulate plus one addition per output element for the bias",
-        "ptflops/aten_ops.py, conv_flop_count: batch · prod(w_shape) · prod(out_shape[2:]) "
-        "+ batch · C_out · L_out with bias",
-        _value_symbol("ptflops")),
+        *_worded("ptflops"), _value_symbol("ptflops")),
     Convention(
         "ptflops-sample", "ptflops, pytorch backend (get_model_complexity_info)", "MACs",
-        _conv1d(FORMS["ptflops-sample"]), "counted", "sample",
-        "as the aten backend, divided by the batch size (reported per sample)",
-        "ptflops/pytorch_ops.py, conv_flops_counter_hook (K · C_in · C_out/G per output position, "
-        "plus C_out · L_out for the bias), divided by the batch count",
+        _conv1d(FORMS["ptflops-sample"]), "counted", "sample", *_worded("ptflops-sample"),
         _value_symbol("ptflops_sample")),
     Convention(
         "deepspeed", "DeepSpeed flops profiler / calflops", "FLOPs", _conv1d(FORMS["deepspeed"]),
-        "counted", "batch",
-        "2 per multiply-accumulate plus one addition per output element for the bias "
-        "(calflops 0.3.2 computes L_out itself: with padding='same' and d·(K-1) odd it counts "
-        "L_in - 1 output positions)",
-        "deepspeed/profiling/flops_profiler/profiler.py, _conv_flops_compute: "
-        "2 · MACs + C_out · (batch · L_out) with bias; calflops uses the same rule",
-        _value_symbol("deepspeed"), ("calflops",)),
+        "counted", "batch", *_worded("deepspeed"), _value_symbol("deepspeed"), ("calflops",)),
 )
 
 _BY_NAME: dict[str, Convention] = {}
@@ -303,6 +378,7 @@ def _relations(layer: Any = "conv1d") -> list[Relation]:
 
     spec = get_layer(layer)
     ba, own = spec.quantities["bias_additions"], ops_symbol(spec)
+    out_words = " ".join(layer_words(spec)["out"].split("·"))  # "L_out"; "H_out W_out"
     in_layer = {BIAS_ADDITIONS_Q: ba, _OPS: own}
     if spec.bias != b:
         in_layer[b] = spec.bias
@@ -324,11 +400,11 @@ def _relations(layer: Any = "conv1d") -> list[Relation]:
          _sym("torch"), 2 * _sym("macs")),
         ("fvcore = MACs", "fvcore counts multiply-accumulates", _sym("fvcore"), _sym("macs")),
         ("thop = MACs", "thop counts multiply-accumulates", _sym("thop"), _sym("macs")),
-        ("ptflops = MACs + b N C_out L_out", "ptflops adds one addition per output element for the bias",
+        (f"ptflops = MACs + b N C_out {out_words}", "ptflops adds one addition per output element for the bias",
          _sym("ptflops"), _sym("macs") + b * ba),
         ("ptflops = N ptflops-sample", "the pytorch backend reports the aten count per sample",
          _sym("ptflops"), N * _sym("ptflops-sample")),
-        ("deepspeed = torch + b N C_out L_out", "DeepSpeed/calflops add the bias to the torch count",
+        (f"deepspeed = torch + b N C_out {out_words}", "DeepSpeed/calflops add the bias to the torch count",
          _sym("deepspeed"), _sym("torch") + b * ba),
     ]
     out += [Relation(n, st, lhs, rhs, "", spec.name) for n, st, lhs, rhs in pairs]
@@ -499,18 +575,6 @@ def _relation_text(r: Relation) -> str:
     return relation_text(r) + (f"   [{r.condition}]" if r.condition else "")
 
 
-def _layer_note(spec: Any) -> str | None:
-    """For a layer other than Conv1d: how to read the Conv1d symbols of the descriptions."""
-    if spec.name == "conv1d":
-        return None
-    names = [spec.notation[x].unicode if x in spec.notation else x.name for x in spec.output_sizes]
-    kernel = [spec.notation[x].unicode if x in spec.notation else x.name
-              for x in spec.parameter("kernel_size").symbols]
-    return (f"The expressions are {spec.title}'s; descriptions and sources are worded for Conv1d: "
-            f"read L_out as the output positions {'·'.join(names)} and K as the kernel taps "
-            f"{'·'.join(kernel)}.")
-
-
 def render_table(results: list[ProofResult] | None = None, layer: Any = "conv1d") -> str:
     """The conventions and the proven relations of a layer (Conv1d by default), for a terminal."""
     from .registry import get as get_layer
@@ -519,16 +583,13 @@ def render_table(results: list[ProofResult] | None = None, layer: Any = "conv1d"
     rels = relations(spec)
     lines = [f"{spec.title} counting conventions (b = 1 with bias, 0 without; N = 1 for unbatched "
              "input)", ""]
-    note = _layer_note(spec)
-    if note:
-        lines[1:1] = [note]
     width = max(len(c.name) for c in CONVENTIONS)
     for c in CONVENTIONS:
         alias = f" (also: {', '.join(c.aliases)})" if c.aliases else ""
         lines.append(f"{c.name:<{width}}  {text(sp.factor(layer_expression(c.name, spec)))}")
         lines.append(f"{'':<{width}}  {c.tool}{alias}: {c.unit}, bias {c.bias}, per {c.scope}")
-        lines.append(f"{'':<{width}}  {c.description}")
-        lines.append(f"{'':<{width}}  source: {c.source}")
+        lines.append(f"{'':<{width}}  {c.description_for(spec)}")
+        lines.append(f"{'':<{width}}  source: {c.source_for(spec)}")
     lines += ["", "Relations (proved: exact cancellation plus integer witness points)"]
     results = results if results is not None else prove_relations(layer=spec)
     for r, res in zip(rels, results):

@@ -34,7 +34,6 @@ from typing import Any, Union
 
 import sympy as sp
 
-from .api import conv1d_ops, conv1d_output_length, conv1d_parameters
 from .validation import check_conv1d
 
 __all__ = ["Conv1dCounts", "Conv1dLayer", "Layer", "AnyLayer", "LayerSpecError", "load_layers",
@@ -79,17 +78,23 @@ class Conv1dCounts:
 
     @property
     def output_length(self) -> int:
+        from .api import conv1d_output_length  # the numeric API on first use
+
         return conv1d_output_length(self.input_length, self.kernel_size, self.stride,
                                     self.padding, self.dilation)
 
     @property
     def parameters(self) -> int:
+        from .api import conv1d_parameters
+
         return conv1d_parameters(self.in_channels, self.out_channels, self.kernel_size,
                                  self.groups, self.bias)
 
     @property
     def ops(self) -> int:
         """Operation count, moduleprofiler convention (every * and +; bias additions when bias)."""
+        from .api import conv1d_ops
+
         return conv1d_ops(self.batch_size, self.in_channels, self.out_channels,
                           self.input_length, self.kernel_size, self.stride, self.padding,
                           self.dilation, self.groups, self.bias)
@@ -301,6 +306,8 @@ class Layer:
     def output_size(self) -> tuple[int, ...]:
         """The output size, one int per spatial dimension (PyTorch's ``y.shape[2:]``)."""
         if self.type == "conv1d":
+            from .api import conv1d_output_length
+
             return (conv1d_output_length(self.input_size[0], self.kernel_size, self.stride,
                                          self.padding, self.dilation),)
         from .api import _evaluator
@@ -388,22 +395,36 @@ def _kind(value: Any) -> str:
 _REQUIRED_ND = ("name", "type", "in_channels", "out_channels", "kernel_size", "input_size")
 
 
-def _nd_layer(where: str, raw: dict, default_batch: Any, spec) -> Layer:
-    optional = {k: v for k, v in _OPTIONAL.items()}
-    unknown = sorted(set(raw) - set(_REQUIRED_ND) - set(optional))
+def _fields(where: str, raw: dict, required: tuple[str, ...], default_batch: Any,
+            kind: str | None = None) -> dict[str, Any]:
+    """The fields of one layer object, checked the same way for every layer format.
+
+    Unknown fields, missing required ones, the name (a non-empty string), the batch size
+    (the file's, else 1) and the number of digits of every integer, in lists too: one
+    function, so the Conv1d format and the typed format refuse a bad field with the same
+    message. ``kind``: the layer type the known fields belong to (named in the message).
+    """
+    known = required + tuple(_OPTIONAL) + (() if "type" in required else ("type",))
+    unknown = sorted(set(raw) - set(known))
     if unknown:
-        raise LayerSpecError(f"{where}: unknown field {unknown[0]!r} for {spec.name}; known "
-                             f"fields: {', '.join(_REQUIRED_ND + tuple(optional))}")
-    for key in _REQUIRED_ND:
+        raise LayerSpecError(f"{where}: unknown field {unknown[0]!r}"
+                             f"{f' for {kind}' if kind else ''}; known fields: {', '.join(known)}")
+    for key in required:
         if key not in raw:
             raise LayerSpecError(f"{where}: field {key!r} is missing")
     if not isinstance(raw["name"], str) or not raw["name"]:
-        raise LayerSpecError(f"{where}: field 'name' must be a non-empty string, got {raw['name']!r}")
-    fields = {**optional, **raw}
+        raise LayerSpecError(f"{where}: field 'name' must be a non-empty string, "
+                             f"got {_kind(raw['name'])}")
+    fields = {**_OPTIONAL, **raw}
     if fields["batch_size"] is None:
         fields["batch_size"] = 1 if default_batch is None else default_batch
     for key, value in fields.items():
         _check_digits(where, key, value)
+    return fields
+
+
+def _nd_layer(where: str, raw: dict, default_batch: Any, spec) -> Layer:
+    fields = _fields(where, raw, _REQUIRED_ND, default_batch, spec.name)
     for key in PER_DIMENSION:
         _check_shape(where, key, fields[key], spec)
     try:
@@ -429,22 +450,7 @@ def _layer(index: int, raw: Any, default_batch: Any) -> AnyLayer:
         if kind != "conv1d" or "input_size" in raw:
             return _nd_layer(where, raw, default_batch, LAYERS[kind])
         raw = {k: v for k, v in raw.items() if k != "type"}
-    unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
-    if unknown:
-        raise LayerSpecError(f"{where}: unknown field {unknown[0]!r}; known fields: "
-                             f"{', '.join(_REQUIRED + tuple(_OPTIONAL))}, type")
-    for key in _REQUIRED:
-        if key not in raw:
-            raise LayerSpecError(f"{where}: field {key!r} is missing")
-    if not isinstance(raw["name"], str) or not raw["name"]:
-        raise LayerSpecError(f"{where}: field 'name' must be a non-empty string, got {raw['name']!r}")
-    fields = {**_OPTIONAL, **raw}
-    if fields["batch_size"] is None:
-        fields["batch_size"] = 1 if default_batch is None else default_batch
-    for key, value in fields.items():
-        if isinstance(value, _TooManyDigits):
-            raise LayerSpecError(f"{where}: field {key!r} has too many digits ({value.digits} "
-                                 f"digits; the limit is {MAX_DIGITS})")
+    fields = _fields(where, raw, _REQUIRED, default_batch)
     try:
         return Conv1dLayer(**fields)
     except (TypeError, ValueError) as exc:

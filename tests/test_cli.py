@@ -247,8 +247,9 @@ def test_every_integer_option_goes_through_cli_integer():
 def test_the_integer_options_are_all_found():
     names = {cmd for cmd, _, _ in INTEGER_OPTIONS}
     assert names == {"prove", "eval conv1d", "eval conv2d", "eval conv3d", "conventions", "latex"}
-    # eval: the 9 integer parameters of each registered layer (all but bias)
-    assert len(INTEGER_OPTIONS) == 2 + 3 * 9 + 1 + 9
+    # eval: the 9 integer parameters of each registered layer (all but bias); latex: the
+    # worked example's 9 and --input-size (conv2d, conv3d) beside --input-length (conv1d)
+    assert len(INTEGER_OPTIONS) == 2 + 3 * 9 + 1 + 10
 
 
 @pytest.mark.parametrize("command, option, nargs", INTEGER_OPTIONS)

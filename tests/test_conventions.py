@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 
 import pytest
 import sympy as sp
@@ -269,7 +270,10 @@ from symconv.registry import LAYERS, get as get_layer  # noqa: E402
 def test_relations_hold_for_every_layer(layer):
     spec = get_layer(layer)
     rels = cv.relations(layer)
-    assert [(r.name, r.condition) for r in rels] == [(r.name, r.condition) for r in cv.RELATIONS]
+    # the same relations, named in the layer's words (H_out W_out for L_out)
+    words = " ".join(cv.layer_words(layer)["out"].split("·"))
+    assert [(r.name, r.condition) for r in rels] == [(r.name.replace("L_out", words), r.condition)
+                                                     for r in cv.RELATIONS]
     assert all(r.layer == layer for r in rels)
     results = cv.prove_relations(layer=layer, samples=60)
     assert len(results) == len(rels)
@@ -394,3 +398,61 @@ def test_cli_conventions_exits_1_when_a_layer_relation_fails(capsys, monkeypatch
     code, out, _ = run(capsys, "conventions", "--layer", "all", "--samples", "20")
     assert code == 1
     assert out.count("FAILS") == 1 and "counterexample" in out
+
+
+# --- issue 9: every text of a layer's conventions is in that layer's words ---------------------
+
+_CONV1D_ONLY = re.compile(r"\bL_in\b|\bL_out\b|input_length|L_{\\text|\bConv1d\b")
+
+
+@pytest.mark.parametrize("layer", [n for n in LAYERS if n != "conv1d"])
+def test_conventions_of_a_layer_speak_of_that_layer_only(layer, capsys):
+    """Regression: conv2d's descriptions and sources spoke of L_out and L_in (with a note
+    saying how to read them)."""
+    spec = get_layer(layer)
+    assert main(["conventions", "--layer", layer, "--samples", "5"]) == 0
+    table = capsys.readouterr().out
+    assert main(["conventions", "--layer", layer, "--samples", "5", "--json"]) == 0
+    data = capsys.readouterr().out
+    assert main(["conventions", "--layer", layer, "--samples", "5", "--markdown"]) == 0
+    markdown = capsys.readouterr().out
+    args = ["eval", layer, "--batch-size", "2", "--in-channels", "4", "--out-channels", "4",
+            "--input-size", *(["9"] * spec.dims), "--kernel-size", "3", "--json",
+            "--convention", "all"]
+    assert main(args) == 0
+    evaluated = capsys.readouterr().out
+    for text in (table, data, markdown, evaluated):
+        assert not _CONV1D_ONLY.search(text), (layer, _CONV1D_ONLY.search(text).group())
+    outs = "·".join(spec.notation[x].unicode for x in spec.output_sizes)
+    for c in cv.CONVENTIONS:
+        assert c.description_for(layer) in table and c.source_for(layer) in table
+    assert f"N·C_out·{outs} outputs" in table and outs in cv.get("deepspeed").source_for(layer)
+    # the relations shown are the layer's own, as proven for it
+    shown = [line.split(None, 1)[1] for line in table.split("Relations")[1].splitlines()[1:]
+             if line.strip()]
+    rels = cv.relations(layer)
+    assert shown == [cv.relation_text(r) + (f"   [{r.condition}]" if r.condition else "")
+                     for r in rels]
+    parsed = json.loads(data)["relations"]
+    assert [r["relation"] for r in parsed] == [cv.relation_text(r) for r in rels]
+    assert all(r["holds"] for r in parsed)
+    symbols = {str(x) for x in spec.output_sizes}
+    for r in rels:
+        lhs, rhs = r.expanded()
+        assert {str(x) for x in (lhs - rhs).free_symbols} & {"L_out", "L_in", "K"} == set()
+        assert symbols <= {str(x) for x in (lhs.free_symbols | rhs.free_symbols)} or \
+            r.name.startswith(("torch =", "fvcore =", "thop =", "ptflops = N"))
+
+
+def test_conv1d_conventions_keep_their_words():
+    """Conv1d's descriptions and sources are what they were (the Conv1d wording of each)."""
+    for c in cv.CONVENTIONS:
+        assert c.description_for("conv1d") == c.description
+        assert c.source_for("conv1d") == c.source
+    deepspeed = cv.get("deepspeed")
+    assert ("calflops 0.3.2 computes L_out itself: with padding='same' and d·(K-1) odd it "
+            "counts L_in - 1 output positions") in deepspeed.description
+    assert cv.get("macs").source == ("definition: N·C_out·L_out outputs, each a sum of "
+                                     "K·C_in/G products")
+    assert [r.name for r in cv.RELATIONS if "ptflops = MACs" in r.name] == [
+        "ptflops = MACs + b N C_out L_out"]

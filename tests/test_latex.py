@@ -294,7 +294,8 @@ def test_markdown_parses_with_one_math_block_per_equation():
     md = render_derivation("md")
     tokens = MarkdownIt("commonmark").use(dollarmath_plugin).parse(md)
     blocks = [t for t in tokens if t.type == "math_block"]
-    n = len(derivation_sections(m.DERIVATION)) + len(side_facts()) + 1  # and the loop nest
+    # and the loop nest, and the worked example's output length and count
+    n = len(derivation_sections(m.DERIVATION)) + len(side_facts()) + 1 + 2
     assert len(blocks) == n
     for i, block in enumerate(blocks, start=1):
         assert block.content.rstrip().endswith(r"\tag{%d}" % i)
@@ -611,8 +612,8 @@ def test_cli_latex_takes_every_layer(capsys):
         assert main(["latex", name, "--format", "macros", "--short"]) == 0
         assert capsys.readouterr().out == render_macros(SHORT, name)
     assert main(["latex", "conv2d", "--batch-size", "8"]) == 2
-    err = capsys.readouterr().err
-    assert "conv1d only" in err and err.count("\n") == 1
+    err = capsys.readouterr().err  # every layer has a worked example; this one lacks options
+    assert "needs --in-channels" in err and "--input-size" in err and err.count("\n") == 1
 
 
 def test_artifacts_hold_every_layer():
@@ -621,3 +622,159 @@ def test_artifacts_hold_every_layer():
         assert files[f"{name}_derivation.tex"] == render_derivation("tex", RenderOptions(), name)
         assert files[f"{name}_derivation.md"] == render_derivation("md", RenderOptions(), name)
         assert files[f"{name}_macros.tex"] == render_macros(layer=name)
+
+
+# --- issue 9: a worked example for every layer ------------------------------------------------
+
+from symconv.latex.example import TYPICAL, LayerExample, typical_example  # noqa: E402
+
+
+def _brute_output_size(ex):
+    """Output positions counted by sliding the dilated kernel over the padded input
+    (independent of the formulas; PyTorch's definition)."""
+    sizes = []
+    for i, n in enumerate(ex.input_size):
+        k, st, dl = ex.kernel_size[i], ex.stride[i], ex.dilation[i]
+        if ex.padding == "same":
+            sizes.append(n)
+            continue
+        pad = 0 if ex.padding == "valid" else ex.padding[i]
+        span = dl * (k - 1) + 1
+        sizes.append(len(range(0, n + 2 * pad - span + 1, st)))
+    return tuple(sizes)
+
+
+@pytest.mark.parametrize("layer", sorted(TYPICAL))
+def test_typical_example_numbers_come_from_the_expressions(layer):
+    """Every number of the example is the substitution into the printed expressions, and
+    equals the evaluator and an independent count of the output positions."""
+    import symconv
+
+    ex = typical_example(layer)
+    spec = ex.spec
+    assert ex.output_size == _brute_output_size(ex)
+    values = {k: sp.Integer(v) for k, v in ex.values().items()}
+    assert ex.ops == spec.in_input_sizes(spec.expression("ops")).xreplace(values) \
+        .subs(spec.bias, int(ex.bias))
+    params = dict(TYPICAL[layer])
+    if layer == "conv1d":
+        params["input_length"] = params.pop("input_size")[0]
+    assert ex.ops == symconv.count(layer, **params)
+    tex = render_example(ex, "fragment")
+    md = render_example(ex, "md")
+    for text in (tex, md):
+        assert latex_number(ex.ops) in text and spec.torch_class in text
+        for value in ex.output_size:
+            assert f"= {latex_number(value)}" in text
+    labels = re.findall(r"\\label\{([^}]*)\}", tex)
+    assert labels == [f"eq:{layer}-example-{s}" for s in
+                      [st.name.replace("_", "-") for st in spec.derivation.definitions
+                       if st.lhs in spec.output_sizes]] + [f"eq:{layer}-example-ops"]
+
+
+def test_conv2d_resnet_stem_by_hand():
+    # 3 -> 64, 224 x 224, K = 7, s = 2, p = 3, no bias: out = floor((224 + 6 - 6 - 1)/2) + 1 = 112;
+    # ops = N * C_out * H_out * W_out * (C_in * 2 * 49 - 1) = 8 * 64 * 112 * 112 * 293
+    ex = LayerExample("conv2d", 8, 3, 64, (224, 224), 7, stride=2, padding=3, bias=False)
+    assert ex.output_size == (112, 112) and ex.ops == 8 * 64 * 112 * 112 * 293
+    tex = render_example(ex, "fragment")
+    assert (r"H_{\text{out}} = \left\lfloor \frac{224 + 2 \times 3 - 1 \times \left(7 - 1\right)"
+            r" - 1}{2} \right\rfloor + 1 = 112") in tex
+    assert (r"\text{Conv2d}_{\text{ops}} = 8 \times 64 \times 112 \times 112 \times "
+            r"\left(3 \times 2 \times 7 \times 7 - 1\right) = 1\,881\,800\,704") in tex
+    assert "output height and width are" in tex and "second summary form" in tex
+
+
+@pytest.mark.parametrize("layer, kwargs", [
+    ("conv2d", dict(batch_size=None, in_channels=4, out_channels=8, input_size=(10, 12),
+                    kernel_size=(3, 5), padding="same", groups=4)),
+    ("conv2d", dict(batch_size=2, in_channels=6, out_channels=4, input_size=(9, 7),
+                    kernel_size=(2, 3), stride=(2, 1), padding="valid", dilation=(1, 2),
+                    groups=2, bias=False)),
+    ("conv3d", dict(batch_size=3, in_channels=2, out_channels=2, input_size=(5, 6, 7),
+                    kernel_size=(1, 2, 3), stride=(1, 2, 3), padding=(0, 1, 2),
+                    dilation=(2, 1, 1))),
+])
+def test_layer_examples_in_every_form(layer, kwargs):
+    import symconv
+
+    ex = LayerExample(layer, **kwargs)
+    assert ex.output_size == _brute_output_size(ex)
+    assert ex.ops == symconv.count(layer, **kwargs)
+    for notation in (DOCUMENTED, SHORT):
+        tex = render_example(ex, "fragment", notation)
+        bodies = re.findall(r"\\label\{[^}]*\}\n(.*?)\n\\end\{equation\}", tex, re.S)
+        assert len(bodies) == ex.spec.dims + 1
+        for body in bodies:
+            assert body_width(body) <= equation_width(None, notation), body
+    if kwargs.get("padding") == "same":
+        assert "keeps the size" in tex and r"H_{\text{out}} = H_{\text{in}} = 10" in tex
+        assert "unbatched" in tex and r"\text{padding} = \text{same}" in tex
+
+
+def test_layer_example_refuses_bad_input_naming_the_parameter():
+    with pytest.raises(ValueError, match=r"stride\[1\]"):
+        LayerExample("conv2d", 1, 3, 8, (32, 32), 3, stride=(1, 2), padding="same")
+    with pytest.raises(TypeError, match="input_size"):
+        LayerExample("conv3d", 1, 3, 8, (32, 32), 3)
+    with pytest.raises(ValueError, match="layer must be one of"):
+        LayerExample("conv4d", 1, 3, 8, (32, 32), 3)
+
+
+@pytest.mark.parametrize("layer", sorted(TYPICAL))
+def test_every_derivation_document_ends_with_its_worked_example(layer):
+    """The standalone article and the Markdown end with the layer's typical example, numbered
+    after the derivation; the fragment (to \\input into a paper) has none."""
+    ex = typical_example(layer)
+    tex = render_derivation("tex", RenderOptions(), layer)
+    md = render_derivation("md", RenderOptions(), layer)
+    frag = render_derivation("fragment", RenderOptions(), layer)
+    assert "Worked example." in tex and "Worked example." in md and "Worked example." not in frag
+    assert f"eq:{layer}-example-ops" in tex and latex_number(ex.ops) in md
+    equations = frag.count("\\begin{equation}")
+    assert tex.count("\\begin{equation}") == equations + ex.spec.dims + 1
+    assert md.rstrip().count("\\tag{") == equations + ex.spec.dims + 1
+    assert f"\\tag{{{equations + ex.spec.dims + 1}}}" in md
+    assert render_derivation("tex", RenderOptions(example=None), layer).count(
+        "\\begin{equation}") == equations
+    other = "conv1d" if layer != "conv1d" else "conv2d"
+    with pytest.raises(ValueError, match="worked example"):
+        render_derivation("tex", RenderOptions(example=typical_example(other)), layer)
+
+
+def test_cli_worked_example_of_every_layer(capsys):
+    """Regression: `symconv latex conv2d` with the layer options was refused (conv1d only)."""
+    argv = ["latex", "conv2d", "--format", "fragment", "--batch-size", "8", "--in-channels", "3",
+            "--out-channels", "64", "--input-size", "224", "224", "--kernel-size", "7",
+            "--stride", "2", "--padding", "3", "--no-bias"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    ex = LayerExample("conv2d", 8, 3, 64, (224, 224), 7, stride=2, padding=3, bias=False)
+    assert out == render_example(ex, "fragment")
+    assert main(["latex", "conv3d", "--format", "md", "--batch-size", "2", "--in-channels", "3",
+                 "--out-channels", "64", "--input-size", "16", "112", "112", "--kernel-size",
+                 "3", "7", "7", "--stride", "1", "2", "2", "--padding", "1", "3", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "(16)" not in out and "D_{\\text{out}}" in out
+    assert latex_number(LayerExample("conv3d", 2, 3, 64, (16, 112, 112), (3, 7, 7),
+                                     stride=(1, 2, 2), padding=(1, 3, 3)).ops) in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["conv2d", "--input-length", "5", "--kernel-size", "3"], ["--input-length", "--input-size"]),
+    (["conv2d", "--input-size", "5", "--kernel-size", "3"], ["--input-size 5", "2 values"]),
+    (["conv3d", "--input-size", "5", "5", "5", "--kernel-size", "3", "3"],
+     ["--kernel-size 3 3", "D H W"]),
+    (["conv1d", "--input-length", "5", "--kernel-size", "3", "3"], ["--kernel-size 3 3"]),
+    (["conv2d", "--input-size", "9", "9", "--kernel-size", "3", "--padding", "same", "1"],
+     ["stand alone"]),
+    (["conv2d", "--input-size", "9", "9", "--kernel-size", "3", "--stride", "1", "2",
+      "--padding", "same"], ["stride[1]", "same"]),
+])
+def test_cli_worked_example_errors_are_one_line(capsys, argv, words):
+    base = ["--batch-size", "1", "--in-channels", "2", "--out-channels", "2"]
+    assert main(["latex", argv[0], *base, *argv[1:]]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    for word in words:
+        assert word in err

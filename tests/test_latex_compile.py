@@ -521,3 +521,41 @@ def test_width_estimate_holds_for_every_layer_and_the_loop_nest(tmp_path):
         true, estimate = measured[k], math_width(row)
         assert true <= estimate * (1 + WIDTH_MARGIN) + 0.5, (row, true, estimate)
         assert true >= estimate * (1 - 2 * WIDTH_MARGIN), (row, true, estimate)
+
+
+def test_worked_examples_of_every_layer_coexist_in_one_paper(tmp_path):
+    """Conv1d's, Conv2d's and Conv3d's worked examples (their typical ones, and a Conv2d one
+    with big numbers in the short notation) in one two-column document: no label collides,
+    no box is overfull, every equation number is on its equation's line."""
+    from symconv.latex.example import LayerExample, typical_example
+
+    parts = []
+    for layer in LAYER_NAMES:
+        (tmp_path / f"{layer}_example.tex").write_text(
+            render_example(typical_example(layer), "fragment", SHORT), encoding="utf-8")
+        parts.append(f"\\section{{{layer}}}\n\\input{{{layer}_example}}\n"
+                     f"See \\eqref{{eq:{layer}-example-ops}}.\n")
+    doc = ("\\documentclass[twocolumn]{article}\n\\usepackage{amsmath}\n" + TAG_HOOKS
+           + "\\begin{document}\n" + "".join(parts) + "\\end{document}\n")
+    log, text = compile_tex(tmp_path, "examples", doc)
+    assert_clean(log)
+    assert "multiply defined" not in log
+    tags, off = tags_off_their_line(tmp_path, "examples")
+    assert tags == sum(REGISTRY[layer].dims + 1 for layer in LAYER_NAMES) and off == []
+    flat = squash(text)
+    for layer in LAYER_NAMES:
+        ops = typical_example(layer).ops
+        assert re.search(r"\s?".join(f"{ops:,}".split(",")), flat), layer
+    big = LayerExample("conv3d", 2**20, 2**12, 2**12, (10**6, 999, 77), (7, 5, 3),
+                       stride=(3, 2, 1), padding=(5, 0, 1), dilation=(2, 1, 3), groups=2**6,
+                       bias=False)
+    for short in (False, True):
+        (tmp_path / "big.tex").write_text(render_example(big, "fragment",
+                                                         SHORT if short else DOCUMENTED),
+                                          encoding="utf-8")
+        doc = ("\\documentclass%s{article}\n\\usepackage{amsmath}\n" % (
+            "[twocolumn]" if short else "") + TAG_HOOKS
+            + "\\begin{document}\n\\input{big}\n\\end{document}\n")
+        log, _ = compile_tex(tmp_path, f"big{int(short)}", doc)
+        assert overfull(log) == []
+        assert tags_off_their_line(tmp_path, f"big{int(short)}") == (4, [])

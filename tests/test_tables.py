@@ -53,7 +53,7 @@ def test_tex_table_exact_rows():
             r"8\,000 & 48 & 5\,120\,000 \\") in tex
     assert (r"point\~{}wise\^{}2 \ensuremath{\$}x\ensuremath{\$} \ensuremath{\backslash} proj"
             in tex)
-    assert r"Total & & & & & & & & & & & 2\,288 & 281\,403\,392 \\" in tex
+    assert r"\textbf{Total} & & & & & & & & & & & 2\,288 & 281\,403\,392 \\" in tex
     assert CONVENTION in tex and "batch of 8" in tex
     assert r"\label{tab:layers-small}" in tex  # from the file name
 
@@ -282,3 +282,78 @@ def test_hostile_names_in_latex_are_escaped():
     caption_line = [line for line in tex.splitlines() if line.startswith(r"\caption{")][0]
     assert r"\textless{}U+000A\textgreater{}\textless{}U+000A\textgreater{}\#" in caption_line
     assert r"\} \ensuremath{\backslash}end\{table\}" in caption_line
+
+
+# --- issue 9: the totals row is unambiguous; one field check for both layer formats ------------
+
+def _named(name, typed=False):
+    if typed:
+        return {"name": name, "type": "conv2d", "in_channels": 2, "out_channels": 4,
+                "kernel_size": 3, "input_size": [8, 8]}
+    return {"name": name, "in_channels": 2, "out_channels": 4, "kernel_size": 3,
+            "input_length": 10}
+
+
+@pytest.mark.parametrize("typed", [False, True], ids=["conv1d-only", "mixed"])
+@pytest.mark.parametrize("name", ["total", "Total", " TOTAL ", "\uff34otal"])
+def test_a_layer_named_total_is_not_the_totals_row(name, typed):
+    """Regression: a layer named "total" gave two CSV rows named "total" (and in LaTeX a row
+    "Total" like the totals row's)."""
+    from symconv.layers import parse_layers
+    from symconv.latex.tables import TOTAL_LABEL, reads_as_total
+
+    layers = parse_layers([_named("a"), _named(name, typed), _named("b")])
+    assert reads_as_total(name)
+    rows = list(csv.reader(io.StringIO(render_table(layers, "csv"))))
+    names = [row[0] for row in rows[1:]]
+    assert names.count(TOTAL_LABEL) == 1 and names[-1] == TOTAL_LABEL  # the totals row alone
+    assert names[1] == "'" + name  # the layer, marked as text (as a formula-like name is)
+    assert int(rows[-1][-2]) == sum(layer.ops for layer in layers)
+    tex = render_table(layers, "tex")
+    assert tex.count(r"\textbf{Total}") == 1  # the totals row is bold; a layer name cannot be
+    assert r"\textbf{Total} &" in tex.splitlines()[-4]
+    md = render_table(layers, "md")
+    table_rows = [line for line in md.splitlines() if line.startswith("|")]
+    assert md.count("**Total**") == 1 and table_rows[-1].startswith("| **Total** |")
+
+
+def test_names_that_only_resemble_total_are_unchanged():
+    from symconv.latex.tables import reads_as_total
+
+    for name in ("totals", "total_1", "subtotal", "Tota\u200bl"):
+        assert not reads_as_total(name), name
+
+
+_BAD_FIELDS = [
+    ("name", "", "field 'name' must be a non-empty string, got ''"),
+    ("name", [1, 2], "field 'name' must be a non-empty string, got a list"),
+    ("in_channels", None, None),  # removed: "field 'in_channels' is missing"
+    ("kernel_size", [int("9" * 1001)], "field 'kernel_size' has too many digits (1001 digits"),
+    ("stride", int("9" * 1001), "field 'stride' has too many digits (1001 digits"),
+    ("batch_size", int("9" * 1001), "field 'batch_size' has too many digits (1001 digits"),
+]
+
+
+@pytest.mark.parametrize("field, value, message", _BAD_FIELDS,
+                         ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(_BAD_FIELDS)])
+def test_both_layer_formats_check_a_field_with_the_same_function(tmp_path, field, value,
+                                                                 message):
+    """Regression: the Conv1d format and the typed format had two copies of the field checks;
+    a Conv1d kernel_size of [10**1001] reached the evaluator unchecked."""
+    conv1d = _named("x")
+    typed = dict(_named("x"), type="conv1d", input_size=[10])
+    del typed["input_length"]
+    errors = []
+    for raw in (conv1d, typed):
+        raw = dict(raw)
+        if message is None:
+            del raw[field]
+        else:
+            raw[field] = value
+        path = write(tmp_path, [raw])  # through the file reader: big integers stay unread
+        with pytest.raises(LayerSpecError) as info:
+            load_layers(path)
+        errors.append(str(info.value))
+    expected = message or f"field {field!r} is missing"
+    assert errors[0] == errors[1], errors
+    assert expected in errors[0] and errors[0].count("\n") == 0 and len(errors[0]) < 300

@@ -6,7 +6,8 @@ Jinja templates in ``symconv/templates/``:
 
 * :func:`render_derivation` — standalone article (``tex``), ``fragment``, ``md``, per layer;
 * :func:`render_macros` — ``\\newcommand`` per quantity and summary form, per layer;
-* :func:`render_example` — a worked example with the numbers substituted (Conv1d);
+* :func:`render_example` — a worked example with the numbers substituted, per layer
+  (each derivation document ends with its layer's typical one);
 * :func:`render_table` — a model's Conv1d layers as a LaTeX / Markdown / CSV table.
 
 Submodules are imported on first use, so the command line starts fast.
@@ -17,12 +18,13 @@ from __future__ import annotations
 import importlib
 
 __all__ = ["FORMATS", "RenderOptions", "render_derivation", "render_macros", "Example",
-           "render_example", "TableOptions", "render_table", "render_table_file", "artifacts",
-           "GENERATED_FILES"]
+           "LayerExample", "render_example", "TableOptions", "render_table", "render_table_file",
+           "artifacts", "GENERATED_FILES"]
 
 _WHERE = {
     "FORMATS": "render", "RenderOptions": "render", "render_derivation": "render",
     "render_macros": "macros", "Example": "example", "render_example": "example",
+    "LayerExample": "example",
     "TableOptions": "tables", "render_table": "tables", "render_table_file": "tables",
 }
 

@@ -9,7 +9,8 @@ from .._cli import CliError, integer, padding_arg, write_output
 
 __all__ = ["register_latex", "register_table"]
 
-_EXAMPLE_ARGS = ("batch_size", "in_channels", "out_channels", "input_length", "kernel_size")
+_EXAMPLE_ARGS = ("batch_size", "in_channels", "out_channels", "input_length", "input_size",
+                 "kernel_size")
 
 
 def _points(text: str) -> float:
@@ -24,33 +25,71 @@ def _points(text: str) -> float:
     return value
 
 
+def _example_values(args: argparse.Namespace, spec) -> dict:
+    """The worked example's parameters from the options, for ``spec``'s layer: Conv1d takes
+    one integer per option and ``--input-length``; a layer with several dimensions takes
+    ``--input-size`` (one value per dimension) and one value (every dimension) or one per
+    dimension for ``--kernel-size``, ``--stride``, ``--padding``, ``--dilation``."""
+    size = "input_length" if spec.dims == 1 else "input_size"
+    wrong = "input_size" if spec.dims == 1 else "input_length"
+    if getattr(args, wrong) is not None:
+        raise CliError(f"--{wrong.replace('_', '-')} is not an option of {spec.name}; "
+                       f"give --{size.replace('_', '-')}")
+    missing = [n for n in ("batch_size", "in_channels", "out_channels", size, "kernel_size")
+               if getattr(args, n) is None]
+    if missing:
+        raise CliError("a worked example needs " + ", ".join(
+            "--" + n.replace("_", "-") for n in missing) + " as well")
+    axes = " ".join(spec.axes)
+    values = {}
+    for name in ("kernel_size", "stride", "padding", "dilation", size):
+        value = getattr(args, name)
+        option = "--" + name.replace("_", "-")
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            values[name] = value
+            continue
+        shown = " ".join(str(v) for v in value)
+        if any(isinstance(v, str) for v in value) and len(value) > 1:
+            raise CliError(f"{option} {shown}: 'same' and 'valid' stand alone")
+        if name == "input_size" and len(value) != spec.dims:
+            raise CliError(f"{option} {shown}: {spec.name} takes {spec.dims} values ({axes}), "
+                           f"got {len(value)}")
+        allowed = (1,) if spec.dims == 1 else (1, spec.dims)
+        if len(value) not in allowed:
+            raise CliError(f"{option} {shown}: {spec.name} takes "
+                           + ("1 value" if spec.dims == 1 else
+                              f"1 value (every dimension) or {spec.dims} ({axes})")
+                           + f", got {len(value)}")
+        values[name] = tuple(value) if name == "input_size" or len(value) > 1 else value[0]
+    return values
+
+
 def _cmd_latex(args: argparse.Namespace) -> int:
     from ..printing.latex import DOCUMENTED, SHORT
-    from .example import Example, render_example
+    from ..registry import get
+    from .example import LayerExample, render_example
     from .macros import render_macros
     from .render import RenderOptions, render_derivation
 
     notation = SHORT if args.short else DOCUMENTED
+    spec = get(args.layer)
     given = [name for name in _EXAMPLE_ARGS if getattr(args, name) is not None]
     extra = [name for name in ("stride", "padding", "dilation", "groups")
              if getattr(args, name) is not None] + (["no_bias"] if args.no_bias else [])
-    if (given or extra) and args.layer != "conv1d":
-        raise CliError(f"a worked example is available for conv1d only, not {args.layer}; "
-                       f"without the layer options: the derivation or the macros of {args.layer}")
     if given or extra:
-        missing = [name for name in _EXAMPLE_ARGS if getattr(args, name) is None]
-        if missing:
-            raise CliError("a worked example needs " + ", ".join(
-                "--" + n.replace("_", "-") for n in missing) + " as well")
+        values = _example_values(args, spec)
         if args.format == "macros":
             raise CliError("--format macros has no worked example; use tex, fragment or md")
+        size = values.pop("input_length", None)
+        size = (size,) if size is not None else values.pop("input_size")
         try:
-            example = Example(args.batch_size, args.in_channels, args.out_channels,
-                              args.input_length, args.kernel_size,
-                              1 if args.stride is None else args.stride,
-                              0 if args.padding is None else args.padding,
-                              1 if args.dilation is None else args.dilation,
-                              1 if args.groups is None else args.groups, not args.no_bias)
+            example = LayerExample(spec.name, args.batch_size, args.in_channels,
+                                   args.out_channels, size, values["kernel_size"],
+                                   values.get("stride", 1), values.get("padding", 0),
+                                   values.get("dilation", 1),
+                                   1 if args.groups is None else args.groups, not args.no_bias)
         except (TypeError, ValueError) as exc:
             raise CliError(str(exc)) from None
         text = render_example(example, args.format, notation, args.line_width)
@@ -70,12 +109,14 @@ def register_latex(sub) -> None:
         "latex", help="the derivation, paper macros or a worked example as LaTeX / Markdown",
         description="Print the derivation of the operation count as a standalone LaTeX article "
                     "(tex), a fragment to \\input into a paper (fragment), Markdown with $$ "
-                    "blocks (md), or a file of \\newcommand macros (macros). With the layer "
-                    "options (--batch-size ... --kernel-size) print a worked example instead: "
-                    "the summary form with the numbers substituted and the result.")
+                    "blocks (md), or a file of \\newcommand macros (macros); tex and md end "
+                    "with a worked example of a typical layer. With the layer options "
+                    "(--batch-size ... --kernel-size) print a worked example of that "
+                    "configuration instead: the output size and the summary form with the "
+                    "numbers substituted, and the result.")
     from ..registry import names
     p.add_argument("layer", choices=names(),
-                   help="layer type (the worked example: conv1d only)")
+                   help="layer type")
     p.add_argument("--format", choices=("tex", "fragment", "md", "macros"), default="tex",
                    help="output format (default tex)")
     p.add_argument("--short", action="store_true",
@@ -86,15 +127,21 @@ def register_latex(sub) -> None:
                         "number; longer ones are broken into rows (default 345, a one-column "
                         "article; with --short 229.5, a two-column article's column)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
-    ex = p.add_argument_group("worked example (all five required together)")
+    ex = p.add_argument_group(
+        "worked example (the first five required together; conv1d: --input-length, "
+        "conv2d/conv3d: --input-size H W / D H W; a per-dimension option takes one value "
+        "for every dimension or one per dimension)")
     ex.add_argument("--batch-size", type=integer, metavar="N")
     ex.add_argument("--in-channels", type=integer, metavar="C_IN")
     ex.add_argument("--out-channels", type=integer, metavar="C_OUT")
-    ex.add_argument("--input-length", type=integer, metavar="L_IN")
-    ex.add_argument("--kernel-size", type=integer, metavar="K")
-    ex.add_argument("--stride", type=integer, help="default 1")
-    ex.add_argument("--padding", type=padding_arg, help="integer >= 0, 'same' or 'valid' (default 0)")
-    ex.add_argument("--dilation", type=integer, help="default 1")
+    ex.add_argument("--input-length", type=integer, metavar="L_IN", help="conv1d")
+    ex.add_argument("--input-size", type=integer, nargs="+", metavar="SIZE",
+                    help="conv2d: H W; conv3d: D H W")
+    ex.add_argument("--kernel-size", type=integer, nargs="+", metavar="K")
+    ex.add_argument("--stride", type=integer, nargs="+", metavar="S", help="default 1")
+    ex.add_argument("--padding", type=padding_arg, nargs="+", metavar="P",
+                    help="integer >= 0, 'same' or 'valid' (default 0)")
+    ex.add_argument("--dilation", type=integer, nargs="+", metavar="D", help="default 1")
     ex.add_argument("--groups", type=integer, help="default 1")
     ex.add_argument("--no-bias", action="store_true", help="layer without bias")
     p.set_defaults(func=_cmd_latex)

@@ -28,38 +28,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-import jinja2
 import sympy as sp
 
 from .. import conv1d as m
 from ..derivation import Derivation, Step
-from ..printing.latex import (DOCUMENTED, SHORT, LatexNotation, for_layer, latex, latex_escape,
+from ..printing.latex import (DOCUMENTED, SHORT, LatexNotation, for_layer, latex,
                               prose_to_latex)
 from ..registry import LAYERS, get as get_layer
 from ..spec import Identity, LayerSpec
 from ..symbols import SYMBOLS, N
-from .layout import (CONTINUATION, ONE_COLUMN, TWO_COLUMN, WIDTH_MARGIN, break_rows,
-                     layout_cases, layout_equation, math_width, tag_allowance)
+from ._base import (BASE_NOTE, STANDALONE_PACKAGES, environment, equation_width, label,
+                    markdown_escape)
+from .layout import CONTINUATION, break_rows, layout_cases, layout_equation, math_width
 
 __all__ = ["RenderOptions", "Equation", "Section", "derivation_sections", "side_facts",
            "render_derivation", "environment", "markdown_escape", "display_monomial",
            "equation_width", "MACS_SYMBOL", "FORMATS", "label", "display_order",
-           "loop_nest_sections", "prose_words"]
+           "loop_nest_sections", "prose_words", "TYPICAL"]
 
 #: Output formats of :func:`render_derivation`.
 FORMATS = ("tex", "fragment", "md")
 
-#: Where the packages of a standalone document come from.
-BASE_NOTE = "all in Debian's texlive-latex-base"
-
-#: Packages of the standalone article: (options, name), all in texlive-latex-base.
-STANDALONE_PACKAGES = (("", "amsmath"), ("margin=1in", "geometry"))
-
-_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
+#: ``RenderOptions.example``: the layer's typical worked example (standalone and Markdown).
+TYPICAL = "typical"
 
 @dataclass(frozen=True)
 class RenderOptions:
@@ -74,12 +67,20 @@ class RenderOptions:
             number, must fit; longer equations are broken into rows. ``None``: the text
             width of a one-column ``article`` (345 pt) in the documented notation, one
             column of a two-column ``article`` (229.5 pt) in the short one.
+        example: the worked example the document ends with. :data:`TYPICAL` (the
+            default): the layer's typical one (:data:`symconv.latex.example.TYPICAL`) in
+            the standalone article and in Markdown, none in the fragment (a paper holds
+            one worked example per layer: its labels are ``eq:<layer>-example-…``);
+            ``None``: none; an :class:`~symconv.latex.example.Example` or
+            :class:`~symconv.latex.example.LayerExample` of the layer: that one, in every
+            format.
     """
 
     notation: LatexNotation = DOCUMENTED
     title: str | None = None
     legend: bool = True
     line_width: float | None = None
+    example: Any = "typical"
 
     @property
     def width(self) -> float:
@@ -119,11 +120,6 @@ class Section:
     words: tuple[tuple[str, str], ...] = ()
 
 
-def label(layer: str, name: str) -> str:
-    """LaTeX label of a derivation step: ``eq:<layer>-<name>`` (``eq:conv2d-summary-bias``)."""
-    return f"eq:{layer}-{name.replace('_', '-')}"
-
-
 def _layer(layer: str | LayerSpec | None, derivation: Derivation | None = None) -> LayerSpec | None:
     """The specification of ``layer``, or of ``derivation``'s layer when registered."""
     if layer is not None:
@@ -155,43 +151,6 @@ def prose_words(layer: str | LayerSpec, notation: LatexNotation = DOCUMENTED) ->
     kernel = spec.parameter("kernel_size").symbols
     product = kernel[0] if len(kernel) == 1 else sp.Mul(*kernel, evaluate=False)
     return {str(spec.bias): latex(spec.bias, notation), "K_prod": latex(product, notation)}
-
-
-def environment() -> jinja2.Environment:
-    """The Jinja environment of the LaTeX and Markdown templates.
-
-    LaTeX-friendly delimiters: blocks ``((* … *))``, variables ``((( … )))``,
-    comments ``((= … =))`` — so ``{#1}`` in a ``\\newcommand`` is plain text.
-    """
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
-        block_start_string="((*", block_end_string="*))",
-        variable_start_string="(((", variable_end_string=")))",
-        comment_start_string="((=", comment_end_string="=))",
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, autoescape=False)
-    env.filters["tex"] = latex_escape
-    env.filters["md"] = markdown_escape
-    return env
-
-
-def markdown_escape(text: str) -> str:
-    """``text`` with Markdown's punctuation backslash-escaped where it could act as markup.
-
-    Always: ``\\ ` * _ [ ] < > | $ & ~`` (``&`` so that ``&#x202E;`` stays
-    text, ``~`` for strikethrough); at the start of a line also ``# + - . !``.
-    Newlines are the caller's business (tables and captions make every
-    unprintable character visible first).
-    """
-    out = []
-    for i, ch in enumerate(text):
-        if ch in "\\`*_[]<>|$&~":
-            out.append("\\" + ch)
-        elif ch in "#+-.!" and (i == 0 or text[:i].strip() == ""):
-            out.append("\\" + ch)  # only at the start of a line can these start a block
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 # --- display forms of the side facts ---------------------------------------------------
@@ -227,20 +186,6 @@ def _mul(*args: sp.Expr) -> sp.Expr:
 
 
 # --- building the sections ------------------------------------------------------------------
-
-def equation_width(line_width: float | None = None,
-                   notation: LatexNotation = DOCUMENTED) -> float:
-    """Width (points) left for an equation body on a line of ``line_width`` points.
-
-    The equation number "(99)" and the quad before it are taken off, and a
-    margin of :data:`WIDTH_MARGIN` for the error of the width estimate.
-    """
-    if line_width is None:
-        line_width = TWO_COLUMN if notation.short else ONE_COLUMN
-    if not line_width > 0:
-        raise ValueError(f"line_width must be a positive number of points, got {line_width!r}")
-    return (line_width - tag_allowance()) / (1 + WIDTH_MARGIN)
-
 
 def _chain_body(steps: Sequence[Step], p: Callable[[sp.Expr], str], width: float,
                 condition: str | None = None) -> str:
@@ -514,12 +459,42 @@ def render_derivation(fmt: str = "tex", options: RenderOptions = RenderOptions()
     )
     env = environment()
     ctx["template"] = "derivation.md.jinja" if md else "derivation_body.tex.jinja"
+    example = _document_example(options.example, spec, fmt)
+    if example is not None:
+        from .example import example_body
+
+        example = example_body(example, "md" if md else "fragment", options.notation,
+                               options.line_width, first_number=len(sections) + 1)
     if md:
-        return env.get_template("derivation.md.jinja").render(**ctx)
+        text = env.get_template("derivation.md.jinja").render(**ctx)
+        return text if example is None else f"{text.rstrip(chr(10))}\n\n{example}"
     body = env.get_template("derivation_body.tex.jinja").render(**ctx)
+    if example is not None:
+        body = f"{body}\n{example}"
     if fmt == "fragment":
         return body
     return env.get_template("standalone.tex.jinja").render(body=body, title=title,
                                                             template="derivation_body.tex.jinja",
                                                             packages=STANDALONE_PACKAGES,
                                                             package_note=BASE_NOTE)
+
+
+def _document_example(example: Any, spec: LayerSpec, fmt: str) -> Any:
+    """The worked example a derivation document of ``spec`` in ``fmt`` ends with, or None."""
+    if example is None:
+        return None
+    if isinstance(example, str) and example == TYPICAL:
+        if fmt == "fragment":
+            return None
+        from .example import typical_example
+
+        return typical_example(spec.name)
+    from .example import Example, LayerExample
+
+    if not isinstance(example, (Example, LayerExample)):
+        raise TypeError(f"example must be {TYPICAL!r}, None, an Example or a LayerExample, "
+                        f"got {example!r}")
+    layer = "conv1d" if isinstance(example, Example) else example.layer
+    if layer != spec.name:
+        raise ValueError(f"the worked example is a {layer} layer; the document is {spec.name}'s")
+    return example

@@ -39,6 +39,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -51,7 +52,8 @@ from ..symbols import C_in, C_out, G, K, L_in, L_out, N, d, p, s
 from .render import environment, markdown_escape
 
 __all__ = ["TableOptions", "TABLE_FORMATS", "render_table", "render_table_file", "si_format",
-           "csv_cell", "label_for", "DEFAULT_LABEL", "DEFAULT_CAPTION", "DEFAULT_CAPTION_MIXED"]
+           "csv_cell", "label_for", "TOTAL_LABEL", "reads_as_total", "DEFAULT_LABEL",
+           "DEFAULT_CAPTION", "DEFAULT_CAPTION_MIXED"]
 
 TABLE_FORMATS = ("tex", "md", "csv")
 #: ``\\label`` of a table rendered from layers with no file name and no ``label``.
@@ -116,6 +118,24 @@ def csv_cell(text: str) -> str:
     if text.lstrip(" ")[:1] in tuple(_FORMULA_START):
         return "'" + text
     return text
+
+
+#: The name cell of the totals row (CSV ``total``; LaTeX and Markdown a bold ``Total``).
+TOTAL_LABEL = "total"
+
+
+def reads_as_total(name: str) -> bool:
+    """Whether a layer name would read as the totals row's label (``total``, ``Total``,
+    `` TOTAL ``, full-width ``ｔｏｔａｌ``: the label up to case, compatibility forms and
+    surrounding spaces)."""
+    return unicodedata.normalize("NFKC", visible_text(name)).strip().casefold() == TOTAL_LABEL
+
+
+def _csv_name(name: str) -> str:
+    """A layer's name cell: :func:`csv_cell`, and a leading ``'`` on a name that reads as
+    the totals label, so that the totals row is the only row named ``total``."""
+    cell = csv_cell(name)
+    return "'" + cell if reads_as_total(name) else cell
 
 
 def si_format(value: int, digits: int = 3) -> tuple[str, str]:
@@ -245,7 +265,9 @@ def render_table(layers: Sequence[AnyLayer], fmt: str = "tex",
     rows = []
     for layer, n_params, n_ops in zip(layers, params, ops):
         rows.append([cell(layer) for _, _, cell in columns[:-2]] + [count(n_params), count(n_ops)])
-    total_label = "Total" if tex else "**Total**"
+    # the totals row is marked so that no layer row can look like it: bold, which an
+    # escaped layer name cannot be (a layer named "Total" stays plain text)
+    total_label = r"\textbf{Total}" if tex else "**Total**"
     totals = [count(sum(params)), count(sum(ops))]
     if not tex:
         totals = [f"**{t}**" for t in totals]
@@ -283,19 +305,19 @@ def _csv(layers: Sequence[AnyLayer], params: list[int], ops: list[int], mixed: b
         if mixed:
             per = [format_dims(layer.per_dim(f), sep="x") for f in ("kernel_size", "stride",
                                                                     "padding", "dilation")]
-            writer.writerow([csv_cell(layer.name), layer.type, layer.batch_size,
+            writer.writerow([_csv_name(layer.name), layer.type, layer.batch_size,
                              layer.in_channels, layer.out_channels, *per, layer.groups, bias,
                              format_dims(layer.input_size, sep="x"),
                              format_dims(layer.output_size, sep="x"), n_params, n_ops,
                              CONVENTION])
         else:
-            writer.writerow([csv_cell(layer.name), layer.batch_size, layer.in_channels,
+            writer.writerow([_csv_name(layer.name), layer.batch_size, layer.in_channels,
                              layer.out_channels,
                              *(_conv1d_value(layer, f) for f in ("kernel_size", "stride",
                                                                  "padding", "dilation")),
                              layer.groups, bias, _conv1d_value(layer, "input_size"),
                              layer.output_size[0], n_params, n_ops, CONVENTION])
-    writer.writerow(["total"] + [""] * (len(fields) - 4) + [sum(params), sum(ops), CONVENTION])
+    writer.writerow([TOTAL_LABEL] + [""] * (len(fields) - 4) + [sum(params), sum(ops), CONVENTION])
     return out.getvalue()
 
 
