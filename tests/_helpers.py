@@ -177,15 +177,20 @@ def exact_function(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Callable[[l
 
 def sweep(layer: str, rows: int, seed: int) -> dict[str, np.ndarray]:
     """Seeded valid configurations of ``layer``, as columns (per-dimension ones of shape
-    (dims, rows)): small layers, and a fifth with huge batches and channels (counts up to
-    about 2**100); every padding form ('same' rows marked in ``same``)."""
+    (dims, rows)): small layers, a tenth with large batches (counts around 2**53 to 2**70) and
+    a fifth with huge batches and channels (counts up to about 2**100); every padding form
+    ('same' rows marked in ``same``)."""
     rng = np.random.default_rng(seed)
     dims = LAYERS[layer].dims
-    huge = rng.random(rows) < 0.2
+    tier = rng.random(rows)
+    huge, mid = tier < 0.2, (0.2 <= tier) & (tier < 0.3)
     groups = rng.choice([1, 2, 3, 4], rows)
-    cin = groups * np.where(huge, rng.integers(1, 2**20, rows), rng.integers(1, 9, rows))
-    cout = groups * np.where(huge, rng.integers(1, 2**20, rows), rng.integers(1, 9, rows))
-    batch = np.where(huge, rng.integers(1, 2**40, rows), rng.integers(1, 17, rows))
+    cin = groups * np.where(huge, rng.integers(1, 2**20, rows),
+                            np.where(mid, rng.integers(1, 2**8, rows), rng.integers(1, 9, rows)))
+    cout = groups * np.where(huge, rng.integers(1, 2**20, rows),
+                             np.where(mid, rng.integers(1, 2**8, rows), rng.integers(1, 9, rows)))
+    batch = np.where(huge, rng.integers(1, 2**40, rows),
+                     np.where(mid, rng.integers(1, 2**44, rows), rng.integers(1, 17, rows)))
     kernel = rng.integers(1, 6, (dims, rows))
     dilation = rng.integers(1, 4, (dims, rows))
     stride = rng.integers(1, 4, (dims, rows))

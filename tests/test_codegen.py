@@ -277,8 +277,9 @@ def test_agreement_sweep():
     lengths = [gen_py.conv1d_output_length(r["input_length"], r["kernel_size"], r["stride"],
                                            r["padding"], r["dilation"]) for r in rows]
     assert [symconv.conv1d_ops(**r) for r in rows] == exact
-    # the SymPy expressions themselves, evaluated exactly (xreplace with Integers) at every row
-    for i in range(SWEEP):
+    # the SymPy expressions themselves, evaluated exactly (xreplace with Integers) on a
+    # twentieth of the rows (every row, node by node: tests/test_layer_checks.py)
+    for i in range(0, SWEEP, 20):
         assert _sympy(rows[i]) == (lengths[i], exact[i]), rows[i]
     fits = np.array([_fits(r, v) for r, v in zip(rows, exact)])
     big = np.array([v > 2**53 for v in exact])
