@@ -2,7 +2,8 @@
 
 * ``layer``: a test that takes an argument ``layer`` (and does not parametrize it itself) runs
   once per registered layer (``symconv.registry``); ``@pytest.mark.layers(where=PREDICATE,
-  reason=...)`` restricts it to the layers whose specification satisfies PREDICATE.
+  reason=...)`` restricts it to the layers whose specification satisfies PREDICATE;
+  ``layers(examples=True, reason=...)`` marks a table whose rows name layers as examples.
 * The collection hook records, for every test function parametrized with layer names or
   specifications, which layers it runs for; ``tests/test_registry_coverage.py`` fails when one
   of them leaves out a registered layer its ``layers`` marker does not exclude.
@@ -22,8 +23,9 @@ from symconv.spec import LayerSpec
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "layers(where, reason): run a per-layer test only for the registered layers "
-                   "whose specification satisfies where(spec)")
+        "markers", "layers(where, examples, reason): run a per-layer test only for the "
+                   "registered layers whose specification satisfies where(spec); examples=True: "
+                   "the layers it names are examples, not a per-layer list")
 
 
 def _explicitly_parametrized(definition) -> set[str]:
@@ -71,5 +73,10 @@ def pytest_collection_modifyitems(session, config, items):
         if layers:
             key = item.nodeid.split("[", 1)[0]
             record[key]["layers"] |= layers
-            record[key]["expected"] = layer_subset(item)
+            mark = item.get_closest_marker("layers")
+            # layers(examples=True): a table whose rows name layers as examples, not a
+            # per-layer parametrization; it must run for what it names, no more
+            record[key]["expected"] = (tuple(sorted(record[key]["layers"]))
+                                       if mark and mark.kwargs.get("examples")
+                                       else layer_subset(item))
     config.stash[LAYER_RECORD] = dict(record)

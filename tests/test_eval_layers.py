@@ -202,6 +202,7 @@ def test_json_schema_is_conv1d_s_plus_the_output_size(capsys):
     ("conv2d", ["--batch-size", "0"], ["--batch-size:", "batch_size", "positive integer"]),
     ("conv2d", ["--stride", "x"], ["--stride", "must be an integer, got 'x'"]),
 ])
+@pytest.mark.layers(examples=True, reason="messages of Conv2d and Conv3d options, as examples")
 def test_per_dimension_errors_are_one_line_naming_the_option(layer, extra, needles, capsys):
     """Conv2d and Conv3d as examples of the per-dimension options (each message is built from
     the layer's specification)."""
