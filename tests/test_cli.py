@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from symconv.cli import main
+from symconv.registry import get
+
+from _helpers import LAYER_NAMES
 
 EVAL = ["eval", "conv1d", "--batch-size", "8", "--in-channels", "16", "--out-channels", "32",
         "--input-length", "100", "--kernel-size", "3"]
@@ -245,9 +248,11 @@ def test_every_integer_option_goes_through_cli_integer():
 
 def test_the_integer_options_are_all_found():
     names = {cmd for cmd, _, _ in INTEGER_OPTIONS}
-    assert names == {"prove", "eval conv1d", "eval conv2d", "eval conv3d", "conventions", "latex"}
-    # eval: the 9 integer parameters of each registered layer (all but bias)
-    assert len(INTEGER_OPTIONS) == 2 + 3 * 9 + 1 + 9
+    assert names == {"prove", *(f"eval {n}" for n in LAYER_NAMES), "conventions", "latex"}
+    # eval: the integer parameters of each registered layer (all but bias)
+    eval_options = sum(len(get(n).parameters) - 1 for n in LAYER_NAMES)
+    assert eval_options == 9 * len(LAYER_NAMES)
+    assert len(INTEGER_OPTIONS) == 2 + eval_options + 1 + 9
 
 
 @pytest.mark.parametrize("command, option, nargs", INTEGER_OPTIONS)
