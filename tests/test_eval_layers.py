@@ -82,8 +82,9 @@ def _random_config(spec, rng):
     params.update(per, stride=stride, padding=padding, input_size=sizes)
     if dims == 1:  # Conv1d's options and API take one integer each, and input_length
         params = {k: v[0] if isinstance(v, list) else v for k, v in params.items()}
-    params = api_params(spec, {**params, "input_size": tuple(
-        params["input_size"] if isinstance(params["input_size"], list) else [params["input_size"]])})
+    size = params["input_size"]
+    params = api_params(spec, {**params,
+                               "input_size": tuple(size if isinstance(size, list) else [size])})
     params = {k: list(v) if isinstance(v, tuple) and dims > 1 else v for k, v in params.items()}
     argv = []
     for param in spec.parameters:

@@ -449,7 +449,8 @@ def test_every_generated_macro_file_compiles_and_every_macro_fits(tmp_path, laye
         "\\usepackage[margin=1in]{geometry}\n"
         f"\\input{{{layer}_macros}}\n\\begin{{document}}\n{uses}\n\\end{{document}}\n"))
     assert_clean(log)
-    assert "Warning" not in log and "Underfull" not in log, re.findall(r".*(?:Warning|Underfull).*", log)
+    assert "Warning" not in log and "Underfull" not in log, re.findall(
+        r".*(?:Warning|Underfull).*", log)
     assert squash(text).count(": ") >= len(names)
 
 
