@@ -16,7 +16,8 @@ from symconv import cbackend
 from symconv._generated import conv1d_ops as gen_py
 from symconv.validation import RULES
 
-from test_codegen import INT64_MAX, _fits, configurations, python_columns
+from _helpers import INT64_MAX, configurations, python_columns
+from _helpers import fits as _fits
 
 GENERATED = Path(__file__).resolve().parent.parent / "generated"
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-O2"]

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from symconv.cli import main
+from symconv.registry import get
+
+from _helpers import LAYER_NAMES
 
 EVAL = ["eval", "conv1d", "--batch-size", "8", "--in-channels", "16", "--out-channels", "32",
         "--input-length", "100", "--kernel-size", "3"]
@@ -33,7 +36,6 @@ def test_derive_prints_the_chain(capsys):
     assert "moduleprofiler" in out
 
 
-@pytest.mark.parametrize("layer", ["conv1d", "conv2d", "conv3d"])
 def test_prove_prints_every_verdict(capsys, layer):
     from symconv.registry import get
     spec = get(layer)
@@ -246,10 +248,12 @@ def test_every_integer_option_goes_through_cli_integer():
 
 def test_the_integer_options_are_all_found():
     names = {cmd for cmd, _, _ in INTEGER_OPTIONS}
-    assert names == {"prove", "eval conv1d", "eval conv2d", "eval conv3d", "conventions", "latex"}
-    # eval: the 9 integer parameters of each registered layer (all but bias); latex: the
+    assert names == {"prove", *(f"eval {n}" for n in LAYER_NAMES), "conventions", "latex"}
+    # eval: the integer parameters of each registered layer (all but bias); latex: the
     # worked example's 9 and --input-size (conv2d, conv3d) beside --input-length (conv1d)
-    assert len(INTEGER_OPTIONS) == 2 + 3 * 9 + 1 + 10
+    eval_options = sum(len(get(n).parameters) - 1 for n in LAYER_NAMES)
+    assert eval_options == 9 * len(LAYER_NAMES)
+    assert len(INTEGER_OPTIONS) == 2 + eval_options + 1 + 10
 
 
 @pytest.mark.parametrize("command, option, nargs", INTEGER_OPTIONS)

@@ -1,6 +1,8 @@
-"""The numeric API of Conv2d and Conv3d: symconv.conv2d_ops / conv2d_output_size,
-symconv.conv3d_ops / conv3d_output_size and symconv.count, against PyTorch itself,
-an independent brute-force count and the layer specifications' SymPy expressions."""
+"""The numeric API of every registered layer (symconv.LAYER_ops, its output size and
+symconv.count) against PyTorch itself (meta-tensor shapes, refusals, FlopCounterMode), an
+independent brute-force count and the layer specifications' SymPy expressions; and the bad-input
+messages of Conv2d and Conv3d. A configuration is written with ``input_size`` (a tuple);
+``_helpers.api_params`` turns it into Conv1d's ``input_length``."""
 
 import itertools
 import random
@@ -14,8 +16,28 @@ from symconv import conventions
 from symconv.registry import get
 from symconv.symbols import N
 
-LAYERS = {"conv2d": (symconv.conv2d_ops, symconv.conv2d_output_size, 2),
-          "conv3d": (symconv.conv3d_ops, symconv.conv3d_output_size, 3)}
+from _helpers import api_params, output_size as api_output_size, torch_class
+
+#: Configurations checked per layer (asserted): against meta-tensor shapes, FlopCounterMode.
+SHAPE_CONFIGS, FLOP_CONFIGS = 600, 220
+
+
+def _api(layer):
+    """(the layer's count, its output size, its number of dimensions), taking configurations
+    written with input_size."""
+    spec = get(layer)
+
+    def ops(**cfg):
+        return getattr(symconv, f"{layer}_ops")(**api_params(spec, cfg))
+
+    def output_size(**shape):
+        return api_output_size(layer, **shape)
+
+    return ops, output_size, spec.dims
+
+
+def _count(layer, cfg, **kw):
+    return symconv.count(layer, **kw, **api_params(get(layer), cfg))
 
 
 def _torch():
@@ -23,10 +45,6 @@ def _torch():
     warnings.filterwarnings("ignore", message=".*padding='same'.*", category=UserWarning)
     warnings.filterwarnings("ignore", message=".*zero-element tensors.*", category=UserWarning)
     return torch
-
-
-def _module(torch, n):
-    return torch.nn.Conv2d if n == 2 else torch.nn.Conv3d
 
 
 def _per_dim(rng, n, values):
@@ -75,9 +93,9 @@ def _shape_args(cfg):
     return {k: cfg[k] for k in ("input_size", "kernel_size", "stride", "padding", "dilation")}
 
 
-def _torch_output(torch, n, cfg, device="meta"):
+def _torch_output(torch, layer, cfg, device="meta"):
     """The real module on a real (meta or CPU) tensor: the output shape."""
-    conv = _module(torch, n)(cfg["in_channels"], cfg["out_channels"], cfg["kernel_size"],
+    conv = torch_class(get(layer))(cfg["in_channels"], cfg["out_channels"], cfg["kernel_size"],
                              stride=cfg["stride"], padding=cfg["padding"],
                              dilation=cfg["dilation"], groups=cfg["groups"], bias=cfg["bias"],
                              device=device)
@@ -88,15 +106,15 @@ def _torch_output(torch, n, cfg, device="meta"):
 
 # --- output sizes: real PyTorch shapes ----------------------------------------------------
 
-@pytest.mark.parametrize("layer", LAYERS)
 def test_output_size_equals_pytorch_meta_shapes(layer):
     torch = _torch()
-    ops, output_size, n = LAYERS[layer]
+    ops, output_size, n = _api(layer)
     rng = random.Random(2024 + n)
     forms = set()
-    for _ in range(600):
+    checked = 0
+    for _ in range(SHAPE_CONFIGS):
         cfg = _valid_config(rng, n)
-        conv, x = _torch_output(torch, n, cfg)
+        conv, x = _torch_output(torch, layer, cfg)
         y = conv(x)
         assert output_size(**_shape_args(cfg)) == tuple(y.shape[-n:]), cfg
         assert tuple(y.shape[:-n]) == tuple(x.shape[:-n - 1]) + (cfg["out_channels"],)
@@ -104,6 +122,8 @@ def test_output_size_equals_pytorch_meta_shapes(layer):
                   else cfg["padding"])
         forms.add("unbatched" if cfg["batch_size"] is None else "batched")
         assert ops(**cfg) >= 1
+        checked += 1
+    assert checked == SHAPE_CONFIGS >= 500
     assert forms == {"int", "tuple", "same", "valid", "batched", "unbatched"}
 
 
@@ -123,11 +143,10 @@ def _invalid_candidate(rng, n):
     return cfg
 
 
-@pytest.mark.parametrize("layer", LAYERS)
 def test_pytorch_raises_iff_symconv_raises(layer):
     """On CPU tensors (meta tensors skip some of PyTorch's checks): the same verdict."""
     torch = _torch()
-    ops, output_size, n = LAYERS[layer]
+    ops, output_size, n = _api(layer)
     rng = random.Random(77 + n)
     verdicts = {True: 0, False: 0}
     rules = set()
@@ -135,7 +154,7 @@ def test_pytorch_raises_iff_symconv_raises(layer):
     for _ in range(500):
         cfg = _invalid_candidate(rng, n)
         try:
-            conv, x = _torch_output(torch, n, cfg, device="cpu")
+            conv, x = _torch_output(torch, layer, cfg, device="cpu")
             with torch.no_grad():
                 expected = tuple(conv(x).shape[-n:])
         except Exception:  # noqa: BLE001 - any refusal of PyTorch's
@@ -212,9 +231,8 @@ def _brute_force(cfg, n):
     return tuple(len(p) for p in positions), mul, add
 
 
-@pytest.mark.parametrize("layer", LAYERS)
 def test_counts_equal_a_brute_force_count(layer):
-    ops, output_size, n = LAYERS[layer]
+    ops, output_size, n = _api(layer)
     rng = random.Random(5 + n)
     checked = 0
     while checked < (60 if n == 2 else 30):
@@ -227,25 +245,27 @@ def test_counts_equal_a_brute_force_count(layer):
         positions, mul, add = _brute_force(cfg, n)
         assert size == positions, cfg
         assert ops(**cfg) == mul + add, cfg
-        assert symconv.count(layer, convention="macs", **cfg) == mul, cfg
+        assert _count(layer, cfg, convention="macs") == mul, cfg
         checked += 1
 
 
 # --- the torch convention is FlopCounterMode ---------------------------------------------
 
-@pytest.mark.parametrize("layer", LAYERS)
 def test_torch_convention_equals_flop_counter_mode(layer):
     torch = _torch()
     from torch.utils.flop_counter import FlopCounterMode
 
-    n = LAYERS[layer][2]
+    n = get(layer).dims
     rng = random.Random(31 + n)
-    for _ in range(220):
+    checked = 0
+    for _ in range(FLOP_CONFIGS):
         cfg = _valid_config(rng, n)
-        conv, x = _torch_output(torch, n, cfg)
+        conv, x = _torch_output(torch, layer, cfg)
         with FlopCounterMode(display=False) as counter:
             conv(x)
-        assert symconv.count(layer, convention="torch", **cfg) == counter.get_total_flops(), cfg
+        assert _count(layer, cfg, convention="torch") == counter.get_total_flops(), cfg
+        checked += 1
+    assert checked == FLOP_CONFIGS >= 200
 
 
 # --- every convention, exactly, from the one form over the layer's quantities ------------
@@ -253,6 +273,7 @@ def test_torch_convention_equals_flop_counter_mode(layer):
 def _sympy_point(spec, cfg):
     """The spec's symbols at a configuration, output sizes from the spec's own expressions."""
     n = spec.dims
+    cfg = api_params(spec, cfg)
     point = {}
     for param in spec.parameters:
         if param.name == "batch_size":
@@ -271,7 +292,6 @@ def _sympy_point(spec, cfg):
     return point
 
 
-@pytest.mark.parametrize("layer", LAYERS)
 def test_every_convention_equals_its_expression(layer):
     spec = get(layer)
     rng = random.Random(11)
@@ -281,9 +301,9 @@ def test_every_convention_equals_its_expression(layer):
         for name in conventions.FORMS:
             expected = conventions.layer_expression(name, spec).xreplace(point)
             assert expected.is_Integer
-            assert symconv.count(layer, convention=name, **cfg) == int(expected), (name, cfg)
-        assert symconv.count(layer, **cfg) == LAYERS[layer][0](**cfg)
-        assert symconv.count(layer, convention="moduleprofiler", **cfg) == LAYERS[layer][0](**cfg)
+            assert _count(layer, cfg, convention=name) == int(expected), (name, cfg)
+        assert _count(layer, cfg) == _api(layer)[0](**cfg)
+        assert _count(layer, cfg, convention="moduleprofiler") == _api(layer)[0](**cfg)
 
 
 def test_conv1d_conventions_are_the_forms_with_conv1d_quantities():
@@ -312,9 +332,8 @@ def test_count_refuses_unknown_layers_conventions_and_parameters():
 
 # --- huge values: exact ------------------------------------------------------------------
 
-@pytest.mark.parametrize("layer", LAYERS)
 def test_huge_values_are_exact(layer):
-    ops, output_size, n = LAYERS[layer]
+    ops, output_size, n = _api(layer)
     spec = get(layer)
     rng = random.Random(3)
     for _ in range(50):
@@ -339,7 +358,7 @@ def test_huge_values_are_exact(layer):
         assert type(got) is int and got == expected and got > 2**64
         point = _sympy_point(spec, cfg)
         assert spec.expression("ops").xreplace(point) == got
-        assert symconv.count(layer, convention="ptflops-sample", **cfg) == int(
+        assert _count(layer, cfg, convention="ptflops-sample") == int(
             conventions.layer_expression("ptflops-sample", spec).xreplace(point))
 
 

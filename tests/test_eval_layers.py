@@ -13,16 +13,39 @@ from symconv import conventions as cv
 from symconv.cli import main
 from symconv.registry import LAYERS, get
 
-ND = [name for name, spec in LAYERS.items() if spec.dims > 1]
+from _helpers import LAYER_NAMES, api_params, output_size
 
-BASE = {
-    "conv1d": ["--batch-size", "8", "--in-channels", "16", "--out-channels", "32",
-               "--input-length", "100", "--kernel-size", "3"],
-    "conv2d": ["--batch-size", "8", "--in-channels", "3", "--out-channels", "64",
-               "--input-size", "224", "224", "--kernel-size", "3"],
-    "conv3d": ["--batch-size", "2", "--in-channels", "4", "--out-channels", "8",
-               "--input-size", "16", "32", "32", "--kernel-size", "3"],
-}
+ND = [name for name in LAYER_NAMES if get(name).dims > 1]
+
+
+
+def _option(name):
+    return "--" + name.replace("_", "-")
+
+
+def _argv(spec, params):
+    """Command-line options of ``params`` (API keyword arguments; per-dimension values a tuple
+    or one int for every dimension)."""
+    argv = []
+    for param in spec.parameters:
+        value = params.get(param.name, param.default)
+        if param.name == "bias":
+            argv += [] if value else ["--no-bias"]
+        elif value is not None:
+            argv += [_option(param.name), *map(str, value if isinstance(value, tuple) else [value])]
+    return argv
+
+
+def _base(layer):
+    """A small valid configuration of any registered layer: (API keyword arguments, options)."""
+    spec = get(layer)
+    params = api_params(spec, dict(batch_size=2, in_channels=3, out_channels=6,
+                                   input_size=(16,) * spec.dims, kernel_size=3))
+    return params, _argv(spec, params)
+
+
+#: Every registered layer's base command line.
+BASE = {layer: _base(layer)[1] for layer in LAYER_NAMES}
 
 
 def run(capsys, *argv):
@@ -42,10 +65,6 @@ def error(capsys, *argv):
     return code, err
 
 
-def _option(name):
-    return "--" + name.replace("_", "-")
-
-
 def _random_config(spec, rng):
     """A valid configuration as (API keyword arguments, command-line options)."""
     g = rng.choice([1, 1, 2, 4])
@@ -61,6 +80,12 @@ def _random_config(spec, rng):
     sizes = [d * (k - 1) + 1 + rng.randint(0, 30) for k, d in zip(per["kernel_size"],
                                                                     per["dilation"])]
     params.update(per, stride=stride, padding=padding, input_size=sizes)
+    if dims == 1:  # Conv1d's options and API take one integer each, and input_length
+        params = {k: v[0] if isinstance(v, list) else v for k, v in params.items()}
+    size = params["input_size"]
+    params = api_params(spec, {**params,
+                               "input_size": tuple(size if isinstance(size, list) else [size])})
+    params = {k: list(v) if isinstance(v, tuple) and dims > 1 else v for k, v in params.items()}
     argv = []
     for param in spec.parameters:
         value = params[param.name]
@@ -80,7 +105,6 @@ def _random_config(spec, rng):
     return params, argv
 
 
-@pytest.mark.parametrize("layer", ND)
 def test_eval_equals_the_api_in_every_convention(layer, capsys):
     spec = get(layer)
     rng = random.Random(layer)
@@ -89,9 +113,9 @@ def test_eval_equals_the_api_in_every_convention(layer, capsys):
         code, out, err = run(capsys, "eval", layer, *argv, "--json", "--convention", "all")
         assert code == 0, (argv, err)
         data = json.loads(out)
-        size_fn = getattr(symconv, f"{layer}_output_size")
-        sizes = size_fn(params["input_size"], params["kernel_size"], params["stride"],
-                        params["padding"], params["dilation"])
+        sizes = output_size(layer, input_size=params.get("input_size", (params.get(
+            "input_length"),)), **{k: params[k] for k in ("kernel_size", "stride", "padding",
+                                                          "dilation")})
         assert data["output_size"] == list(sizes)
         assert data["ops"] == symconv.count(layer, **params)
         assert [c["convention"]["name"] for c in data["counts"]] == [c.name for c in cv.CONVENTIONS]
@@ -109,17 +133,14 @@ def test_eval_equals_the_api_in_every_convention(layer, capsys):
         assert symconv.conv1d.convention_text(bool(params["bias"])) in lines[1]
 
 
-@pytest.mark.parametrize("layer", ND)
 @pytest.mark.parametrize("convention", cv.NAMES)
 def test_eval_one_convention(layer, convention, capsys):
-    argv = ["eval", layer, *BASE[layer], "--stride", *(["2"] + ["1"] * (get(layer).dims - 1)),
-            "--padding", "1", "--no-bias", "--convention", convention]
+    dims = get(layer).dims
+    params, argv = _base(layer)
+    params.update(stride=(2,) + (1,) * (dims - 1) if dims > 1 else 2, padding=1, bias=False)
+    argv = ["eval", layer, *_argv(get(layer), params), "--convention", convention]
     code, out, _ = run(capsys, *argv)
     assert code == 0
-    params = {"batch_size": int(BASE[layer][1]), "in_channels": int(BASE[layer][3]),
-              "out_channels": int(BASE[layer][5]),
-              "input_size": tuple(int(v) for v in BASE[layer][7:-2]), "kernel_size": 3,
-              "stride": (2,) + (1,) * (get(layer).dims - 1), "padding": 1, "bias": False}
     value = symconv.count(layer, convention=convention, **params)
     line = out.splitlines()[1]
     assert line.split()[0] == cv.get(convention).name
@@ -127,7 +148,9 @@ def test_eval_one_convention(layer, convention, capsys):
 
 
 def test_readme_conv2d_numbers(capsys):
-    code, out, _ = run(capsys, "eval", "conv2d", *BASE["conv2d"], "--stride", "2", "--padding", "1")
+    code, out, _ = run(capsys, "eval", "conv2d", "--batch-size", "8", "--in-channels", "3",
+                       "--out-channels", "64", "--input-size", "224", "224", "--kernel-size", "3",
+                       "--stride", "2", "--padding", "1")
     assert code == 0
     assert out.splitlines()[0] == "H_out × W_out = 112 × 112"
     ops = symconv.conv2d_ops(8, 3, 64, (224, 224), 3, stride=2, padding=1)
@@ -180,7 +203,10 @@ def test_json_schema_is_conv1d_s_plus_the_output_size(capsys):
     ("conv2d", ["--batch-size", "0"], ["--batch-size:", "batch_size", "positive integer"]),
     ("conv2d", ["--stride", "x"], ["--stride", "must be an integer, got 'x'"]),
 ])
+@pytest.mark.layers(examples=True, reason="messages of Conv2d and Conv3d options, as examples")
 def test_per_dimension_errors_are_one_line_naming_the_option(layer, extra, needles, capsys):
+    """Conv2d and Conv3d as examples of the per-dimension options (each message is built from
+    the layer's specification)."""
     code, err = error(capsys, "eval", layer, *BASE[layer], *extra)
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
@@ -240,7 +266,9 @@ def test_eval_help_lists_every_layer(capsys):
 
 
 def test_json_with_padding_words_and_single_values(capsys):
-    code, out, _ = run(capsys, "eval", "conv3d", *BASE["conv3d"], "--padding", "valid",
+    code, out, _ = run(capsys, "eval", "conv3d", "--batch-size", "2", "--in-channels", "4",
+                       "--out-channels", "8", "--input-size", "16", "32", "32",
+                       "--kernel-size", "3", "--padding", "valid",
                        "--stride", "2", "--json")
     data = json.loads(out)
     assert data["parameters"]["padding"] == "valid"

@@ -12,6 +12,8 @@ import symconv
 from symconv import reference
 from symconv.registry import get
 
+from _helpers import LAYER_NAMES, api_params, output_size
+
 
 def _config(rng: random.Random, dims: int) -> dict:
     groups = rng.choice([1, 1, 2, 3])
@@ -51,28 +53,33 @@ def _spec_value(spec, cfg: dict, quantity: str) -> int:
     return int(value)
 
 
-@pytest.mark.parametrize("name, dims, configs", [("conv1d", 1, 250), ("conv2d", 2, 150),
-                                                 ("conv3d", 3, 80)])
-def test_reference_evaluators_and_expressions_agree(name, dims, configs):
+#: Configurations per layer, by number of spatial dimensions (the reference's run time grows
+#: with the kernel and output volume).
+CONFIGS = {1: 250, 2: 150, 3: 80}
+
+
+@pytest.mark.parametrize("name", LAYER_NAMES)
+def test_reference_evaluators_and_expressions_agree(name):
     spec = get(name)
+    dims = spec.dims
+    configs = CONFIGS.get(dims, 60)
     rng = random.Random(dims)
     seen = set()
+    checked = 0
     for _ in range(configs):
         cfg = _config(rng, dims)
         ref = reference.count_nd(**cfg)
-        params = dict(cfg)
-        if name == "conv1d":  # Conv1d's API names the length input_length and takes ints
-            params["input_length"] = params.pop("input_size")[0]
+        params = api_params(spec, cfg)  # Conv1d's API names the length input_length
         count = symconv.count(name, **params)
         macs = symconv.count(name, convention="macs", **params)
         assert ref.total == count == _spec_value(spec, cfg, "ops"), cfg
         assert ref.multiplications == macs == _spec_value(spec, cfg, "macs"), cfg
         assert ref.additions == count - macs, cfg
-        if name != "conv1d":
-            out = getattr(symconv, f"{name}_output_size")(
-                cfg["input_size"], cfg["kernel_size"], cfg["stride"], cfg["padding"],
-                cfg["dilation"])
-            assert tuple(ref.output_shape[-dims:]) == out, cfg
+        out = output_size(name, **{k: cfg[k] for k in ("input_size", "kernel_size", "stride",
+                                                       "padding", "dilation")})
+        assert tuple(ref.output_shape[-dims:]) == out, cfg
+        checked += 1
         seen.add((cfg["padding"] if isinstance(cfg["padding"], str) else "int", cfg["bias"],
                   cfg["groups"] > 1))
+    assert checked == configs >= 80
     assert len(seen) >= 10  # padding forms x bias x grouped were all exercised

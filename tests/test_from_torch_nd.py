@@ -22,6 +22,9 @@ from symconv.layers import Conv1dLayer, Layer, load_layers  # noqa: E402
 from symconv.torch_interop import (NoConv1dWarning, NoConvolutionWarning,  # noqa: E402
                                    UncountedConv1dWarning, UncountedConvolutionWarning,
                                    from_torch)
+from symconv.registry import get  # noqa: E402
+
+from _helpers import torch_class  # noqa: E402
 
 
 def _flops(model, x) -> int:
@@ -140,11 +143,14 @@ def test_conv3d_and_a_model_mixing_conv1d_and_conv2d():
     assert layers.render_table("csv").splitlines()[0].startswith("name,type,")
 
 
-def test_random_conv2d_and_conv3d_configurations_against_pytorch():
-    rng = random.Random(9)
-    checked = {2: 0, 3: 0}
-    while min(checked.values()) < 40:
-        dims = rng.choice((2, 3))
+def test_random_configurations_of_every_layer_against_pytorch(layer):
+    """from_torch on random modules of each registered layer: output size, FlopCounterMode's
+    count (the torch convention) and the parameter count, 40 configurations per layer."""
+    spec = get(layer)
+    rng = random.Random(9 + spec.dims)
+    dims, cls = spec.dims, torch_class(spec)
+    checked = 0
+    while checked < 40:
         groups = rng.choice((1, 1, 2, 3))
         cin, cout = groups * rng.randint(1, 3), groups * rng.randint(1, 3)
         kernel = tuple(rng.randint(1, 4) for _ in range(dims))
@@ -154,7 +160,6 @@ def test_random_conv2d_and_conv3d_configurations_against_pytorch():
         stride = 1 if padding == "same" else tuple(rng.randint(1, 3) for _ in range(dims))
         size = tuple(rng.randint(1, 12) for _ in range(dims))
         bias = rng.random() < 0.5
-        cls = nn.Conv2d if dims == 2 else nn.Conv3d
         try:
             conv = cls(cin, cout, kernel, stride=stride, padding=padding, dilation=dilation,
                        groups=groups, bias=bias)
@@ -163,11 +168,12 @@ def test_random_conv2d_and_conv3d_configurations_against_pytorch():
         except RuntimeError:  # the kernel does not fit: PyTorch refuses, so does symconv
             continue
         layers = from_torch(conv, x)
-        (layer,) = layers
-        assert layer.output_size == tuple(y.shape[2:])
-        assert layer.count("torch") == _flops(conv, x)
-        assert layer.parameters == _params(conv)
-        checked[dims] += 1
+        (found,) = layers
+        assert found.output_size == tuple(y.shape[2:])
+        assert found.count("torch") == _flops(conv, x)
+        assert found.parameters == _params(conv)
+        assert found.type == spec.name
+        checked += 1
 
 
 def test_unbatched_conv2d_and_conv3d_input():

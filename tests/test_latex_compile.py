@@ -434,6 +434,26 @@ def test_every_short_fragment_fits_a_two_column_article(tmp_path, layer):
     assert tags > 10 and off == []
 
 
+def test_every_generated_macro_file_compiles_and_every_macro_fits(tmp_path, layer, request):
+    """generated/<layer>_macros.tex, \\input by the paper's article (11pt, 1in margins) that
+    typesets every macro alone in display math: no warning, no overfull or underfull box."""
+    if layer == "conv3d":  # a known defect, until the macro can break or is shortened
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "\\symconvConvThreeDOpsNoBias is one unbreakable line, 3.8pt wider than the text")))
+    shutil.copy(GENERATED / f"{layer}_macros.tex", tmp_path / f"{layer}_macros.tex")
+    names = [mac.name for mac in macros(layer=layer)]
+    assert names
+    uses = "\n".join(f"\\noindent {i}: \\[ \\{name} \\]" for i, name in enumerate(names))
+    log, text = compile_tex(tmp_path, "macros", (
+        "\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n"
+        "\\usepackage[margin=1in]{geometry}\n"
+        f"\\input{{{layer}_macros}}\n\\begin{{document}}\n{uses}\n\\end{{document}}\n"))
+    assert_clean(log)
+    assert "Warning" not in log and "Underfull" not in log, re.findall(
+        r".*(?:Warning|Underfull).*", log)
+    assert squash(text).count(": ") >= len(names)
+
+
 def test_conv1d_and_conv2d_in_one_paper_compile_without_a_warning(tmp_path):
     """Both layers' fragments and macro files in one document: no label or macro collides,
     every macro of both expands, and LaTeX warns about nothing."""

@@ -12,6 +12,8 @@ from symconv.proof import prove, prove_layer, sample_point
 from symconv.registry import LAYERS, get
 from symconv.symbols import C_in, C_out, G, K, L_in, L_out, N, d, p, s
 
+from _helpers import LAYER_NAMES
+
 
 @pytest.mark.parametrize("name", list(LAYERS))
 def test_every_claim_of_every_layer_holds(name):
@@ -77,7 +79,7 @@ def test_registry_refuses_unknown_layers():
         get("conv4d")
 
 
-@pytest.mark.parametrize("name", ["conv2d", "conv3d"])
+@pytest.mark.parametrize("name", LAYER_NAMES)
 def test_cli_derives_and_proves_every_layer(name, capsys):
     from symconv.cli import main
     spec = get(name)

@@ -48,7 +48,7 @@ def _evaluator(layer):
         return symconv.conv1d_ops(layer.batch_size, layer.in_channels, layer.out_channels,
                                   layer.input_size[0], layer.kernel_size, layer.stride,
                                   layer.padding, layer.dilation, layer.groups, layer.bias)
-    fn = {"conv2d": symconv.conv2d_ops, "conv3d": symconv.conv3d_ops}[layer.type]
+    fn = getattr(symconv, f"{layer.type}_ops")
     return fn(layer.batch_size, layer.in_channels, layer.out_channels, layer.input_size,
               layer.kernel_size, layer.stride, layer.padding, layer.dilation, layer.groups,
               layer.bias)
