@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["FloorDiv"]
+__all__ = ["FloorDiv", "Gcd"]
 
 
 class FloorDiv(sp.Function):
@@ -49,3 +49,30 @@ class FloorDiv(sp.Function):
 
     def _pretty(self, printer):
         return printer._print(sp.floor(sp.Mul(self.args[0], sp.Pow(self.args[1], -1), evaluate=False)))
+
+
+class Gcd(sp.Function):
+    """The greatest common divisor ``gcd(a, b)`` of positive integers, kept unevaluated for
+    symbols (SymPy's ``gcd`` treats symbols as polynomials and returns 1)."""
+
+    nargs = 2
+    is_integer = True
+    is_positive = True
+
+    @classmethod
+    def eval(cls, a, b):  # noqa: D102 - SymPy hook
+        if a.is_Integer and b.is_Integer:
+            return sp.Integer(sp.igcd(int(a), int(b)))
+        if a == b:
+            return a
+        if a == 1 or b == 1:
+            return sp.Integer(1)
+        return None
+
+    def _sympystr(self, printer) -> str:
+        a, b = self.args
+        return f"gcd({printer._print(a)}, {printer._print(b)})"
+
+    def _latex(self, printer) -> str:
+        a, b = self.args
+        return r"\gcd\left(%s, %s\right)" % (printer._print(a), printer._print(b))
