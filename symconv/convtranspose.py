@@ -116,7 +116,7 @@ from .symbols import C_in, C_out, G, N, c, o
 __all__ = [
     "Axis", "axis_symbols", "ceil_div", "output_size", "period", "shift", "tap_low", "tap_high",
     "first_new", "products", "reached", "cropped_before", "reached_before", "Form", "FORMS",
-    "WRONG_FORMS", "check_form", "prove_no_cropping_products", "totals", "TOTAL_IDENTITIES",
+    "WRONG_FORMS", "check_form", "apply_floor_lemmas", "prove_no_cropping_products", "totals", "TOTAL_IDENTITIES",
     "prove_totals", "axis_counts", "RULES", "TransposeError", "validate",
     "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
     "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
@@ -527,43 +527,66 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
     return FormCheck(form, True, method, checked)
 
 
-def prove_no_cropping_products() -> tuple[bool, list[str]]:
-    """Symbolic proof that ``T = in·K`` when ``p = 0``, step by step (SymPy decides each).
+def apply_floor_lemmas(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:
+    """Rewrite every ``FloorDiv`` of ``expr`` by two lemmas of the floor, for SymPy to decide
+    what remains with the symbols' assumptions:
 
-    1. With ``p = 0`` the low end is ``max(0, −⌊k·d/s⌋)``; ``k·d ≥ 0`` so the floor is
-       ``≥ 0`` and the maximum is 0.
-    2. Write the tap as ``k = K − 1 − u`` (``0 ≤ u ≤ K − 1``): the high end's floor is
-       ``⌊((in − 1)·s + d·u + op)/s⌋ = (in − 1) + ⌊(d·u + op)/s⌋`` (a multiple of the divisor
-       leaves the floor), and ``⌊(d·u + op)/s⌋ ≥ 0``, so the minimum is ``in − 1``.
-    3. Each of the K terms is ``in − 1 − 0 + 1 = in``.
+    (L1) ``⌊(a·b + r)/b⌋ = a + ⌊r/b⌋`` for an integer polynomial ``a`` (the terms of the
+         numerator that are multiples of the divisor leave the floor);
+    (L2) ``⌊r/b⌋`` with ``r ≥ 0`` (decided by SymPy) and ``b > 0`` is some integer ``f ≥ 0``:
+         it is replaced by a fresh non-negative integer symbol.
+
+    Returns the rewritten expression and one note per rewrite.
+    """
+    notes: list[str] = []
+    counter = itertools.count()
+
+    def rewrite(e: sp.Expr) -> sp.Expr:
+        if not e.args:
+            return e
+        e = e.func(*(rewrite(arg) for arg in e.args))
+        if not isinstance(e, FloorDiv):
+            return e
+        num, den = sp.expand(e.args[0]), e.args[1]
+        whole = [t for t in sp.Add.make_args(num) if sp.fraction(sp.cancel(t / den))[1] == 1]
+        outside = sp.expand(sp.Add(*whole) / den)
+        rest = sp.expand(num - sp.Add(*whole))
+        if rest.is_nonnegative and den.is_positive:
+            fresh = sp.Symbol(f"f{next(counter)}", integer=True, nonnegative=True)
+            notes.append(f"{e} = {outside} + {fresh} with {fresh} = floor(({rest})/({den})) "
+                         f">= 0 (L1, L2)")
+            return outside + fresh
+        if whole:
+            notes.append(f"{e} = {outside} + floor(({rest})/({den})) (L1)")
+            return outside + FloorDiv(rest, den)
+        return e
+
+    return rewrite(expr), notes
+
+
+def prove_no_cropping_products() -> tuple[bool, list[str]]:
+    """Symbolic proof that ``T = in·K`` when ``p = 0``, decided by SymPy after the floor
+    lemmas of :func:`apply_floor_lemmas`.
+
+    For every tap ``0 ≤ k ≤ K − 1``: the low end ``max(0, −⌊k·d/s⌋)`` is 0 (``k ≥ 0``); with
+    ``u = K − 1 − k ≥ 0`` the high end ``min(in − 1, ⌊((in − 1)·s + d·u + op)/s⌋)`` is
+    ``in − 1``. So each of the K terms is ``in`` and the sum is ``in·K``.
 
     Returns ``(holds, steps)``: the verdict and what each step reduced to.
     """
     a = axis_symbols("")
     u = sp.Symbol("u", integer=True, nonnegative=True)
-    floor_nonneg = sp.Symbol("f", integer=True, nonnegative=True)
-    steps: list[str] = []
-    low = tap_low(a).xreplace({a.p: 0})
-    # the floor of a non-negative numerator by a positive divisor is a non-negative integer
-    fl = [x for x in sp.preorder_traversal(low) if isinstance(x, FloorDiv)]
-    low_0 = low.xreplace({fl[0]: floor_nonneg}) if fl else low
-    steps.append(f"low end at p = 0: {low} -> {low_0} (floor of k*d >= 0 by s > 0 is >= 0)")
-    high = tap_high(a, a.K - 1 - u).xreplace({a.p: 0})
-    inner = [x for x in sp.preorder_traversal(high) if isinstance(x, FloorDiv)][0]
-    numerator, divisor = inner.args
-    quotient, rest = sp.expand(numerator).as_independent(*(), as_Add=True)
-    multiple = sp.expand((a.in_ - 1) * a.s)
-    rest = sp.expand(numerator - multiple)
-    ok_split = sp.expand(multiple / divisor).is_polynomial() and rest.is_nonnegative
-    high_0 = high.xreplace({inner: sp.expand(multiple / divisor) + floor_nonneg})
-    steps.append(f"high end at p = 0, k = K - 1 - u: {high} -> {high_0} "
-                 f"(numerator = {multiple} + {rest}, the second part >= 0: {rest.is_nonnegative})")
-    term = sp.Max(0, high_0 - low_0 + 1)
-    steps.append(f"term: {term}")
+    low, low_notes = apply_floor_lemmas(tap_low(a).xreplace({a.p: 0}))
+    high, high_notes = apply_floor_lemmas(tap_high(a, a.K - 1 - u).xreplace({a.p: 0}))
+    steps = [f"low end, p = 0, k >= 0: {tap_low(a).xreplace({a.p: 0})} -> {low}", *low_notes,
+             f"high end, p = 0, k = K - 1 - u, u >= 0: "
+             f"{tap_high(a, a.K - 1 - u).xreplace({a.p: 0})} -> {high}", *high_notes]
+    term = sp.Max(0, high - low + 1)
     total = sp.Sum(term, (a.k, 0, a.K - 1)).doit()
-    steps.append(f"sum over the K taps: {total}")
-    holds = bool(ok_split) and low_0 == 0 and sp.simplify(total - a.in_ * a.K) == 0
-    return holds, steps
+    steps += [f"each term: {term}", f"sum over the K taps: {total}"]
+    holds = low == 0 and sp.simplify(high - (a.in_ - 1)) == 0 and \
+        sp.simplify(total - a.in_ * a.K) == 0
+    return bool(holds), steps
 
 
 # --- totals: n dimensions -------------------------------------------------------------

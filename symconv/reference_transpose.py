@@ -35,7 +35,7 @@ from typing import Any, NamedTuple, Sequence
 from .convtranspose import validate
 from .reference import _nest, _shape
 
-__all__ = ["axis_landings", "landings_nd", "TransposeCounts", "conv_transpose_nd",
+__all__ = ["axis_landings", "landings_nd", "landings_nd_array", "TransposeCounts", "conv_transpose_nd",
            "conv_transpose_scatter_nd", "random_operands_transpose", "count_transpose_nd"]
 
 
@@ -299,3 +299,37 @@ def count_transpose_nd(batch_size: int | None, in_channels: int, out_channels: i
     return gather._replace(scatter_products=scatter.scatter_products)
 
 
+
+
+def landings_nd_array(sizes: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+                      padding: Sequence[int], output_padding: Sequence[int],
+                      dilation: Sequence[int]):
+    """:func:`landings_nd` vectorized with NumPy: ``(out, t)`` with ``t`` an int64 array of
+    the output's shape holding the number of n-d pairs landing on each multi-index.
+
+    Every n-d pair ``(i⃗, k⃗)`` is enumerated (as the broadcast of the per-dimension pair
+    lists) and its landing multi-index counted with ``bincount``: nothing assumes the
+    product structure of ``t``. For sweeps of many small configurations.
+    """
+    import numpy as np
+
+    n = len(sizes)
+    out = tuple((i - 1) * s - 2 * p + d * (k - 1) + op + 1
+                for i, k, s, p, op, d in zip(sizes, kernel, stride, padding, output_padding,
+                                             dilation))
+    linear = np.zeros((1,) * n, dtype=np.int64)
+    valid = np.ones((1,) * n, dtype=bool)
+    scale = 1
+    for axis in range(n - 1, -1, -1):
+        i = np.arange(sizes[axis]).repeat(kernel[axis])
+        k = np.tile(np.arange(kernel[axis]), sizes[axis])
+        j = i * stride[axis] + k * dilation[axis] - padding[axis]
+        shape = [1] * n
+        shape[axis] = j.size
+        j = j.reshape(shape)
+        valid = valid & (j >= 0) & (j < out[axis])
+        linear = linear + j * scale
+        scale *= out[axis]
+    linear, valid = np.broadcast_arrays(linear, valid)
+    t = np.bincount(linear[valid], minlength=scale).reshape(out)
+    return out, t
