@@ -116,7 +116,7 @@ from .symbols import C_in, C_out, G, N, c, o
 __all__ = [
     "Axis", "axis_symbols", "ceil_div", "output_size", "period", "shift", "tap_low", "tap_high",
     "first_new", "products", "reached", "cropped_before", "reached_before", "Form", "FORMS",
-    "WRONG_FORMS", "check_form", "apply_floor_lemmas", "prove_no_cropping_products", "totals", "TOTAL_IDENTITIES",
+    "WRONG_FORMS", "axis_landings", "check_form", "apply_floor_lemmas", "prove_no_cropping_products", "totals", "TOTAL_IDENTITIES",
     "prove_totals", "axis_counts", "RULES", "TransposeError", "validate",
     "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
     "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
@@ -438,11 +438,27 @@ def _random_point(rng: random.Random, form: Form, high: int) -> dict[str, int]:
     raise RuntimeError(f"no random point satisfies the condition of {form.name!r}")
 
 
+def axis_landings(in_: int, K: int, s: int, p: int, op: int, d: int
+                  ) -> tuple[int, int, int, list[int]]:
+    """Ground truth of one dimension: ``(out, T, R, t)`` by enumerating every (input position,
+    tap) pair one by one (no expression of this module is used).
+
+    ``t[j]`` is the number of pairs landing on output position ``j``; ``T = Σ t``, ``R`` the
+    number of ``j`` with ``t[j] ≥ 1``. (Also :func:`symconv.reference_transpose.axis_landings`.)
+    """
+    out = (in_ - 1) * s - 2 * p + d * (K - 1) + op + 1
+    t = [0] * max(out, 0)
+    for i in range(in_):
+        for k in range(K):
+            j = i * s + k * d - p
+            if 0 <= j < out:
+                t[j] += 1
+    return out, sum(t), sum(1 for x in t if x), t
+
+
 @lru_cache(maxsize=1 << 19)
 def _landed(in_: int, K: int, s: int, p: int, op: int, d: int) -> tuple[int, int, int]:
     """``(out, T, R)`` by enumerating the pairs (cached: every form checks the same points)."""
-    from .reference_transpose import axis_landings
-
     return axis_landings(in_, K, s, p, op, d)[:3]
 
 
@@ -467,7 +483,7 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
 
     1. Exhaustively: every point of the domain (in, K, s, d ≤ ``bound``, 0 ≤ p ≤ ``bound``,
        0 ≤ op < max(s, d), out ≥ 1) satisfying the condition, against the pairs enumerated
-       one by one (:func:`symconv.reference_transpose.axis_landings`).
+       one by one (:func:`axis_landings`).
     2. ``random_points`` random points beyond it (sizes up to 40, any valid padding), again
        against the enumeration.
     3. ``large_points`` random points with sizes up to 10**12 (K ≤ 64) against the general

@@ -32,28 +32,11 @@ import itertools
 import random
 from typing import Any, NamedTuple, Sequence
 
-from .convtranspose import validate
+from .convtranspose import axis_landings, validate
 from .reference import _nest, _shape
 
 __all__ = ["axis_landings", "landings_nd", "landings_nd_array", "TransposeCounts", "conv_transpose_nd",
            "conv_transpose_scatter_nd", "random_operands_transpose", "count_transpose_nd"]
-
-
-def axis_landings(in_: int, K: int, s: int, p: int, op: int, d: int
-                  ) -> tuple[int, int, int, list[int]]:
-    """``(out, T, R, t)`` of one dimension by enumerating every (input position, tap) pair.
-
-    ``t[j]`` is the number of pairs landing on output position ``j``; ``T = Σ t``, ``R`` the
-    number of ``j`` with ``t[j] ≥ 1``.
-    """
-    out = (in_ - 1) * s - 2 * p + d * (K - 1) + op + 1
-    t = [0] * max(out, 0)
-    for i in range(in_):
-        for k in range(K):
-            j = i * s + k * d - p
-            if 0 <= j < out:
-                t[j] += 1
-    return out, sum(t), sum(1 for x in t if x), t
 
 
 def landings_nd(sizes: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
