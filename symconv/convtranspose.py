@@ -95,6 +95,8 @@ and ``C(p) ≥ 1`` as soon as ``p ≥ 1`` (the pair (0, 0) lands at ``−p``).
 
 Evaluation is exact and needs O(K) integer operations per dimension (the two tap sums),
 whatever the sizes: :func:`conv_transpose1d_ops` with ``input_length=10**15`` returns at once.
+Since T and R are symmetric under exchanging ``(in, s)`` with ``(K, d)`` (the position
+``i·s + k·d`` and ``out`` are), the evaluator sums over the shorter of the two: O(min(in, K)).
 """
 
 from __future__ import annotations
@@ -294,12 +296,17 @@ def _axis_functions() -> dict[str, Callable[..., int]]:
 
 def axis_counts(input_size: int, kernel_size: int, stride: int = 1, padding: int = 0,
                 output_padding: int = 0, dilation: int = 1) -> tuple[int, int, int]:
-    """``(out, T, R)`` of one dimension, the expressions evaluated exactly (O(K) steps).
+    """``(out, T, R)`` of one dimension, the expressions evaluated exactly in
+    O(min(in, K)) steps (the tap sums, or their proven mirror image when K > in).
 
     No validation: callers pass PyTorch-valid ints (:func:`validate` does that).
     """
     f = _axis_functions()
     args = (input_size, kernel_size, stride, padding, output_padding, dilation)
+    if kernel_size > input_size:
+        # T and R are symmetric under (in, s) <-> (K, d) (the forms "symmetric in ..." of
+        # FORMS): sum over the shorter of the two, O(min(in, K)) steps
+        args = (kernel_size, input_size, dilation, padding, output_padding, stride)
     return f["output_size"](*args), f["products"](*args), f["reached"](*args)
 
 

@@ -134,6 +134,18 @@ def test_huge_sizes_return_at_once_and_exact():
     assert q["products"] == math.prod(q["products_per_dim"])
 
 
+def test_huge_kernel_returns_at_once():
+    # T and R are summed over the shorter of (input, kernel): a kernel of 10**15 taps on a
+    # short input is as fast as the reverse, and equals the mirror configuration's count
+    start = time.perf_counter()
+    a = ct.axis_counts(3, 10 ** 15, 7, 5, 1, 2)
+    b = ct.axis_counts(10 ** 15, 3, 2, 5, 1, 7)
+    assert time.perf_counter() - start < 0.5
+    assert a == b
+    small = [ct.axis_counts(3, K, 7, 5, 1, 2) for K in range(4, 12)]
+    assert small == [axis_landings(3, K, 7, 5, 1, 2)[:3] for K in range(4, 12)]
+
+
 def test_quantities_relations():
     rng = random.Random(2)
     for _ in range(300):
