@@ -760,14 +760,19 @@ def _int(name: str, value: Any) -> int:
 
 def _per_dim(name: str, value: Any, n: int, minimum: int, rule: str, sizes: bool = False
              ) -> tuple[int, ...]:
+    """An int (the same in every dimension; not for ``input_size`` of a 2-d/3-d layer) or a
+    tuple of ``n`` ints (a 1-tuple for the 1-d layer, as ``nn.ConvTranspose1d`` stores them),
+    each ``>= minimum``."""
     if isinstance(value, (tuple, list)):
-        if len(value) != n and not (len(value) == 1 and not sizes):
-            raise _error(ValueError, "tuple_length",
+        if len(value) != n:
+            raise _error(TypeError, "tuple_length",
                          f"{name}={tuple(value)!r} has {len(value)} value"
                          f"{'s' if len(value) != 1 else ''} for {n} spatial "
                          f"dimension{'s' if n != 1 else ''}")
         items = tuple(_int(name, item) for item in value)
-        items = items * n if len(items) == 1 else items
+    elif sizes and n > 1:
+        raise _error(TypeError, "tuple_length",
+                     f"{name}={value!r} is not a tuple of {n} sizes")
     else:
         items = (_int(name, value),) * n
     for index, item in enumerate(items):
@@ -805,8 +810,7 @@ def validate(dims: int, batch_size: Any, in_channels: Any, out_channels: Any, in
     if dims == 1 and isinstance(input_size, (tuple, list)):
         raise _error(TypeError, "type", f"input_length={input_size!r} is not an integer")
     out["input_size"] = _per_dim(sizes_name, input_size, dims, 1, "positive", sizes=True)
-    out["kernel_size"] = _per_dim("kernel_size", kernel_size, dims, 1, "positive",
-                                  sizes=dims > 1)
+    out["kernel_size"] = _per_dim("kernel_size", kernel_size, dims, 1, "positive")
     out["stride"] = _per_dim("stride", stride, dims, 1, "positive")
     out["dilation"] = _per_dim("dilation", dilation, dims, 1, "positive")
     out["padding"] = _per_dim("padding", padding, dims, 0, "padding_negative")

@@ -188,12 +188,18 @@ def test_quantities_relations():
      "padding_negative", ["padding=-1"]),
     (lambda: ct.conv_transpose1d_ops(1, 2, 2, 5, 3, output_padding=-1), ValueError,
      "output_padding_negative", ["output_padding=-1"]),
-    (lambda: ct.conv_transpose2d_ops(1, 2, 2, (5, 5, 5), 3), ValueError, "tuple_length",
+    (lambda: ct.conv_transpose2d_ops(1, 2, 2, (5, 5, 5), 3), TypeError, "tuple_length",
      ["input_size=(5, 5, 5)", "2 spatial"]),
-    (lambda: ct.conv_transpose3d_output_size((5, 5, 5), (3, 3)), ValueError, "tuple_length",
+    (lambda: ct.conv_transpose2d_ops(1, 2, 2, 5, 3), TypeError, "tuple_length",
+     ["input_size=5", "tuple of 2"]),
+    (lambda: ct.conv_transpose3d_output_size((5, 5, 5), (3, 3)), TypeError, "tuple_length",
      ["kernel_size=(3, 3)"]),
-    (lambda: ct.conv_transpose2d_ops(1, 2, 2, (5, 5), 3, stride=(1, 2, 3)), ValueError,
+    (lambda: ct.conv_transpose2d_ops(1, 2, 2, (5, 5), (3,)), TypeError, "tuple_length",
+     ["kernel_size=(3,)"]),
+    (lambda: ct.conv_transpose2d_ops(1, 2, 2, (5, 5), 3, stride=(1, 2, 3)), TypeError,
      "tuple_length", ["stride=(1, 2, 3)"]),
+    (lambda: ct.conv_transpose1d_ops(1, 2, 2, (5,), 3), TypeError, "type",
+     ["input_length=(5,)"]),
     (lambda: ct.conv_transpose1d_ops(1, 2, 2, 5.0, 3), TypeError, "type", ["input_length=5.0"]),
     (lambda: ct.conv_transpose1d_ops(1, 2, 2, 5, True), TypeError, "type", ["kernel_size=True"]),
     (lambda: ct.conv_transpose1d_ops(1, 2, 2, 5, 0), ValueError, "positive", ["kernel_size=0"]),
@@ -210,6 +216,16 @@ def test_rules_refused_with_parameter_value_and_rule(call, exc, rule, words):
     assert ct.RULES[rule] in message
     for word in words:
         assert word in message
+
+
+def test_integer_like_values_accepted():
+    import numpy as np
+
+    base = ct.conv_transpose1d_ops(2, 2, 2, 5, 3, stride=2, output_padding=1)
+    assert ct.conv_transpose1d_ops(np.int64(2), 2, 2, np.int32(5), (3,), stride=(2,),
+                                   output_padding=(1,), bias=np.bool_(True)) == base
+    assert ct.conv_transpose2d_ops(2, 2, 2, [5, 4], [3, 2], stride=2) == \
+        ct.conv_transpose2d_ops(2, 2, 2, (5, 4), (3, 2), stride=(2, 2))
 
 
 def test_output_padding_below_dilation_is_allowed():
