@@ -118,8 +118,9 @@ from .symbols import C_in, C_out, G, N, c, o
 __all__ = [
     "Axis", "axis_symbols", "ceil_div", "output_size", "period", "shift", "tap_low", "tap_high",
     "first_new", "products", "reached", "cropped_before", "reached_before", "Form", "FORMS",
-    "WRONG_FORMS", "axis_landings", "check_form", "apply_floor_lemmas", "prove_no_cropping_products", "totals", "TOTAL_IDENTITIES",
-    "prove_totals", "axis_counts", "RULES", "TransposeError", "validate",
+    "WRONG_FORMS", "FormCheck", "axis_landings", "check_form", "check_forms",
+    "apply_floor_lemmas", "prove_no_cropping_products", "totals", "layer_totals",
+    "TOTAL_IDENTITIES", "prove_totals", "axis_counts", "RULES", "validate",
     "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
     "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
     "conv_transpose3d_output_size", "QUANTITIES",
@@ -414,8 +415,10 @@ def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
     return forms, wrong
 
 
-#: The claimed closed forms of T and R of one dimension, with their conditions.
-FORMS, WRONG_FORMS = _forms()
+_forms = lru_cache(maxsize=None)(_forms)
+# FORMS (the claimed closed forms of T and R of one dimension, with their conditions),
+# WRONG_FORMS (deliberately wrong ones, which the checks must refute) and TOTAL_IDENTITIES
+# are built on first use (module __getattr__ below): building them takes about a second.
 
 #: Exhaustive domain of :func:`check_form`: in, K, s, d in 1..B, p in 0..B, op < max(s, d).
 DEFAULT_BOUND = 8
@@ -550,6 +553,13 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
     return FormCheck(form, True, method, checked)
 
 
+def check_forms(bound: int = DEFAULT_BOUND, **kwargs: Any) -> list[FormCheck]:
+    """:func:`check_form` for every claimed form (:data:`FORMS`) and every deliberately wrong
+    one (:data:`WRONG_FORMS`); a claimed form must hold, a wrong one must be refuted."""
+    forms, wrong = _forms()
+    return [check_form(form, bound=bound, **kwargs) for form in forms + wrong]
+
+
 def apply_floor_lemmas(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:
     """Rewrite every ``FloorDiv`` of ``expr`` by two lemmas of the floor, for SymPy to decide
     what remains with the symbols' assumptions:
@@ -676,8 +686,19 @@ def _total_identities() -> tuple[tuple[str, sp.Expr, sp.Expr], ...]:
     )
 
 
-#: Identities between the totals, decided exactly by :func:`prove_totals`.
-TOTAL_IDENTITIES = _total_identities()
+_total_identities = lru_cache(maxsize=None)(_total_identities)
+
+
+def __getattr__(name: str) -> Any:
+    """``FORMS``, ``WRONG_FORMS`` and ``TOTAL_IDENTITIES`` (identities between the totals,
+    decided exactly by :func:`prove_totals`), built on first use."""
+    if name == "FORMS":
+        return _forms()[0]
+    if name == "WRONG_FORMS":
+        return _forms()[1]
+    if name == "TOTAL_IDENTITIES":
+        return _total_identities()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def prove_totals(samples: int = 200, seed: int = 0):
@@ -689,7 +710,7 @@ def prove_totals(samples: int = 200, seed: int = 0):
     sampler = Sampler(divides=((G, C_in), (G, C_out)),
                       nonnegative=frozenset({T_SYM, R_SYM}), binary=frozenset({BIAS}))
     results = [prove(lhs, rhs, name=name, statement=name, samples=samples, seed=seed,
-                     sampler=sampler) for name, lhs, rhs in TOTAL_IDENTITIES]
+                     sampler=sampler) for name, lhs, rhs in _total_identities()]
     for name, expr in totals().items():
         results.append(prove_integer(expr, name=f"{name} is an integer",
                                      statement=f"{name} is an integer polynomial once "
@@ -727,10 +748,6 @@ RULES: dict[str, str] = {
                      "stride, padding, output_padding and dilation are an int or such a tuple"),
     "bias_type": "bias is True or False (or 0 or 1)",
 }
-
-
-class TransposeError(ValueError):
-    """Marker base; the raised errors are ``TypeError`` / ``ValueError`` with ``.rule``."""
 
 
 def _error(cls: type[Exception], rule: str, message: str) -> Exception:
