@@ -119,7 +119,7 @@ __all__ = [
     "Axis", "axis_symbols", "ceil_div", "output_size", "period", "shift", "tap_low", "tap_high",
     "first_new", "products", "reached", "cropped_before", "reached_before", "Form", "FORMS",
     "WRONG_FORMS", "FormCheck", "axis_landings", "check_form", "check_forms",
-    "apply_floor_lemmas", "prove_no_cropping_products", "totals", "layer_totals",
+    "apply_floor_lemmas", "prove_no_cropping_products", "prove_no_cropping_reached", "totals", "layer_totals",
     "TOTAL_IDENTITIES", "prove_totals", "axis_counts", "RULES", "validate",
     "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
     "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
@@ -567,7 +567,8 @@ def apply_floor_lemmas(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:
     (L1) ``⌊(a·b + r)/b⌋ = a + ⌊r/b⌋`` for an integer polynomial ``a`` (the terms of the
          numerator that are multiples of the divisor leave the floor);
     (L2) ``⌊r/b⌋`` with ``r ≥ 0`` (decided by SymPy) and ``b > 0`` is some integer ``f ≥ 0``:
-         it is replaced by a fresh non-negative integer symbol.
+         it is replaced by a fresh non-negative integer symbol (a ``Dummy``: two floors never
+         share one, so nothing cancels that should not).
 
     Returns the rewritten expression and one note per rewrite.
     """
@@ -585,7 +586,8 @@ def apply_floor_lemmas(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:
         outside = sp.expand(sp.Add(*whole) / den)
         rest = sp.expand(num - sp.Add(*whole))
         if rest.is_nonnegative and den.is_positive:
-            fresh = sp.Symbol(f"f{next(counter)}", integer=True, nonnegative=True)
+            # a Dummy: distinct from every other symbol, also from another call's f<n>
+            fresh = sp.Dummy(f"f{next(counter)}", integer=True, nonnegative=True)
             notes.append(f"{e} = {outside} + {fresh} with {fresh} = floor(({rest})/({den})) "
                          f">= 0 (L1, L2)")
             return outside + fresh
@@ -620,6 +622,52 @@ def prove_no_cropping_products() -> tuple[bool, list[str]]:
     holds = low == 0 and sp.simplify(high - (a.in_ - 1)) == 0 and \
         sp.simplify(total - a.in_ * a.K) == 0
     return bool(holds), steps
+
+
+def prove_no_cropping_reached() -> tuple[bool, list[str]]:
+    """Symbolic proof that ``R = min(K, q)·in + max(0, K − q)·min(in, d′)`` when ``p = 0``.
+
+    With ``p = 0`` the ends are ``low_k = 0`` and ``high_k = in − 1`` (as in
+    :func:`prove_no_cropping_products`). A tap ``k < q`` then adds ``in`` positions; a tap
+    ``k ≥ q`` adds ``in − max(0, in − d′)``, which SymPy decides equal to ``min(in, d′)``
+    (``d′ ≥ 1``, through the piecewise form of max/min). The taps ``0 ≤ k ≤ K − 1`` with
+    ``k < q`` are exactly the first ``m = min(K, q)``, so the sum splits at ``m`` into two sums
+    of constants, and ``K − min(K, q) = max(0, K − q)`` is decided the same way.
+
+    Returns ``(holds, steps)``.
+    """
+    a = axis_symbols("")
+    q = sp.Symbol("q", integer=True, positive=True)
+    x = sp.Symbol("x", integer=True, positive=True)  # d' = d/gcd(s, d) >= 1
+    u = sp.Symbol("u", integer=True, nonnegative=True)
+    # the summand of reached() itself, at p = 0, with q and d' named
+    summand = reached(a).function.xreplace({a.p: 0}).xreplace({period(a): q, shift(a): x})
+    steps = [f"summand at p = 0: {summand}"]
+    # each remaining floor, by the floor lemmas: over k >= 0, or over u = K - 1 - k >= 0
+    replace = {}
+    for node in [n for n in sp.preorder_traversal(summand) if isinstance(n, FloorDiv)]:
+        for form in (node, node.xreplace({a.k: a.K - 1 - u})):
+            value, notes = apply_floor_lemmas(form)
+            if not any(isinstance(n, FloorDiv) for n in sp.preorder_traversal(value)):
+                replace[node] = value
+                steps += notes
+                break
+    summand = summand.xreplace(replace)
+    branches = {str(cond): expr for expr, cond in summand.args} \
+        if isinstance(summand, sp.Piecewise) else {}
+    early = branches.get(str(a.k < q), sp.nan)
+    late = branches.get("True", sp.nan)
+    late_ok = sp.simplify((late - sp.Min(a.in_, x)).rewrite(sp.Piecewise)) == 0
+    steps += [f"tap k < q adds {early}",
+              f"tap k >= q adds {late} = Min(L_in, d') (decided: {late_ok})"]
+    m = sp.Min(a.K, q)
+    total = (sp.Sum(early, (a.k, 0, m - 1)).doit()
+             + sp.Sum(sp.Min(a.in_, x), (a.k, m, a.K - 1)).doit())
+    claimed = sp.Min(a.K, q) * a.in_ + sp.Max(0, a.K - q) * sp.Min(a.in_, x)
+    total_ok = sp.simplify((total - claimed).rewrite(sp.Piecewise)) == 0
+    steps += [f"split at m = min(K, q): {total}",
+              f"equals {claimed} (decided: {total_ok}), with q = s/gcd(s, d), d' = d/gcd(s, d)"]
+    return bool(early == a.in_ and late_ok and total_ok), steps
 
 
 # --- totals: n dimensions -------------------------------------------------------------

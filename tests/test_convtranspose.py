@@ -62,6 +62,19 @@ def test_no_cropping_products_symbolic():
     assert any("L1, L2" in s for s in steps)
 
 
+def test_no_cropping_reached_symbolic():
+    holds, steps = ct.prove_no_cropping_reached()
+    assert holds, steps
+
+
+def test_floor_lemmas_fresh_symbols_are_distinct():
+    a = ct.axis_symbols("")
+    # two different floors must not become the same symbol (they would cancel)
+    one, _ = ct.apply_floor_lemmas(ct.FloorDiv(a.d * a.k, a.s))
+    two, _ = ct.apply_floor_lemmas(ct.FloorDiv(a.op, a.s))
+    assert one != two and one - two != 0
+
+
 def test_floor_lemmas_do_not_overclaim():
     a = ct.axis_symbols("")
     # with p > 0 the low end's numerator k*d - p has no sign: L2 must not apply
