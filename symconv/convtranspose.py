@@ -93,10 +93,18 @@ and ``(C_in/G)·t_j − 1 + b`` additions when ``t_j ≥ 1``, nothing when ``t_j
 Scatter products = MACs iff nothing is cropped (every ``p_a = 0``): ``T_a = in_a·K_a − C(p_a) − …``
 and ``C(p) ≥ 1`` as soon as ``p ≥ 1`` (the pair (0, 0) lands at ``−p``).
 
-Evaluation is exact and needs O(K) integer operations per dimension (the two tap sums),
-whatever the sizes: :func:`conv_transpose1d_ops` with ``input_length=10**15`` returns at once.
-Since T and R are symmetric under exchanging ``(in, s)`` with ``(K, d)`` (the position
-``i·s + k·d`` and ``out`` are), the evaluator sums over the shorter of the two: O(min(in, K)).
+Evaluation
+----------
+The tap sums take O(K) steps (or O(min(in, K)): T and R are symmetric under exchanging
+``(in, s)`` with ``(K, d)``, as the position ``i·s + k·d`` and ``out`` are). The evaluators
+use instead their floor-sum forms, O(log) whatever the sizes (kernel included): each of
+``C(x)`` and ``H(x)`` is a sum of ``clip(⌈(x − k·d)/s⌉, 0, cap)`` over a range of taps; the
+ceiling does not increase with k, so the range splits at two computable taps into terms equal
+to ``cap``, terms equal to 0, and a run of ``⌊(d·i + B)/s⌋`` — one
+``FloorSum(n, m, a, b) = Σ_{i<n} ⌊(a·i + b)/m⌋``, which Euclid's reduction evaluates in
+O(log) (:func:`clipped_ceil_sum`, :func:`products_log`, :func:`reached_log`; proven equal to
+the tap sums like every other form). :func:`conv_transpose1d_ops` with
+``input_length=10**15`` (or ``kernel_size=10**15``) returns at once, exact.
 """
 
 from __future__ import annotations
@@ -111,7 +119,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import sympy as sp
 
-from .functions import FloorDiv, Gcd
+from .functions import FloorDiv, FloorSum, Gcd, floor_sum
 from .printing.code import IntegerPythonPrinter
 from .symbols import C_in, C_out, G, N, c, o
 
@@ -120,7 +128,8 @@ __all__ = [
     "first_new", "products", "reached", "cropped_before", "reached_before", "Form", "FORMS",
     "WRONG_FORMS", "FormCheck", "axis_landings", "check_form", "check_forms",
     "apply_floor_lemmas", "prove_no_cropping_products", "prove_no_cropping_reached", "totals", "layer_totals",
-    "TOTAL_IDENTITIES", "prove_totals", "axis_counts", "RULES", "validate",
+    "TOTAL_IDENTITIES", "prove_totals", "axis_counts", "axis_counts_by_tap_sums",
+    "clipped_ceil_sum", "products_log", "reached_log", "RULES", "validate",
     "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
     "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
     "conv_transpose3d_output_size", "QUANTITIES",
@@ -250,6 +259,43 @@ def _closed_count(n_total: sp.Expr, step: sp.Expr, width: sp.Expr, x: sp.Expr) -
             - step * FloorDiv(n_a * (n_a - 1) - n_f * (n_f - 1), 2))
 
 
+def clipped_ceil_sum(a: Axis, k0: sp.Expr, k1: sp.Expr, x: sp.Expr, cap: sp.Expr) -> sp.Expr:
+    """``Σ_{k=k0}^{k1−1} clip(⌈(x − k·d)/s⌉, 0, cap)`` (``0 ≤ k0 ≤ k1``, ``cap ≥ 0``) with one
+    :class:`~symconv.functions.FloorSum`: O(log) to evaluate.
+
+    ``⌈(x − k·d)/s⌉`` does not increase with k; it is ``≥ cap`` exactly for
+    ``k < k_A = ⌈(x − (cap − 1)·s)/d⌉`` and ``≥ 1`` exactly for ``k < k_B = ⌈x/d⌉``. With
+    ``lo = clip(k_A, k0, k1)`` and ``hi = max(lo, min(k1, k_B))`` the terms before ``lo`` are
+    ``cap``, those from ``hi`` on are 0, and those in between, read backwards from
+    ``k = hi − 1`` (``k = hi − 1 − i``), are ``⌊(d·i + x − (hi − 1)·d + s − 1)/s⌋``.
+    """
+    k_a = ceil_div(x - (cap - 1) * a.s, a.d)
+    k_b = ceil_div(x, a.d)
+    lo = sp.Max(k0, sp.Min(k1, k_a))
+    hi = sp.Max(lo, sp.Min(k1, k_b))
+    return cap * (lo - k0) + FloorSum(hi - lo, a.s, a.d, x - (hi - 1) * a.d + a.s - 1)
+
+
+def products_log(a: Axis) -> sp.Expr:
+    """T in O(log): ``in·K − C(p) − C(p − op)`` with each C one floor sum."""
+    return (a.in_ * a.K - clipped_ceil_sum(a, 0, a.K, a.p, a.in_)
+            - clipped_ceil_sum(a, 0, a.K, a.p - a.op, a.in_))
+
+
+def reached_log(a: Axis) -> sp.Expr:
+    """R in O(log): ``R(p = 0) − H(p) − H(p − op)``, where ``H(x) = Σ_k clip(c_k, 0, in) −
+    Σ_{k ≥ q} clip(c_k, 0, f)`` with ``f = max(0, in − d′)`` (a tap ``k ≥ q`` adds
+    ``max(0, min(in, c) − f) = clip(c, 0, in) − clip(c, 0, f)`` for ``0 ≤ f ≤ in``)."""
+    f = sp.Max(0, a.in_ - shift(a))
+    start = sp.Min(period(a), a.K)
+
+    def h(x: sp.Expr) -> sp.Expr:
+        return (clipped_ceil_sum(a, 0, a.K, x, a.in_)
+                - clipped_ceil_sum(a, start, a.K, x, f))
+
+    return _no_cropping_reached(a) - h(a.p) - h(a.p - a.op)
+
+
 def _no_cropping_reached(a: Axis) -> sp.Expr:
     q, dq = period(a), shift(a)
     return sp.Min(a.K, q) * a.in_ + sp.Max(0, a.K - q) * sp.Min(a.in_, dq)
@@ -271,6 +317,9 @@ class _Printer(IntegerPythonPrinter):
     def _print_Gcd(self, expr) -> str:
         return "gcd(%s, %s)" % tuple(self._print(arg) for arg in expr.args)
 
+    def _print_FloorSum(self, expr) -> str:
+        return "floor_sum(%s)" % ", ".join(self._print(arg) for arg in expr.args)
+
 
 def _compile(expr: sp.Expr, args: Sequence[sp.Symbol], extra: Mapping[sp.Symbol, str] = {}
              ) -> Callable[..., int]:
@@ -280,7 +329,8 @@ def _compile(expr: sp.Expr, args: Sequence[sp.Symbol], extra: Mapping[sp.Symbol,
     code = _Printer(names).doprint(expr)
     source = f"lambda {', '.join(names[s] for s in args)}: {code}"
     return eval(compile(source, "<symconv.convtranspose>", "eval"),  # noqa: S307 - our own text
-                {"gcd": math.gcd, "max": max, "min": min, "sum": sum, "range": range})
+                {"gcd": math.gcd, "max": max, "min": min, "sum": sum, "range": range,
+                 "floor_sum": floor_sum})
 
 
 @lru_cache(maxsize=None)
@@ -292,21 +342,32 @@ def _axis_functions() -> dict[str, Callable[..., int]]:
         "output_size": _compile(output_size(a), a.parameters),
         "products": _compile(products(a), a.parameters, extra),
         "reached": _compile(reached(a), a.parameters, extra),
+        "products_log": _compile(products_log(a), a.parameters),
+        "reached_log": _compile(reached_log(a), a.parameters),
     }
 
 
 def axis_counts(input_size: int, kernel_size: int, stride: int = 1, padding: int = 0,
                 output_padding: int = 0, dilation: int = 1) -> tuple[int, int, int]:
-    """``(out, T, R)`` of one dimension, the expressions evaluated exactly in
-    O(min(in, K)) steps (the tap sums, or their proven mirror image when K > in).
+    """``(out, T, R)`` of one dimension, exact, in O(log) steps whatever the sizes: the
+    floor-sum forms :func:`products_log` and :func:`reached_log` (proven equal to the tap sums
+    :func:`products` and :func:`reached`; see :data:`FORMS`).
 
     No validation: callers pass PyTorch-valid ints (:func:`validate` does that).
     """
     f = _axis_functions()
     args = (input_size, kernel_size, stride, padding, output_padding, dilation)
+    return f["output_size"](*args), f["products_log"](*args), f["reached_log"](*args)
+
+
+def axis_counts_by_tap_sums(input_size: int, kernel_size: int, stride: int = 1,
+                            padding: int = 0, output_padding: int = 0,
+                            dilation: int = 1) -> tuple[int, int, int]:
+    """``(out, T, R)`` from the tap sums themselves, O(min(in, K)) steps (the mirror image
+    ``(in, s) <-> (K, d)``, proven in :data:`FORMS`, when K > in)."""
+    f = _axis_functions()
+    args = (input_size, kernel_size, stride, padding, output_padding, dilation)
     if kernel_size > input_size:
-        # T and R are symmetric under (in, s) <-> (K, d) (the forms "symmetric in ..." of
-        # FORMS): sum over the shorter of the two, O(min(in, K)) steps
         args = (kernel_size, input_size, dilation, padding, output_padding, stride)
     return f["output_size"](*args), f["products"](*args), f["reached"](*args)
 
@@ -379,6 +440,8 @@ def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
         Form("R, cropping as a correction", "R",
              _no_cropping_reached(a) - reached_before(a, p) - reached_before(a, p - op),
              "always (H(x) counts the reached uncropped positions < x)"),
+        Form("T, floor sums (O(log))", "T", products_log(a), "always"),
+        Form("R, floor sums (O(log))", "R", reached_log(a), "always"),
         Form("T, no cropping", "T", T_p0, "p = 0", lambda pt: pt["p"] == 0, {"p": 0}),
         Form("R, no cropping", "R", _no_cropping_reached(a), "p = 0",
              lambda pt: pt["p"] == 0, {"p": 0}),

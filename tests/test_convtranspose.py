@@ -132,6 +132,7 @@ def test_1d_ops_against_enumeration_random():
 
 
 def test_huge_sizes_return_at_once_and_exact():
+    ct.conv_transpose1d_ops(1, 1, 1, 1, 1)  # compile the evaluators outside the timing
     start = time.perf_counter()
     got = ct.conv_transpose1d_ops(2, 16, 32, 10 ** 18, 4, stride=2, padding=1)
     q = ct.conv_transpose_quantities(3, 1, 2, 2, (10 ** 15, 10 ** 12, 10 ** 9), (5, 3, 2),
@@ -148,15 +149,46 @@ def test_huge_sizes_return_at_once_and_exact():
 
 
 def test_huge_kernel_returns_at_once():
-    # T and R are summed over the shorter of (input, kernel): a kernel of 10**15 taps on a
-    # short input is as fast as the reverse, and equals the mirror configuration's count
+    # the floor-sum forms: O(log) whatever the sizes, the kernel's included
+    ct.conv_transpose1d_ops(1, 1, 1, 1, 1)  # compile the evaluators outside the timing
     start = time.perf_counter()
     a = ct.axis_counts(3, 10 ** 15, 7, 5, 1, 2)
     b = ct.axis_counts(10 ** 15, 3, 2, 5, 1, 7)
+    c = ct.axis_counts(10 ** 15, 10 ** 14, 7, 10 ** 13, 3, 5)
+    ops = ct.conv_transpose3d_ops(2, 16, 32, (10 ** 15,) * 3, 10 ** 12, stride=3, padding=10 ** 9)
     assert time.perf_counter() - start < 0.5
-    assert a == b
+    assert a == b == ct.axis_counts_by_tap_sums(3, 10 ** 15, 7, 5, 1, 2)
+    assert c[1] > 10 ** 28 and isinstance(ops, int)
     small = [ct.axis_counts(3, K, 7, 5, 1, 2) for K in range(4, 12)]
     assert small == [axis_landings(3, K, 7, 5, 1, 2)[:3] for K in range(4, 12)]
+
+
+def test_floor_sum_forms_equal_tap_sums_at_large_sizes():
+    rng = random.Random(8)
+    for _ in range(300):
+        in_, K = rng.randint(1, 10 ** 5), rng.randint(1, 300)
+        if rng.random() < 0.5:
+            in_, K = K, in_
+        s, d = rng.randint(1, 10 ** 4), rng.randint(1, 50)
+        op = rng.randrange(max(s, d))
+        p = rng.randint(0, ((in_ - 1) * s + (K - 1) * d + op) // 2)
+        assert ct.axis_counts(in_, K, s, p, op, d) == \
+            ct.axis_counts_by_tap_sums(in_, K, s, p, op, d)
+
+
+def test_floor_sum():
+    from symconv.functions import FloorSum, floor_sum
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        n, m, a, b = rng.randint(0, 40), rng.randint(1, 30), rng.randint(0, 50), rng.randint(0, 90)
+        assert floor_sum(n, m, a, b) == sum((a * i + b) // m for i in range(n))
+    assert floor_sum(0, 3, 1, -5) == 0  # the empty sum, whatever b
+    with pytest.raises(ValueError, match="floor_sum needs"):
+        floor_sum(2, 3, 1, -5)
+    assert FloorSum(4, 3, 2, 1) == sum((2 * i + 1) // 3 for i in range(4))
+    x = sp.Symbol("x", integer=True, nonnegative=True)
+    assert FloorSum(4, 3, 2, x).rewrite(sp.Sum).doit().xreplace({x: 5}) == FloorSum(4, 3, 2, 5)
 
 
 def test_quantities_relations():
