@@ -36,7 +36,8 @@ from .convtranspose import axis_landings, validate
 from .reference import _nest, _shape
 
 __all__ = ["axis_landings", "landings_nd", "landings_nd_array", "TransposeCounts",
-           "conv_transpose_nd", "conv_transpose_scatter_nd", "random_operands_transpose", "count_transpose_nd"]
+           "conv_transpose_nd", "conv_transpose_scatter_nd", "random_operands_transpose",
+           "count_transpose_nd"]
 
 
 def landings_nd(sizes: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
