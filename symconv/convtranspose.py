@@ -32,12 +32,13 @@ R: the positions reached
 ------------------------
 Two taps ``k < k'`` can reach the same uncropped position only if
 ``(k' − k)·d ≡ 0 (mod s)``, i.e. ``k' ≡ k (mod q)`` with ``g = gcd(s, d)``,
-``q = s/g``. In a residue class ``k = r + t·q`` the positions are
-``m = r·d + s·(t·d' + i)`` with ``d' = d/g``: tap ``t`` covers the block
-``u ∈ [t·d', t·d' + in − 1]`` of the class's index ``u``. The union of the earlier blocks
-of the class ends at ``(t − 1)·d' + in − 1`` and contains everything from ``(t − 1)·d'`` on,
-so tap ``t ≥ 1`` adds exactly its ``u`` with ``u > (t − 1)·d' + in − 1``, i.e. its inputs
-``i ≥ in − d'``. Different classes never meet (``m mod s`` differs). Hence the sets
+``q = s/g``. In a residue class ``k = r + v·q`` (``0 ≤ r < q``) the positions are
+``m = r·d + s·(v·d' + i)`` with ``d' = d/g``: tap ``v`` of the class covers the block
+``u ∈ [v·d', v·d' + in − 1]`` of the class's index ``u``. The blocks start at increasing
+``v·d'`` and have the same length, so the union of the earlier blocks ends with the block of
+tap ``v − 1``, at ``(v − 1)·d' + in − 1``, and contains all of that block; tap ``v ≥ 1``
+therefore adds exactly its ``u > (v − 1)·d' + in − 1``, i.e. its inputs ``i ≥ in − d'``.
+Different classes never meet (``m mod s`` differs). Hence the sets
 
     new_k = {k·d + i·s : first_k ≤ i ≤ in − 1},  first_k = 0 if k < q else max(0, in − d'),
 
@@ -60,13 +61,15 @@ on the right are as many as the pairs with ``m < p − op``. With
 Closed forms under conditions (each proven; see :data:`FORMS`):
 
 * no cropping, ``p = 0``: ``T = in·K``; ``R = min(K, q)·in + max(0, K − q)·min(in, d')``.
-* dilation 1: ``C(x)`` has the closed form ``K·n_f + (n_a − n_f)·x − s·(n_a(n_a−1) − n_f(n_f−1))/2``
-  with ``n_a = clip(⌈x/s⌉, 0, in)``, ``n_f = clip(⌊(x − K)/s⌋ + 1, 0, in)`` (each input
+* dilation 1: ``C(x)`` has the closed form
+  ``K·n_f + (n_a − n_f)·x − s·(n_a(n_a−1) − n_f(n_f−1))/2`` with
+  ``n_a = clip(⌈x/s⌉, 0, in)``, ``n_f = clip(⌊(x − K)/s⌋ + 1, 0, in)`` (each input
   position contributes ``clip(x − i·s, 0, K)`` taps), so T is closed; stride 1 likewise with
   the roles of ``(in, s)`` and ``(K, d)`` exchanged (T and R are symmetric under that swap).
 * no holes, ``d = 1 and K ≥ s`` or ``s = 1 and in ≥ d``: the uncropped positions reached
   are all of ``[0, M]``, so ``R = out − max(0, op − p)``; ``R = out`` when also ``p ≥ op``.
 * no collisions, ``K ≤ q or in ≤ d'``: no two pairs share a position, ``R = T``.
+* in every case, T and R as a few floor sums (below, "Evaluation").
 
 n dimensions
 ------------
@@ -90,8 +93,9 @@ and ``(C_in/G)·t_j − 1 + b`` additions when ``t_j ≥ 1``, nothing when ``t_j
                        kernel, cropped products included: col2im's form)
     FlopCounterMode  = 2·scatter products
 
-Scatter products = MACs iff nothing is cropped (every ``p_a = 0``): ``T_a = in_a·K_a − C(p_a) − …``
-and ``C(p) ≥ 1`` as soon as ``p ≥ 1`` (the pair (0, 0) lands at ``−p``).
+Scatter products = MACs iff nothing is cropped (every ``p_a = 0``):
+``T_a = in_a·K_a − C(p_a) − C(p_a − op_a)`` and ``C(p) ≥ 1`` as soon as ``p ≥ 1`` (the pair
+(0, 0) lands at ``−p``), so one cropped dimension makes ``T = ∏ T_a < ∏ in_a·K_a``.
 
 Evaluation
 ----------
