@@ -272,10 +272,18 @@ def count_transpose_nd(batch_size: int | None, in_channels: int, out_channels: i
                        padding: Any = 0, output_padding: Any = 0, dilation: Any = 1,
                        groups: int = 1, bias: bool = True, seed: int = 0) -> TransposeCounts:
     """Run the gather form on random integers; its counts, with ``scatter_products`` from a run
-    of the scatter form on the same data (whose output must equal the gather form's)."""
-    x, w, b = random_operands_transpose(batch_size, in_channels, out_channels, input_size,
-                                        kernel_size, groups, bias, seed)
-    args = (stride, padding, output_padding, dilation, groups)
+    of the scatter form on the same data (whose output must equal the gather form's).
+
+    Parameters as :func:`symconv.convtranspose.conv_transpose_quantities` (``input_size`` an
+    int or a 1-tuple for 1-d); validated first (PyTorch's rules, errors naming the parameter).
+    """
+    dims = len(input_size) if isinstance(input_size, (tuple, list)) else 1
+    v = validate(dims, batch_size, in_channels, out_channels, input_size, kernel_size, stride,
+                 padding, output_padding, dilation, groups, bias)
+    x, w, b = random_operands_transpose(batch_size and v["batch_size"], v["in_channels"],
+                                        v["out_channels"], v["input_size"], v["kernel_size"],
+                                        v["groups"], v["bias"], seed)
+    args = (v["stride"], v["padding"], v["output_padding"], v["dilation"], v["groups"])
     y, gather = conv_transpose_nd(x, w, b, *args)
     y2, scatter = conv_transpose_scatter_nd(x, w, b, *args)
     if y != y2:

@@ -161,6 +161,21 @@ def test_landings_array_equals_pair_by_pair_enumeration():
         assert {tuple(map(int, ix)): int(v) for ix, v in np.ndenumerate(t2) if v} == t
 
 
+def test_reference_refuses_like_the_count():
+    with pytest.raises(ValueError) as info:
+        count_transpose_nd(1, 2, 2, (4, 4), 3, stride=2, output_padding=2)
+    assert info.value.rule == "output_padding_too_large"
+    with pytest.raises(TypeError) as info:
+        count_transpose_nd(1, 2, 2, (4, 4), (3,))
+    assert info.value.rule == "tuple_length"
+    with pytest.raises(ValueError) as info:
+        conv_transpose_nd([[1, 2]], [[[1, 1, 1]]], padding=2)
+    assert info.value.rule == "output_too_small"
+    # an int input_size is 1-d; a 2-d kernel given as an int is the same in every dimension
+    assert count_transpose_nd(None, 1, 1, 5, 3).output_shape == (1, 7)
+    assert count_transpose_nd(None, 1, 1, (3, 2), 2).output_shape == (1, 4, 3)
+
+
 def test_no_pair_lands_gives_bias_without_arithmetic():
     # stride 3, K = 1: positions 1, 2 of every 3 are holes; output_padding adds one more
     x = [[1, 2]]            # C_in = 1, in = 2 (unbatched)
