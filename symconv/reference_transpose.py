@@ -278,6 +278,8 @@ def count_transpose_nd(batch_size: int | None, in_channels: int, out_channels: i
     int or a 1-tuple for 1-d); validated first (PyTorch's rules, errors naming the parameter).
     """
     dims = len(input_size) if isinstance(input_size, (tuple, list)) else 1
+    if dims == 1 and isinstance(input_size, (tuple, list)):
+        input_size = input_size[0]  # a 1-tuple, as the n-d shape of a 1-d input
     v = validate(dims, batch_size, in_channels, out_channels, input_size, kernel_size, stride,
                  padding, output_padding, dilation, groups, bias)
     x, w, b = random_operands_transpose(batch_size and v["batch_size"], v["in_channels"],

@@ -173,6 +173,7 @@ def test_reference_refuses_like_the_count():
     assert info.value.rule == "output_too_small"
     # an int input_size is 1-d; a 2-d kernel given as an int is the same in every dimension
     assert count_transpose_nd(None, 1, 1, 5, 3).output_shape == (1, 7)
+    assert count_transpose_nd(2, 1, 1, (5,), (3,)).output_shape == (2, 1, 7)
     assert count_transpose_nd(None, 1, 1, (3, 2), 2).output_shape == (1, 4, 3)
 
 
