@@ -1,0 +1,1063 @@
+"""Transposed convolutions (ConvTranspose1d, 2d, 3d): the count, derived, and its closed forms.
+
+Where the products land
+-----------------------
+Per spatial dimension (input size ``in``, kernel ``K``, stride ``s``, padding ``p``,
+output_padding ``op``, dilation ``d``) PyTorch's output size is
+
+    out = (in − 1)·s − 2p + d(K − 1) + op + 1.
+
+Input position ``i`` (0 ≤ i < in) times kernel tap ``k`` (0 ≤ k < K) lands on output
+position ``j = i·s + k·d − p``; it is kept when 0 ≤ j < out, i.e. when the *uncropped*
+position ``m = j + p = i·s + k·d`` lies in the window ``[p, p + out − 1]``. Padding crops
+(it removes ``p`` positions on the left and, since ``p + out − 1 = M − (p − op)`` with
+``M = (in − 1)·s + (K − 1)·d`` the last uncropped position, ``p − op`` on the right);
+positions that no pair reaches are holes (stride larger than the dilated kernel, or the
+``op`` positions output_padding appends).
+
+T: the products that land
+-------------------------
+For a fixed tap ``k`` the kept inputs are the integers ``i`` with
+``p ≤ i·s + k·d ≤ p + out − 1`` and ``0 ≤ i ≤ in − 1``:
+
+    low_k  = max(0, ⌈(p − k·d)/s⌉),
+    high_k = min(in − 1, ⌊((in − 1)·s − p + d(K − 1 − k) + op)/s⌋),
+    T = Σ_{k=0}^{K−1} max(0, high_k − low_k + 1)                          (O(K) terms)
+
+(``⌈a/s⌉`` is written ``−⌊−a/s⌋``, an exact floor division.) T counts pairs, so it is the
+number of multiplications per (input channel, output channel) pair of a direct
+implementation that computes only the output elements.
+
+R: the positions reached
+------------------------
+Two taps ``k < k'`` can reach the same uncropped position only if
+``(k' − k)·d ≡ 0 (mod s)``, i.e. ``k' ≡ k (mod q)`` with ``g = gcd(s, d)``,
+``q = s/g``. In a residue class ``k = r + v·q`` (``0 ≤ r < q``) the positions are
+``m = r·d + s·(v·d' + i)`` with ``d' = d/g``: tap ``v`` of the class covers the block
+``u ∈ [v·d', v·d' + in − 1]`` of the class's index ``u``. The blocks start at increasing
+``v·d'`` and have the same length, so the union of the earlier blocks ends with the block of
+tap ``v − 1``, at ``(v − 1)·d' + in − 1``, and contains all of that block; tap ``v ≥ 1``
+therefore adds exactly its ``u > (v − 1)·d' + in − 1``, i.e. its inputs ``i ≥ in − d'``.
+Different classes never meet (``m mod s`` differs). Hence the sets
+
+    new_k = {k·d + i·s : first_k ≤ i ≤ in − 1},  first_k = 0 if k < q else max(0, in − d'),
+
+partition the reached positions, and cropping only intersects each with the window:
+
+    R = Σ_{k=0}^{K−1} max(0, high_k − max(low_k, first_k) + 1)             (O(K) terms)
+
+Without cropping (p = 0) every pair lands (``T = in·K``) and
+``R = min(K, q)·in + max(0, K − q)·min(in, d')``.
+
+Cropping as a correction
+------------------------
+The map ``(i, k) ↦ (in − 1 − i, K − 1 − k)`` sends ``m`` to ``M − m``; so the pairs cropped
+on the right are as many as the pairs with ``m < p − op``. With
+``C(x) = #{pairs with m < x} = Σ_k max(0, min(in, ⌈(x − k·d)/s⌉))`` and
+``H(x) = #{reached m < x} = Σ_k max(0, min(in, ⌈(x − k·d)/s⌉) − first_k)``:
+
+    T = in·K − C(p) − C(p − op),      R = R(p = 0) − H(p) − H(p − op).
+
+Closed forms under conditions (each proven; see :data:`FORMS`):
+
+* no cropping, ``p = 0``: ``T = in·K``; ``R = min(K, q)·in + max(0, K − q)·min(in, d')``.
+* dilation 1: ``C(x)`` has the closed form
+  ``K·n_f + (n_a − n_f)·x − s·(n_a(n_a−1) − n_f(n_f−1))/2`` with
+  ``n_a = clip(⌈x/s⌉, 0, in)``, ``n_f = clip(⌊(x − K)/s⌋ + 1, 0, in)`` (each input
+  position contributes ``clip(x − i·s, 0, K)`` taps), so T is closed; stride 1 likewise with
+  the roles of ``(in, s)`` and ``(K, d)`` exchanged (T and R are symmetric under that swap).
+* no holes, ``d = 1 and K ≥ s`` or ``s = 1 and in ≥ d``: the uncropped positions reached
+  are all of ``[0, M]``, so ``R = out − max(0, op − p)``; ``R = out`` when also ``p ≥ op``.
+* no collisions, ``K ≤ q or in ≤ d'``: no two pairs share a position, ``R = T``.
+* in every case, T and R as a few floor sums (below, "Evaluation").
+
+n dimensions
+------------
+A pair in n dimensions is a tuple of per-dimension pairs, and it lands on the output
+multi-index ``(j_1, …, j_n)`` iff each component lands on ``j_a``; the pairs landing on a
+multi-index are the Cartesian product of the per-dimension sets, so
+``t(j_1, …, j_n) = ∏ t_a(j_a)``. Summing over the output box,
+``T = Σ_j ∏ t_a(j_a) = ∏ Σ_{j_a} t_a(j_a) = ∏ T_a`` (distributivity), and since a product of
+non-negative integers is ≥ 1 iff every factor is, ``R = #{j : every t_a(j_a) ≥ 1} = ∏ R_a``.
+
+The counts
+----------
+Output element ``(n, c_out, j)`` (symconv's convention, a direct implementation computing
+only the output elements) sums ``(C_in/G)·t_j`` products: ``(C_in/G)·t_j`` multiplications
+and ``(C_in/G)·t_j − 1 + b`` additions when ``t_j ≥ 1``, nothing when ``t_j = 0``. Summed:
+
+    ops    = N·C_out·(2·(C_in/G)·T − R + b·R)
+    MACs   = N·C_out·(C_in/G)·T,   bias additions = N·C_out·R
+    ops(b=1) = 2·MACs,  ops(b=0) = 2·MACs − N·C_out·R
+    scatter products = N·∏in·∏K·C_in·(C_out/G)    (every input element times the whole
+                       kernel, cropped products included: col2im's form)
+    FlopCounterMode  = 2·scatter products
+
+Scatter products = MACs iff nothing is cropped (every ``p_a = 0``):
+``T_a = in_a·K_a − C(p_a) − C(p_a − op_a)`` and ``C(p) ≥ 1`` as soon as ``p ≥ 1`` (the pair
+(0, 0) lands at ``−p``), so one cropped dimension makes ``T = ∏ T_a < ∏ in_a·K_a``.
+
+Evaluation
+----------
+The tap sums take O(K) steps (or O(min(in, K)): T and R are symmetric under exchanging
+``(in, s)`` with ``(K, d)``, as the position ``i·s + k·d`` and ``out`` are). The evaluators
+use instead their floor-sum forms, O(log) whatever the sizes (kernel included): each of
+``C(x)`` and ``H(x)`` is a sum of ``clip(⌈(x − k·d)/s⌉, 0, cap)`` over a range of taps; the
+ceiling does not increase with k, so the range splits at two computable taps into terms equal
+to ``cap``, terms equal to 0, and a run of ``⌊(d·i + B)/s⌋`` — one
+``FloorSum(n, m, a, b) = Σ_{i<n} ⌊(a·i + b)/m⌋``, which Euclid's reduction evaluates in
+O(log) (:func:`clipped_ceil_sum`, :func:`products_log`, :func:`reached_log`; proven equal to
+the tap sums like every other form). :func:`conv_transpose1d_ops` with
+``input_length=10**15`` (or ``kernel_size=10**15``) returns at once, exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+import random
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Mapping, Sequence
+
+import sympy as sp
+
+from .functions import FloorDiv, FloorSum, Gcd, floor_sum
+from .printing.code import IntegerPythonPrinter
+from .symbols import C_in, C_out, G, N, c, o
+
+__all__ = [
+    "Axis", "axis_symbols", "ceil_div", "output_size", "period", "shift", "tap_low", "tap_high",
+    "first_new", "products", "reached", "cropped_before", "reached_before", "Form", "FORMS",
+    "WRONG_FORMS", "FormCheck", "axis_landings", "check_form", "check_forms",
+    "apply_floor_lemmas", "prove_no_cropping_products", "prove_no_cropping_reached", "totals",
+    "layer_totals",
+    "TOTAL_IDENTITIES", "prove_totals", "axis_counts", "axis_counts_by_tap_sums",
+    "clipped_ceil_sum", "products_log", "reached_log", "RULES", "validate",
+    "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
+    "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
+    "conv_transpose3d_output_size", "QUANTITIES",
+]
+
+#: Bias indicator: 1 with a bias vector, 0 without (the symbol of the other layers).
+BIAS = sp.Symbol("b", integer=True, nonnegative=True)
+
+_SIZE = dict(integer=True, positive=True)
+_NONNEG = dict(integer=True, nonnegative=True)
+
+
+# --- per-dimension symbols and expressions -----------------------------------------------
+
+@dataclass(frozen=True)
+class Axis:
+    """The symbols of one spatial dimension of a transposed convolution.
+
+    ``name`` is ``""`` for ConvTranspose1d (symbols ``L_in, K, s, p, op, d``) or an axis
+    letter (``"H"``: ``H_in, K_H, s_H, p_H, op_H, d_H``). ``k`` is the tap index of the sums.
+    """
+
+    name: str
+    in_: sp.Symbol
+    out: sp.Symbol
+    K: sp.Symbol
+    s: sp.Symbol
+    p: sp.Symbol
+    op: sp.Symbol
+    d: sp.Symbol
+    k: sp.Symbol
+
+    @property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """``(in, K, s, p, op, d)``: the order of every per-dimension function here."""
+        return (self.in_, self.K, self.s, self.p, self.op, self.d)
+
+
+@lru_cache(maxsize=None)
+def axis_symbols(name: str = "") -> Axis:
+    """The symbols of one dimension (``""``: the single dimension of ConvTranspose1d)."""
+    if name:
+        sub = f"_{name}"
+        return Axis(name, sp.Symbol(f"{name}_in", **_SIZE), sp.Symbol(f"{name}_out", **_SIZE),
+                    sp.Symbol(f"K{sub}", **_SIZE), sp.Symbol(f"s{sub}", **_SIZE),
+                    sp.Symbol(f"p{sub}", **_NONNEG), sp.Symbol(f"op{sub}", **_NONNEG),
+                    sp.Symbol(f"d{sub}", **_SIZE), sp.Symbol(f"k{sub}", **_NONNEG))
+    return Axis("", sp.Symbol("L_in", **_SIZE), sp.Symbol("L_out", **_SIZE),
+                sp.Symbol("K", **_SIZE), sp.Symbol("s", **_SIZE), sp.Symbol("p", **_NONNEG),
+                sp.Symbol("op", **_NONNEG), sp.Symbol("d", **_SIZE), sp.Symbol("k", **_NONNEG))
+
+
+def ceil_div(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """``⌈a/b⌉ = −⌊−a/b⌋`` for integers, ``b > 0``: an exact floor division."""
+    return -FloorDiv(-a, b)
+
+
+def output_size(a: Axis) -> sp.Expr:
+    """``out = (in − 1)·s − 2p + d(K − 1) + op + 1``."""
+    return (a.in_ - 1) * a.s - 2 * a.p + a.d * (a.K - 1) + a.op + 1
+
+
+def period(a: Axis) -> sp.Expr:
+    """``q = s / gcd(s, d)``: taps ``k`` and ``k + q`` reach the same residue class mod s."""
+    return FloorDiv(a.s, Gcd(a.s, a.d))
+
+
+def shift(a: Axis) -> sp.Expr:
+    """``d' = d / gcd(s, d)``: tap ``k + q`` reaches input ``i``'s position from ``i + d'``."""
+    return FloorDiv(a.d, Gcd(a.s, a.d))
+
+
+def tap_low(a: Axis, k: sp.Expr | None = None) -> sp.Expr:
+    """Smallest input position of tap ``k`` inside the window: ``max(0, ⌈(p − k·d)/s⌉)``."""
+    k = a.k if k is None else k
+    return sp.Max(0, ceil_div(a.p - k * a.d, a.s))
+
+
+def tap_high(a: Axis, k: sp.Expr | None = None) -> sp.Expr:
+    """Largest input position of tap ``k`` inside the window:
+    ``min(in − 1, ⌊((in − 1)·s − p + d(K − 1 − k) + op)/s⌋)`` (= ``⌊(p + out − 1 − k·d)/s⌋``)."""
+    k = a.k if k is None else k
+    return sp.Min(a.in_ - 1,
+                  FloorDiv((a.in_ - 1) * a.s - a.p + a.d * (a.K - 1 - k) + a.op, a.s))
+
+
+def first_new(a: Axis, k: sp.Expr | None = None) -> sp.Expr:
+    """First input position whose product with tap ``k`` reaches a position no earlier tap
+    reaches: 0 for ``k < q``, else ``max(0, in − d')``."""
+    k = a.k if k is None else k
+    return sp.Piecewise((0, k < period(a)), (sp.Max(0, a.in_ - shift(a)), True))
+
+
+def _tap_sum(a: Axis, body: sp.Expr) -> sp.Sum:
+    return sp.Sum(body, (a.k, 0, a.K - 1))
+
+
+def products(a: Axis) -> sp.Sum:
+    """T: the (input position, tap) pairs that land in ``[0, out)``, a sum over the K taps."""
+    return _tap_sum(a, sp.Max(0, tap_high(a) - tap_low(a) + 1))
+
+
+def reached(a: Axis) -> sp.Sum:
+    """R: the output positions reached by at least one pair, a sum over the K taps."""
+    return _tap_sum(a, sp.Max(0, tap_high(a) - sp.Max(tap_low(a), first_new(a)) + 1))
+
+
+def cropped_before(a: Axis, x: sp.Expr) -> sp.Sum:
+    """C(x): the pairs with uncropped position ``i·s + k·d < x`` (0 for ``x ≤ 0``)."""
+    return _tap_sum(a, sp.Max(0, sp.Min(a.in_, ceil_div(x - a.k * a.d, a.s))))
+
+
+def reached_before(a: Axis, x: sp.Expr) -> sp.Sum:
+    """H(x): the reached uncropped positions ``< x`` (0 for ``x ≤ 0``)."""
+    return _tap_sum(a, sp.Max(0, sp.Min(a.in_, ceil_div(x - a.k * a.d, a.s)) - first_new(a)))
+
+
+def _closed_count(n_total: sp.Expr, step: sp.Expr, width: sp.Expr, x: sp.Expr) -> sp.Expr:
+    """``Σ_{i=0}^{n_total−1} clip(x − i·step, 0, width)`` in closed form (exact floors).
+
+    ``n_a = clip(⌈x/step⌉, 0, n_total)`` positions contribute at all, the first
+    ``n_f = clip(⌊(x − width)/step⌋ + 1, 0, n_total)`` of them the full ``width``.
+    """
+    n_a = sp.Max(0, sp.Min(n_total, ceil_div(x, step)))
+    n_f = sp.Max(0, sp.Min(n_total, FloorDiv(x - width, step) + 1))
+    return (width * n_f + (n_a - n_f) * x
+            - step * FloorDiv(n_a * (n_a - 1) - n_f * (n_f - 1), 2))
+
+
+def clipped_ceil_sum(a: Axis, k0: sp.Expr, k1: sp.Expr, x: sp.Expr, cap: sp.Expr) -> sp.Expr:
+    """``Σ_{k=k0}^{k1−1} clip(⌈(x − k·d)/s⌉, 0, cap)`` (``0 ≤ k0 ≤ k1``, ``cap ≥ 0``) with one
+    :class:`~symconv.functions.FloorSum`: O(log) to evaluate.
+
+    ``⌈(x − k·d)/s⌉`` does not increase with k; it is ``≥ cap`` exactly for
+    ``k < k_A = ⌈(x − (cap − 1)·s)/d⌉`` and ``≥ 1`` exactly for ``k < k_B = ⌈x/d⌉``. With
+    ``lo = clip(k_A, k0, k1)`` and ``hi = max(lo, min(k1, k_B))`` the terms before ``lo`` are
+    ``cap``, those from ``hi`` on are 0, and those in between, read backwards from
+    ``k = hi − 1`` (``k = hi − 1 − i``), are ``⌊(d·i + x − (hi − 1)·d + s − 1)/s⌋``.
+    """
+    k_a = ceil_div(x - (cap - 1) * a.s, a.d)
+    k_b = ceil_div(x, a.d)
+    lo = sp.Max(k0, sp.Min(k1, k_a))
+    hi = sp.Max(lo, sp.Min(k1, k_b))
+    return cap * (lo - k0) + FloorSum(hi - lo, a.s, a.d, x - (hi - 1) * a.d + a.s - 1)
+
+
+def products_log(a: Axis) -> sp.Expr:
+    """T in O(log): ``in·K − C(p) − C(p − op)`` with each C one floor sum."""
+    return (a.in_ * a.K - clipped_ceil_sum(a, 0, a.K, a.p, a.in_)
+            - clipped_ceil_sum(a, 0, a.K, a.p - a.op, a.in_))
+
+
+def reached_log(a: Axis) -> sp.Expr:
+    """R in O(log): ``R(p = 0) − H(p) − H(p − op)``, where ``H(x) = Σ_k clip(c_k, 0, in) −
+    Σ_{k ≥ q} clip(c_k, 0, f)`` with ``f = max(0, in − d′)`` (a tap ``k ≥ q`` adds
+    ``max(0, min(in, c) − f) = clip(c, 0, in) − clip(c, 0, f)`` for ``0 ≤ f ≤ in``)."""
+    f = sp.Max(0, a.in_ - shift(a))
+    start = sp.Min(period(a), a.K)
+
+    def h(x: sp.Expr) -> sp.Expr:
+        return (clipped_ceil_sum(a, 0, a.K, x, a.in_)
+                - clipped_ceil_sum(a, start, a.K, x, f))
+
+    return _no_cropping_reached(a) - h(a.p) - h(a.p - a.op)
+
+
+def _no_cropping_reached(a: Axis) -> sp.Expr:
+    q, dq = period(a), shift(a)
+    return sp.Min(a.K, q) * a.in_ + sp.Max(0, a.K - q) * sp.Min(a.in_, dq)
+
+
+# --- exact evaluation: the expressions printed to Python integer code --------------------
+
+class _Printer(IntegerPythonPrinter):
+    """The package's exact Python printer, plus the tap sums and gcd."""
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        (body, *limits) = expr.args
+        text = self._print(body)
+        for var, lo, hi in reversed(limits):
+            text = (f"sum(({text}) for {self._print(var)} in "
+                    f"range({self._print(lo)}, ({self._print(hi)}) + 1))")
+        return text
+
+    def _print_Gcd(self, expr) -> str:
+        return "gcd(%s, %s)" % tuple(self._print(arg) for arg in expr.args)
+
+    def _print_FloorSum(self, expr) -> str:
+        return "floor_sum(%s)" % ", ".join(self._print(arg) for arg in expr.args)
+
+
+def _compile(expr: sp.Expr, args: Sequence[sp.Symbol], extra: Mapping[sp.Symbol, str] = {}
+             ) -> Callable[..., int]:
+    """``expr`` as a Python function of ``args`` (positional), exact integer arithmetic."""
+    names = {sym: f"a{index}" for index, sym in enumerate(args)}
+    names.update(extra)
+    code = _Printer(names).doprint(expr)
+    source = f"lambda {', '.join(names[s] for s in args)}: {code}"
+    return eval(compile(source, "<symconv.convtranspose>", "eval"),  # noqa: S307 - our own text
+                {"gcd": math.gcd, "max": max, "min": min, "sum": sum, "range": range,
+                 "floor_sum": floor_sum})
+
+
+@lru_cache(maxsize=None)
+def _axis_functions() -> dict[str, Callable[..., int]]:
+    """out, T, R of one dimension as exact functions of ``(in, K, s, p, op, d)``."""
+    a = axis_symbols("")
+    extra = {a.k: "k"}
+    return {
+        "output_size": _compile(output_size(a), a.parameters),
+        "products": _compile(products(a), a.parameters, extra),
+        "reached": _compile(reached(a), a.parameters, extra),
+        "products_log": _compile(products_log(a), a.parameters),
+        "reached_log": _compile(reached_log(a), a.parameters),
+    }
+
+
+def axis_counts(input_size: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                output_padding: int = 0, dilation: int = 1) -> tuple[int, int, int]:
+    """``(out, T, R)`` of one dimension, exact, in O(log) steps whatever the sizes: the
+    floor-sum forms :func:`products_log` and :func:`reached_log` (proven equal to the tap sums
+    :func:`products` and :func:`reached`; see :data:`FORMS`).
+
+    No validation: callers pass PyTorch-valid ints (:func:`validate` does that).
+    """
+    f = _axis_functions()
+    args = (input_size, kernel_size, stride, padding, output_padding, dilation)
+    return f["output_size"](*args), f["products_log"](*args), f["reached_log"](*args)
+
+
+def axis_counts_by_tap_sums(input_size: int, kernel_size: int, stride: int = 1,
+                            padding: int = 0, output_padding: int = 0,
+                            dilation: int = 1) -> tuple[int, int, int]:
+    """``(out, T, R)`` from the tap sums themselves, O(min(in, K)) steps (the mirror image
+    ``(in, s) <-> (K, d)``, proven in :data:`FORMS`, when K > in)."""
+    f = _axis_functions()
+    args = (input_size, kernel_size, stride, padding, output_padding, dilation)
+    if kernel_size > input_size:
+        args = (kernel_size, input_size, dilation, padding, output_padding, stride)
+    return f["output_size"](*args), f["products"](*args), f["reached"](*args)
+
+
+# --- closed forms under conditions, and their checks --------------------------------------
+
+Point = Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Form:
+    """A claimed form of T or R of one dimension under a named condition.
+
+    Attributes:
+        name: short name.
+        quantity: ``"T"`` (products that land) or ``"R"`` (positions reached).
+        expr: the form, over the symbols of ``axis_symbols("")``.
+        condition: the condition in words.
+        holds_at: the condition as a predicate on a point (keys in, K, s, p, op, d).
+        fixed: parameters the condition fixes (``{"p": 0}``), used when drawing points.
+        claimed: False for a deliberately wrong form (the check must refute it).
+        large: parameters drawn up to 10**12 in the check's last tier (a form that sums over
+            the input positions keeps ``in`` small).
+    """
+
+    name: str
+    quantity: str
+    expr: sp.Expr
+    condition: str
+    holds_at: Callable[[Point], bool] = field(default=lambda pt: True, repr=False)
+    fixed: Mapping[str, int] = field(default_factory=dict)
+    claimed: bool = True
+    large: tuple[str, ...] = ("in", "s", "d")
+
+    @property
+    def function(self) -> Callable[..., int]:
+        return _form_function(self.expr)
+
+
+@lru_cache(maxsize=None)
+def _form_function(expr: sp.Expr) -> Callable[..., int]:
+    a = axis_symbols("")
+    return _compile(expr, a.parameters, {a.k: "k"})
+
+
+def _g(pt: Point) -> int:
+    return math.gcd(pt["s"], pt["d"])
+
+
+def _no_holes(pt: Point) -> bool:
+    return ((pt["d"] == 1 and pt["K"] >= pt["s"]) or (pt["s"] == 1 and pt["in"] >= pt["d"]))
+
+
+def _no_collisions(pt: Point) -> bool:
+    g = _g(pt)
+    return pt["K"] <= pt["s"] // g or pt["in"] <= pt["d"] // g
+
+
+def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
+    a = axis_symbols("")
+    in_, K, s, p, op, d = a.parameters
+    out = output_size(a)
+    T_p0 = in_ * K
+    forms = (
+        Form("T, the tap sum", "T", products(a), "always"),
+        Form("R, the tap sum", "R", reached(a), "always"),
+        Form("T, cropping as a correction", "T",
+             in_ * K - cropped_before(a, p) - cropped_before(a, p - op),
+             "always (C(x) counts the pairs with uncropped position < x)"),
+        Form("R, cropping as a correction", "R",
+             _no_cropping_reached(a) - reached_before(a, p) - reached_before(a, p - op),
+             "always (H(x) counts the reached uncropped positions < x)"),
+        Form("T, floor sums (O(log))", "T", products_log(a), "always"),
+        Form("R, floor sums (O(log))", "R", reached_log(a), "always"),
+        Form("T, no cropping", "T", T_p0, "p = 0", lambda pt: pt["p"] == 0, {"p": 0}),
+        Form("R, no cropping", "R", _no_cropping_reached(a), "p = 0",
+             lambda pt: pt["p"] == 0, {"p": 0}),
+        Form("T, dilation 1", "T",
+             in_ * K - _closed_count(in_, s, K, p) - _closed_count(in_, s, K, p - op),
+             "d = 1", lambda pt: pt["d"] == 1, {"d": 1}),
+        Form("T, stride 1", "T",
+             in_ * K - _closed_count(K, d, in_, p) - _closed_count(K, d, in_, p - op),
+             "s = 1", lambda pt: pt["s"] == 1, {"s": 1}),
+        Form("R, no holes", "R", out - sp.Max(0, op - p),
+             "d = 1 and K >= s, or s = 1 and in >= d", _no_holes),
+        Form("R, no holes and p >= op", "R", out,
+             "(d = 1 and K >= s, or s = 1 and in >= d) and p >= op",
+             lambda pt: _no_holes(pt) and pt["p"] >= pt["op"]),
+        Form("R, stride 1, no cropping", "R", in_ + (K - 1) * sp.Min(in_, d), "s = 1 and p = 0",
+             lambda pt: pt["s"] == 1 and pt["p"] == 0, {"s": 1, "p": 0}),
+        Form("R, no collisions", "R", products(a), "K <= s/gcd(s,d) or in <= d/gcd(s,d)",
+             _no_collisions),
+        Form("T, symmetric in (in, s) and (K, d)", "T", products(a).xreplace(
+            {in_: K, K: in_, s: d, d: s}), "always", large=("s", "d")),
+        Form("R, symmetric in (in, s) and (K, d)", "R", reached(a).xreplace(
+            {in_: K, K: in_, s: d, d: s}), "always", large=("s", "d")),
+    )
+    wrong = (
+        Form("R, no cropping, without the gcd (wrong)", "R",
+             sp.Min(K, s) * in_ + sp.Max(0, K - s) * sp.Min(in_, d), "p = 0",
+             lambda pt: pt["p"] == 0, {"p": 0}, claimed=False),
+        Form("T = in·K with cropping (wrong)", "T", in_ * K, "always", claimed=False),
+        Form("T = out·K, moduleprofiler's multiplication term (wrong)", "T", out * K, "always",
+             claimed=False),
+        Form("R = out, no holes without K >= s (wrong)", "R", out - sp.Max(0, op - p),
+             "d = 1", lambda pt: pt["d"] == 1, {"d": 1}, claimed=False),
+    )
+    return forms, wrong
+
+
+_forms = lru_cache(maxsize=None)(_forms)
+# FORMS (the claimed closed forms of T and R of one dimension, with their conditions),
+# WRONG_FORMS (deliberately wrong ones, which the checks must refute) and TOTAL_IDENTITIES
+# are built on first use (module __getattr__ below): building them takes about a second.
+
+#: Exhaustive domain of :func:`check_form`: in, K, s, d in 1..B, p in 0..B, op < max(s, d).
+DEFAULT_BOUND = 8
+
+
+def _domain(bound: int):
+    for in_, K, s, d in itertools.product(range(1, bound + 1), repeat=4):
+        M = (in_ - 1) * s + (K - 1) * d
+        for op in range(max(s, d)):
+            for p in range(0, bound + 1):
+                if M - 2 * p + op + 1 >= 1:
+                    yield {"in": in_, "K": K, "s": s, "p": p, "op": op, "d": d}
+
+
+def _random_point(rng: random.Random, form: Form, high: int) -> dict[str, int]:
+    for _ in range(10_000):
+        pt = {key: rng.randint(1, high) for key in ("in", "K", "s", "d")}
+        pt.update({key: value for key, value in form.fixed.items()})
+        M = (pt["in"] - 1) * pt["s"] + (pt["K"] - 1) * pt["d"]
+        pt["op"] = pt.get("op", rng.randrange(max(pt["s"], pt["d"])))
+        if "p" not in form.fixed:
+            # half of the points crop little, half up to the largest valid padding
+            limit = (M + pt["op"]) // 2
+            pt["p"] = rng.randint(0, min(limit, high) if rng.random() < 0.5 else limit)
+        if form.holds_at(pt):
+            return pt
+    raise RuntimeError(f"no random point satisfies the condition of {form.name!r}")
+
+
+def axis_landings(in_: int, K: int, s: int, p: int, op: int, d: int
+                  ) -> tuple[int, int, int, list[int]]:
+    """Ground truth of one dimension: ``(out, T, R, t)`` by enumerating every (input position,
+    tap) pair one by one (no expression of this module is used).
+
+    ``t[j]`` is the number of pairs landing on output position ``j``; ``T = Σ t``, ``R`` the
+    number of ``j`` with ``t[j] ≥ 1``. (Also :func:`symconv.reference_transpose.axis_landings`.)
+    """
+    out = (in_ - 1) * s - 2 * p + d * (K - 1) + op + 1
+    t = [0] * max(out, 0)
+    for i in range(in_):
+        for k in range(K):
+            j = i * s + k * d - p
+            if 0 <= j < out:
+                t[j] += 1
+    return out, sum(t), sum(1 for x in t if x), t
+
+
+@lru_cache(maxsize=1 << 19)
+def _landed(in_: int, K: int, s: int, p: int, op: int, d: int) -> tuple[int, int, int]:
+    """``(out, T, R)`` by enumerating the pairs (cached: every form checks the same points)."""
+    return axis_landings(in_, K, s, p, op, d)[:3]
+
+
+@dataclass(frozen=True)
+class FormCheck:
+    """The outcome of :func:`check_form`."""
+
+    form: Form
+    holds: bool
+    method: str
+    points: int
+    counterexample: dict[str, int] | None = None
+    values: tuple[int, int] | None = None
+
+    def __bool__(self) -> bool:
+        return self.holds
+
+
+def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 300,
+               large_points: int = 300, seed: int = 0) -> FormCheck:
+    """Check a form of T or R against counted landings.
+
+    1. Exhaustively: every point of the domain (in, K, s, d ≤ ``bound``, 0 ≤ p ≤ ``bound``,
+       0 ≤ op < max(s, d), out ≥ 1) satisfying the condition, against the pairs enumerated
+       one by one (:func:`axis_landings`).
+    2. ``random_points`` random points beyond it (sizes up to 40, any valid padding), again
+       against the enumeration.
+    3. ``large_points`` random points with sizes up to 10**12 (K ≤ 64) against the general
+       tap sums (:func:`products` / :func:`reached`, themselves checked by 1 and 2).
+
+    A wrong form comes back with ``holds=False``, the first counterexample and both values.
+    """
+    f = form.function
+    checked = 0
+    key = 1 if form.quantity == "T" else 2
+
+    def counted(pt: Point) -> int:
+        return _landed(pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])[key]
+
+    def fail(pt: Point, want: int, got: int, how: str) -> FormCheck:
+        return FormCheck(form, False, how, checked, dict(pt), (got, want))
+
+    for pt in _domain(bound):
+        if not form.holds_at(pt):
+            continue
+        args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+        checked += 1
+        want, got = counted(pt), f(*args)
+        if want != got:
+            return fail(pt, want, got, f"exhaustive, in, K, s, d <= {bound}")
+    exhaustive = checked
+    rng = random.Random(seed)
+    for _ in range(random_points):
+        pt = _random_point(rng, form, 40)
+        args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+        checked += 1
+        want, got = counted(pt), f(*args)
+        if want != got:
+            return fail(pt, want, got, "random point, sizes <= 40")
+    general = _axis_functions()["products" if key == 1 else "reached"]
+    for _ in range(large_points):
+        pt = _random_point(rng, form, 64)
+        for name in form.large:
+            if name not in form.fixed and rng.random() < 0.7:
+                pt[name] = rng.randint(1, 10 ** 12)
+        if "p" not in form.fixed:
+            M = (pt["in"] - 1) * pt["s"] + (pt["K"] - 1) * pt["d"]
+            pt["op"] = rng.randrange(max(pt["s"], pt["d"]))
+            pt["p"] = rng.randint(0, (M + pt["op"]) // 2)
+        if not form.holds_at(pt):
+            continue
+        args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+        checked += 1
+        want, got = general(*args), f(*args)
+        if want != got:
+            return fail(pt, want, got, "large random point, against the general tap sum")
+    method = (f"exhaustive over {exhaustive} points (in, K, s, d <= {bound}, p <= {bound}, "
+              f"op < max(s, d), out >= 1, condition) against enumerated landings; "
+              f"{random_points} random points with sizes <= 40 against enumerated landings; "
+              f"{checked - exhaustive - random_points} random points with sizes up to 10**12 "
+              f"against the general tap sum")
+    return FormCheck(form, True, method, checked)
+
+
+def check_forms(bound: int = DEFAULT_BOUND, **kwargs: Any) -> list[FormCheck]:
+    """:func:`check_form` for every claimed form (:data:`FORMS`) and every deliberately wrong
+    one (:data:`WRONG_FORMS`); a claimed form must hold, a wrong one must be refuted."""
+    forms, wrong = _forms()
+    return [check_form(form, bound=bound, **kwargs) for form in forms + wrong]
+
+
+def apply_floor_lemmas(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:
+    """Rewrite every ``FloorDiv`` of ``expr`` by two lemmas of the floor, for SymPy to decide
+    what remains with the symbols' assumptions:
+
+    (L1) ``⌊(a·b + r)/b⌋ = a + ⌊r/b⌋`` for an integer polynomial ``a`` (the terms of the
+         numerator that are multiples of the divisor leave the floor);
+    (L2) ``⌊r/b⌋`` with ``r ≥ 0`` (decided by SymPy) and ``b > 0`` is some integer ``f ≥ 0``:
+         it is replaced by a fresh non-negative integer symbol (a ``Dummy``: two floors never
+         share one, so nothing cancels that should not).
+
+    Returns the rewritten expression and one note per rewrite.
+    """
+    notes: list[str] = []
+    counter = itertools.count()
+
+    def rewrite(e: sp.Expr) -> sp.Expr:
+        if not e.args:
+            return e
+        e = e.func(*(rewrite(arg) for arg in e.args))
+        if not isinstance(e, FloorDiv):
+            return e
+        num, den = sp.expand(e.args[0]), e.args[1]
+        whole = [t for t in sp.Add.make_args(num) if sp.fraction(sp.cancel(t / den))[1] == 1]
+        outside = sp.expand(sp.Add(*whole) / den)
+        rest = sp.expand(num - sp.Add(*whole))
+        if rest.is_nonnegative and den.is_positive:
+            # a Dummy: distinct from every other symbol, also from another call's f<n>
+            fresh = sp.Dummy(f"f{next(counter)}", integer=True, nonnegative=True)
+            notes.append(f"{e} = {outside} + {fresh} with {fresh} = floor(({rest})/({den})) "
+                         f">= 0 (L1, L2)")
+            return outside + fresh
+        if whole:
+            notes.append(f"{e} = {outside} + floor(({rest})/({den})) (L1)")
+            return outside + FloorDiv(rest, den)
+        return e
+
+    return rewrite(expr), notes
+
+
+def prove_no_cropping_products() -> tuple[bool, list[str]]:
+    """Symbolic proof that ``T = in·K`` when ``p = 0``, decided by SymPy after the floor
+    lemmas of :func:`apply_floor_lemmas`.
+
+    For every tap ``0 ≤ k ≤ K − 1``: the low end ``max(0, −⌊k·d/s⌋)`` is 0 (``k ≥ 0``); with
+    ``u = K − 1 − k ≥ 0`` the high end ``min(in − 1, ⌊((in − 1)·s + d·u + op)/s⌋)`` is
+    ``in − 1``. So each of the K terms is ``in`` and the sum is ``in·K``.
+
+    Returns ``(holds, steps)``: the verdict and what each step reduced to.
+    """
+    a = axis_symbols("")
+    u = sp.Symbol("u", integer=True, nonnegative=True)
+    low, low_notes = apply_floor_lemmas(tap_low(a).xreplace({a.p: 0}))
+    high, high_notes = apply_floor_lemmas(tap_high(a, a.K - 1 - u).xreplace({a.p: 0}))
+    steps = [f"low end, p = 0, k >= 0: {tap_low(a).xreplace({a.p: 0})} -> {low}", *low_notes,
+             f"high end, p = 0, k = K - 1 - u, u >= 0: "
+             f"{tap_high(a, a.K - 1 - u).xreplace({a.p: 0})} -> {high}", *high_notes]
+    term = sp.Max(0, high - low + 1)
+    total = sp.Sum(term, (a.k, 0, a.K - 1)).doit()
+    steps += [f"each term: {term}", f"sum over the K taps: {total}"]
+    holds = low == 0 and sp.simplify(high - (a.in_ - 1)) == 0 and \
+        sp.simplify(total - a.in_ * a.K) == 0
+    return bool(holds), steps
+
+
+def prove_no_cropping_reached() -> tuple[bool, list[str]]:
+    """Symbolic proof that ``R = min(K, q)·in + max(0, K − q)·min(in, d′)`` when ``p = 0``.
+
+    With ``p = 0`` the ends are ``low_k = 0`` and ``high_k = in − 1`` (as in
+    :func:`prove_no_cropping_products`). A tap ``k < q`` then adds ``in`` positions; a tap
+    ``k ≥ q`` adds ``in − max(0, in − d′)``, which SymPy decides equal to ``min(in, d′)``
+    (``d′ ≥ 1``, through the piecewise form of max/min). The taps ``0 ≤ k ≤ K − 1`` with
+    ``k < q`` are exactly the first ``m = min(K, q)``, so the sum splits at ``m`` into two sums
+    of constants, and ``K − min(K, q) = max(0, K − q)`` is decided the same way.
+
+    Returns ``(holds, steps)``.
+    """
+    a = axis_symbols("")
+    q = sp.Symbol("q", integer=True, positive=True)
+    x = sp.Symbol("x", integer=True, positive=True)  # d' = d/gcd(s, d) >= 1
+    u = sp.Symbol("u", integer=True, nonnegative=True)
+    # the summand of reached() itself, at p = 0, with q and d' named
+    summand = reached(a).function.xreplace({a.p: 0}).xreplace({period(a): q, shift(a): x})
+    steps = [f"summand at p = 0: {summand}"]
+    # each remaining floor, by the floor lemmas: over k >= 0, or over u = K - 1 - k >= 0
+    replace = {}
+    for node in [n for n in sp.preorder_traversal(summand) if isinstance(n, FloorDiv)]:
+        for form in (node, node.xreplace({a.k: a.K - 1 - u})):
+            value, notes = apply_floor_lemmas(form)
+            if not any(isinstance(n, FloorDiv) for n in sp.preorder_traversal(value)):
+                replace[node] = value
+                steps += notes
+                break
+    summand = summand.xreplace(replace)
+    branches = {str(cond): expr for expr, cond in summand.args} \
+        if isinstance(summand, sp.Piecewise) else {}
+    early = branches.get(str(a.k < q), sp.nan)
+    late = branches.get("True", sp.nan)
+    late_ok = sp.simplify((late - sp.Min(a.in_, x)).rewrite(sp.Piecewise)) == 0
+    steps += [f"tap k < q adds {early}",
+              f"tap k >= q adds {late} = Min(L_in, d') (decided: {late_ok})"]
+    m = sp.Min(a.K, q)
+    total = (sp.Sum(early, (a.k, 0, m - 1)).doit()
+             + sp.Sum(sp.Min(a.in_, x), (a.k, m, a.K - 1)).doit())
+    claimed = sp.Min(a.K, q) * a.in_ + sp.Max(0, a.K - q) * sp.Min(a.in_, x)
+    total_ok = sp.simplify((total - claimed).rewrite(sp.Piecewise)) == 0
+    steps += [f"split at m = min(K, q): {total}",
+              f"equals {claimed} (decided: {total_ok}), with q = s/gcd(s, d), d' = d/gcd(s, d)"]
+    return bool(early == a.in_ and late_ok and total_ok), steps
+
+
+# --- totals: n dimensions -------------------------------------------------------------
+
+#: Symbols of the per-dimension products: T = ∏ T_a and R = ∏ R_a.
+T_SYM = sp.Symbol("T", **_NONNEG)
+R_SYM = sp.Symbol("R", **_NONNEG)
+IN_PROD = sp.Symbol("P_in", **_SIZE)     # ∏ in_a
+K_PROD = sp.Symbol("K_prod", **_SIZE)    # ∏ K_a
+
+#: The quantities a transposed convolution layer evaluates, by name.
+QUANTITIES = ("ops", "ops_bias", "ops_no_bias", "macs", "bias_additions", "scatter_products",
+              "flop_counter")
+
+
+def totals(T: sp.Expr = T_SYM, R: sp.Expr = R_SYM, in_prod: sp.Expr = IN_PROD,
+           k_prod: sp.Expr = K_PROD) -> dict[str, sp.Expr]:
+    """The whole-layer counts from T = ∏ T_a, R = ∏ R_a, ∏ in_a and ∏ K_a."""
+    b = BIAS
+    ops = N * C_out * (2 * (C_in / G) * T - R + b * R)
+    scatter = N * in_prod * k_prod * C_in * (C_out / G)
+    return {
+        "ops": ops,
+        "ops_bias": ops.xreplace({b: 1}),
+        "ops_no_bias": ops.xreplace({b: 0}),
+        "macs": N * C_out * (C_in / G) * T,
+        "bias_additions": N * C_out * R,
+        "scatter_products": scatter,
+        "flop_counter": 2 * scatter,
+    }
+
+
+def layer_totals(axes: Sequence[str]) -> dict[str, sp.Expr]:
+    """The counts of a layer over ``axes`` with T, R, ∏in, ∏K spelled out as products of the
+    per-dimension expressions (``("",)`` for ConvTranspose1d)."""
+    dims = [axis_symbols(name) for name in axes]
+    return {
+        "output_size": tuple(output_size(a) for a in dims),
+        **totals(sp.Mul(*(products(a) for a in dims)), sp.Mul(*(reached(a) for a in dims)),
+                 sp.Mul(*(a.in_ for a in dims)), sp.Mul(*(a.K for a in dims))),
+    }
+
+
+def _total_identities() -> tuple[tuple[str, sp.Expr, sp.Expr], ...]:
+    q = totals()
+    a = axis_symbols("")
+    return (
+        ("bias count = 2 MACs", q["ops_bias"], 2 * q["macs"]),
+        ("no-bias count = 2 MACs - bias additions", q["ops_no_bias"],
+         2 * q["macs"] - q["bias_additions"]),
+        ("bias - no bias = one addition per reached output element",
+         q["ops_bias"] - q["ops_no_bias"], q["bias_additions"]),
+        ("FlopCounterMode = 2 scatter products", q["flop_counter"], 2 * q["scatter_products"]),
+        ("no cropping: MACs = scatter products (T = P_in K_prod)",
+         q["macs"].xreplace({T_SYM: IN_PROD * K_PROD}), q["scatter_products"]),
+        ("no cropping, 1-d: T = in K gives MACs = scatter products",
+         totals(a.in_ * a.K, R_SYM, a.in_, a.K)["macs"],
+         totals(a.in_ * a.K, R_SYM, a.in_, a.K)["scatter_products"]),
+        ("no collisions (R = T): ops = N C_out T (2 C_in/G - 1 + b)",
+         q["ops"].xreplace({R_SYM: T_SYM}), N * C_out * T_SYM * (2 * C_in / G - 1 + BIAS)),
+        ("forward convolution (t_j = K_prod at every position): the Conv family count",
+         q["ops"].xreplace({T_SYM: R_SYM * K_PROD}),
+         N * (C_in * C_out / G * R_SYM * (2 * K_PROD - 1) + C_out * R_SYM * (C_in / G - 1 + BIAS))),
+    )
+
+
+_total_identities = lru_cache(maxsize=None)(_total_identities)
+
+
+def __getattr__(name: str) -> Any:
+    """``FORMS``, ``WRONG_FORMS`` and ``TOTAL_IDENTITIES`` (identities between the totals,
+    decided exactly by :func:`prove_totals`), built on first use."""
+    if name == "FORMS":
+        return _forms()[0]
+    if name == "WRONG_FORMS":
+        return _forms()[1]
+    if name == "TOTAL_IDENTITIES":
+        return _total_identities()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def prove_totals(samples: int = 200, seed: int = 0):
+    """Every identity of :data:`TOTAL_IDENTITIES` and the integrality of the counts, decided
+    exactly by :func:`symconv.proof.prove` / :func:`symconv.proof.prove_integer`."""
+    from .proof import prove, prove_integer
+    from .spec import Sampler
+
+    sampler = Sampler(divides=((G, C_in), (G, C_out)),
+                      nonnegative=frozenset({T_SYM, R_SYM}), binary=frozenset({BIAS}))
+    results = [prove(lhs, rhs, name=name, statement=name, samples=samples, seed=seed,
+                     sampler=sampler) for name, lhs, rhs in _total_identities()]
+    for name, expr in totals().items():
+        results.append(prove_integer(expr, name=f"{name} is an integer",
+                                     statement=f"{name} is an integer polynomial once "
+                                               "C_in = G c, C_out = G o",
+                                     samples=samples, seed=seed, sampler=sampler))
+    return results
+
+
+@lru_cache(maxsize=None)
+def _total_functions() -> dict[str, Callable[..., int]]:
+    """Each total as an exact function of ``(N, G, c, o, b, T, R, P_in, K_prod)``."""
+    from .conv1d import integer_form
+
+    args = (N, G, c, o, BIAS, T_SYM, R_SYM, IN_PROD, K_PROD)
+    return {name: _compile(integer_form(expr), args) for name, expr in totals().items()}
+
+
+# --- validation: PyTorch's rules --------------------------------------------------------
+
+#: One entry per class of invalid input: key -> the rule, as users read it.
+RULES: dict[str, str] = {
+    "type": "sizes, padding and output_padding are integers",
+    "positive": "sizes are positive integers (>= 1)",
+    "padding_negative": "padding is an integer >= 0 (PyTorch: negative padding is not supported)",
+    "padding_string": ("transposed convolutions take no padding='same' or 'valid' "
+                       "(PyTorch rule); padding is an integer >= 0"),
+    "output_padding_negative": "output_padding is an integer >= 0",
+    "output_padding_too_large": ("output_padding[i] must be smaller than max(stride[i], "
+                                 "dilation[i]) (PyTorch rule)"),
+    "output_too_small": ("the output size (in-1)*stride - 2*padding + dilation*(kernel_size-1) "
+                         "+ output_padding + 1 must be >= 1 in every dimension (PyTorch rule)"),
+    "groups_in": "groups must divide in_channels",
+    "groups_out": "groups must divide out_channels",
+    "tuple_length": ("input_size is a tuple of one size per spatial dimension; kernel_size, "
+                     "stride, padding, output_padding and dilation are an int or such a tuple"),
+    "bias_type": "bias is True or False (or 0 or 1)",
+}
+
+
+def _error(cls: type[Exception], rule: str, message: str) -> Exception:
+    exc = cls(f"{message}: {RULES[rule]}")
+    exc.rule = rule  # type: ignore[attr-defined]
+    return exc
+
+
+def _is_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and (getattr(dtype, "kind", None) == "b"
+                                  or str(dtype).endswith("bool"))
+
+
+def _int(name: str, value: Any) -> int:
+    if isinstance(value, str):
+        if name == "padding":
+            raise _error(ValueError, "padding_string", f"padding={value!r}")
+        raise _error(TypeError, "type", f"{name}={value!r} is a string, not an integer")
+    if _is_bool(value) or not hasattr(type(value), "__index__"):
+        raise _error(TypeError, "type",
+                     f"{name}={value!r} ({type(value).__name__} is not an integer)")
+    return operator.index(value)
+
+
+def _per_dim(name: str, value: Any, n: int, minimum: int, rule: str, sizes: bool = False
+             ) -> tuple[int, ...]:
+    """An int (the same in every dimension; not for ``input_size`` of a 2-d/3-d layer) or a
+    tuple of ``n`` ints (a 1-tuple for the 1-d layer, as ``nn.ConvTranspose1d`` stores them),
+    each ``>= minimum``."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != n:
+            raise _error(TypeError, "tuple_length",
+                         f"{name}={tuple(value)!r} has {len(value)} value"
+                         f"{'s' if len(value) != 1 else ''} for {n} spatial "
+                         f"dimension{'s' if n != 1 else ''}")
+        items = tuple(_int(name, item) for item in value)
+    elif sizes and n > 1:
+        raise _error(TypeError, "tuple_length",
+                     f"{name}={value!r} is not a tuple of {n} sizes")
+    else:
+        items = (_int(name, value),) * n
+    for index, item in enumerate(items):
+        if item < minimum:
+            where = f"{name}[{index}]={item}" if n > 1 else f"{name}={item}"
+            raise _error(ValueError, rule, where)
+    return items
+
+
+def _positive(name: str, value: Any) -> int:
+    v = _int(name, value)
+    if v < 1:
+        raise _error(ValueError, "positive", f"{name}={v}")
+    return v
+
+
+def validate(dims: int, batch_size: Any, in_channels: Any, out_channels: Any, input_size: Any,
+             kernel_size: Any, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+             dilation: Any = 1, groups: Any = 1, bias: Any = True) -> dict[str, Any]:
+    """PyTorch's rules for ConvTranspose{dims}d; the parameters normalized.
+
+    ``batch_size=None`` is unbatched input (counts as 1); ``in_channels`` / ``out_channels``
+    / ``groups`` may be None when only the output size is asked for.
+
+    Raises:
+        TypeError, ValueError: naming the parameter, its value and the rule (``.rule`` is
+            the key of :data:`RULES`).
+    """
+    out: dict[str, Any] = {}
+    out["batch_size"] = 1 if batch_size is None else _positive("batch_size", batch_size)
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                        ("groups", groups)):
+        out[name] = None if value is None else _positive(name, value)
+    sizes_name = "input_length" if dims == 1 else "input_size"
+    if dims == 1 and isinstance(input_size, (tuple, list)):
+        raise _error(TypeError, "type", f"input_length={input_size!r} is not an integer")
+    out["input_size"] = _per_dim(sizes_name, input_size, dims, 1, "positive", sizes=True)
+    out["kernel_size"] = _per_dim("kernel_size", kernel_size, dims, 1, "positive")
+    out["stride"] = _per_dim("stride", stride, dims, 1, "positive")
+    out["dilation"] = _per_dim("dilation", dilation, dims, 1, "positive")
+    out["padding"] = _per_dim("padding", padding, dims, 0, "padding_negative")
+    out["output_padding"] = _per_dim("output_padding", output_padding, dims, 0,
+                                     "output_padding_negative")
+    bias_ok = _is_bool(bias) or (hasattr(type(bias), "__index__")
+                                 and operator.index(bias) in (0, 1))
+    if not bias_ok:
+        raise _error(TypeError, "bias_type", f"bias={bias!r}")
+    out["bias"] = bool(bias)
+    if out["groups"] is not None:
+        g = out["groups"]
+        if out["in_channels"] is not None and out["in_channels"] % g:
+            raise _error(ValueError, "groups_in",
+                         f"in_channels={out['in_channels']} is not divisible by groups={g}")
+        if out["out_channels"] is not None and out["out_channels"] % g:
+            raise _error(ValueError, "groups_out",
+                         f"out_channels={out['out_channels']} is not divisible by groups={g}")
+    f = _axis_functions()["output_size"]
+    sizes = []
+    for index, (i, k, s, p, op, d) in enumerate(zip(out["input_size"], out["kernel_size"],
+                                                    out["stride"], out["padding"],
+                                                    out["output_padding"], out["dilation"])):
+        where = f"[{index}]" if dims > 1 else ""
+        if op >= max(s, d):
+            raise _error(ValueError, "output_padding_too_large",
+                         f"output_padding{where}={op} with stride{where}={s} and "
+                         f"dilation{where}={d}")
+        size = f(i, k, s, p, op, d)
+        if size < 1:
+            raise _error(ValueError, "output_too_small",
+                         f"output size {size}{' in dimension ' + str(index) if dims > 1 else ''}"
+                         f" from {sizes_name}{where}={i}, kernel_size{where}={k}, "
+                         f"stride{where}={s}, padding{where}={p}, output_padding{where}={op}, "
+                         f"dilation{where}={d}")
+        sizes.append(size)
+    out["output_size"] = tuple(sizes)
+    return out
+
+
+# --- the public evaluators --------------------------------------------------------------
+
+def conv_transpose_quantities(dims: int, batch_size: Any, in_channels: Any, out_channels: Any,
+                              input_size: Any, kernel_size: Any, stride: Any = 1,
+                              padding: Any = 0, output_padding: Any = 0, dilation: Any = 1,
+                              groups: Any = 1, bias: Any = True) -> dict[str, Any]:
+    """Every quantity of a ConvTranspose{dims}d configuration, exact ints, by name.
+
+    Keys: ``output_size`` (tuple), ``products`` (T = ∏ T_a), ``reached`` (R = ∏ R_a),
+    per-dimension ``products_per_dim`` / ``reached_per_dim``, and :data:`QUANTITIES`
+    (``ops`` is symconv's count for the given ``bias``).
+    """
+    v = validate(dims, batch_size, in_channels, out_channels, input_size, kernel_size, stride,
+                 padding, output_padding, dilation, groups, bias)
+    per = [axis_counts(*args) for args in zip(v["input_size"], v["kernel_size"], v["stride"],
+                                              v["padding"], v["output_padding"], v["dilation"])]
+    T = math.prod(t for _, t, _ in per)
+    R = math.prod(r for _, _, r in per)
+    g = v["groups"]
+    args = (v["batch_size"], g, v["in_channels"] // g, v["out_channels"] // g, int(v["bias"]),
+            T, R, math.prod(v["input_size"]), math.prod(v["kernel_size"]))
+    result: dict[str, Any] = {
+        "output_size": v["output_size"], "products": T, "reached": R,
+        "products_per_dim": tuple(t for _, t, _ in per),
+        "reached_per_dim": tuple(r for _, _, r in per),
+    }
+    result.update({name: f(*args) for name, f in _total_functions().items()})
+    return result
+
+
+def conv_transpose1d_ops(batch_size: int | None, in_channels: int, out_channels: int,
+                         input_length: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                         output_padding: int = 0, dilation: int = 1, groups: int = 1,
+                         bias: bool = True) -> int:
+    """symconv's count of ``torch.nn.ConvTranspose1d``: every multiplication and addition of
+    a direct implementation computing only the output elements (bias additions included when
+    ``bias``), for the batch (``batch_size=None``: unbatched, counts as 1). Exact, O(K)."""
+    return conv_transpose_quantities(1, batch_size, in_channels, out_channels, input_length,
+                                     kernel_size, stride, padding, output_padding, dilation,
+                                     groups, bias)["ops"]
+
+
+def conv_transpose1d_output_length(input_length: int, kernel_size: int, stride: int = 1,
+                                   padding: int = 0, output_padding: int = 0,
+                                   dilation: int = 1) -> int:
+    """PyTorch's output length of ``ConvTranspose1d`` (its rules checked)."""
+    return validate(1, None, None, None, input_length, kernel_size, stride, padding,
+                    output_padding, dilation, None)["output_size"][0]
+
+
+def _nd_ops(dims: int):
+    def ops(batch_size: int | None, in_channels: int, out_channels: int,
+            input_size: Sequence[int], kernel_size: int | Sequence[int],
+            stride: int | Sequence[int] = 1, padding: int | Sequence[int] = 0,
+            output_padding: int | Sequence[int] = 0, dilation: int | Sequence[int] = 1,
+            groups: int = 1, bias: bool = True) -> int:
+        return conv_transpose_quantities(dims, batch_size, in_channels, out_channels,
+                                         input_size, kernel_size, stride, padding,
+                                         output_padding, dilation, groups, bias)["ops"]
+
+    def size(input_size: Sequence[int], kernel_size: int | Sequence[int],
+             stride: int | Sequence[int] = 1, padding: int | Sequence[int] = 0,
+             output_padding: int | Sequence[int] = 0,
+             dilation: int | Sequence[int] = 1) -> tuple[int, ...]:
+        return validate(dims, None, None, None, input_size, kernel_size, stride, padding,
+                        output_padding, dilation, None)["output_size"]
+
+    ops.__name__ = ops.__qualname__ = f"conv_transpose{dims}d_ops"
+    size.__name__ = size.__qualname__ = f"conv_transpose{dims}d_output_size"
+    ops.__doc__ = (f"symconv's count of ``torch.nn.ConvTranspose{dims}d`` (``input_size`` a "
+                   f"tuple of {dims} sizes); see :func:`conv_transpose1d_ops`.")
+    size.__doc__ = f"PyTorch's output size of ``ConvTranspose{dims}d`` (its rules checked)."
+    return ops, size
+
+
+conv_transpose2d_ops, conv_transpose2d_output_size = _nd_ops(2)
+conv_transpose3d_ops, conv_transpose3d_output_size = _nd_ops(3)
