@@ -407,7 +407,8 @@ def test_cli_conventions_exits_1_when_a_layer_relation_fails(capsys, monkeypatch
 _CONV1D_ONLY = re.compile(r"\bL_in\b|\bL_out\b|input_length|L_{\\text|\bConv1d\b")
 
 
-@pytest.mark.parametrize("layer", [n for n in LAYERS if n != "conv1d"])
+@pytest.mark.layers(where=lambda spec: spec.name != "conv1d",
+                    reason="Conv1d's own words are the ones the others must not use")
 def test_conventions_of_a_layer_speak_of_that_layer_only(layer, capsys):
     """Regression: conv2d's descriptions and sources spoke of L_out and L_in (with a note
     saying how to read them)."""

@@ -695,6 +695,7 @@ def test_conv2d_resnet_stem_by_hand():
                     kernel_size=(1, 2, 3), stride=(1, 2, 3), padding=(0, 1, 2),
                     dilation=(2, 1, 1))),
 ])
+@pytest.mark.layers(examples=True, reason="Conv2d and Conv3d examples of the n-d example forms")
 def test_layer_examples_in_every_form(layer, kwargs):
     import symconv
 
