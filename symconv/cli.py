@@ -40,8 +40,14 @@ def _cmd_derive(args: argparse.Namespace) -> int:
     from .printing.text import render_derivation
     from .registry import get
 
-    print(render_derivation(get(args.layer).derivation), end="")
-    print(f"\nConvention: {CONVENTION}.")
+    spec = get(args.layer)
+    print(render_derivation(spec.derivation), end="")
+    if spec.family == "transposed":
+        from .convtranspose import convention_text
+
+        print(f"\nConvention: {convention_text()}.")
+    else:
+        print(f"\nConvention: {CONVENTION}.")
     return 0
 
 
@@ -201,7 +207,8 @@ def _eval_values(spec, args: argparse.Namespace) -> dict:
 
 #: The parameter a rule of symconv.validation is about, where its message names several.
 _RULE_PARAMETER = {"groups_in": "groups", "groups_out": "groups", "same_stride": "stride",
-                   "kernel_too_long": "kernel_size"}
+                   "kernel_too_long": "kernel_size",
+                   "output_padding_too_large": "output_padding", "padding_string": "padding"}
 
 
 def _option_error(spec, exc: Exception) -> CliError:
@@ -254,9 +261,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     spec = get(args.layer)
     params = _eval_values(spec, args)
-    own = cv.get("symconv")
-    chosen = ((own,) if args.convention is None else
-              cv.CONVENTIONS if args.convention == "all" else (cv.get(args.convention),))
+    own = cv.get("symconv", spec)
+    try:
+        chosen = ((own,) if args.convention is None else cv.conventions_of(spec)
+                  if args.convention == "all" else (cv.get(args.convention, spec),))
+    except ValueError as exc:
+        raise CliError(f"--convention: {exc}") from None
     try:
         sizes = _output_size(spec, params)
         values = {c.name: count_of(spec.name, convention=c.name, **params)
@@ -280,7 +290,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     label = " × ".join(_unicode(spec, x) for x in spec.output_sizes)
     print(f"{label} = {' × '.join(str(v) for v in sizes)}")
     if args.convention is None:
-        print(f"{'ops':<{len(label)}} = {count:,}  ({own.text(bias)}; "
+        print(f"{'ops':<{len(label)}} = {count:,}  ({own.text(bias, spec)}; "
               f"batch of {args.batch_size})")
         return 0
     width = max(len(c.name) for c in chosen)
@@ -330,6 +340,11 @@ def _eval_example(spec) -> str:
 
 def _eval_examples(spec) -> tuple[str, ...]:
     base = _EVAL_EXAMPLE if spec.name == "conv1d" else _eval_example(spec)
+    if spec.family == "transposed":
+        return (base, base + " --stride 2 --padding 1 --output-padding 1",
+                base.replace("--kernel-size 3", "--kernel-size 4")
+                + " --stride 2 --padding 1 --no-bias --convention all",
+                base + " --convention torch --json")
     if spec.dims == 1:
         return (base, base + " --padding same --groups 16 --no-bias",
                 base + " --convention all", base + " --convention torch --json")
@@ -339,11 +354,12 @@ def _eval_examples(spec) -> tuple[str, ...]:
 
 
 def _convention_name(text: str) -> str:
-    from .conventions import NAMES
+    from .conventions import NAMES, TRANSPOSED_FORMS
 
-    if text != "all" and text not in NAMES:
+    known = (*NAMES, *(n for n in TRANSPOSED_FORMS if n not in NAMES))
+    if text != "all" and text not in known:
         raise argparse.ArgumentTypeError(
-            f"convention must be 'all' or one of {', '.join(NAMES)}, got {text!r}")
+            f"convention must be 'all' or one of {', '.join(known)}, got {text!r}")
     return text
 
 

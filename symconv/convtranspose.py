@@ -137,7 +137,7 @@ __all__ = [
     "clipped_ceil_sum", "products_log", "reached_log", "RULES", "validate",
     "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
     "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
-    "conv_transpose3d_output_size", "QUANTITIES", "build_spec", "form_proofs",
+    "conv_transpose3d_output_size", "QUANTITIES", "build_spec", "form_proofs", "convention_text",
     "CONV_TRANSPOSE1D", "CONV_TRANSPOSE2D", "CONV_TRANSPOSE3D",
 ]
 
@@ -1065,6 +1065,17 @@ conv_transpose3d_ops, conv_transpose3d_output_size = _nd_ops(3)
 
 
 # --- the layer specifications (symconv.registry) -------------------------------------------
+
+def convention_text(bias: bool | None = None) -> str:
+    """symconv's convention for a transposed convolution, in words true for the count at hand
+    (``bias`` True, False, or None for a text covering both, as
+    :func:`symconv.conv1d.convention_text`)."""
+    base = ("moduleprofiler ops: every multiplication and addition of a direct implementation "
+            "computing only the output elements (cropped products not computed)")
+    if bias is None:
+        return base + ", bias additions counted where a layer has a bias"
+    return base + (", bias additions included" if bias else ", no bias (the layer has none)")
+
 
 #: The axes of each transposed layer: ConvTranspose1d's one dimension has the symbols of
 #: ``axis_symbols("")`` (L_in, K, s, p, op, d) and is called L, as Conv1d's.
