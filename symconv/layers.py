@@ -177,9 +177,10 @@ class Conv1dLayer(Conv1dCounts):
 
 
 def _per_dim_view(layer: Any, field: str) -> tuple[int, ...] | str:
-    if field not in PER_DIMENSION + ("output_size",):
+    if field not in PER_DIMENSION + ("output_size", "output_padding"):
         raise KeyError(f"{field!r} is not a per-dimension field; those are "
-                       f"{', '.join(PER_DIMENSION)}, output_size")
+                       f"{', '.join(PER_DIMENSION)}, output_size (and output_padding of a "
+                       f"transposed convolution)")
     value = getattr(layer, field)
     if isinstance(value, str):
         return value
