@@ -372,7 +372,7 @@ def _conventions_json(cv, spec, results) -> dict:
                          "unit": c.unit, "bias": c.bias, "per": c.scope,
                          "expression": str(cv.layer_expression(c.name, spec)),
                          "description": c.description_for(spec), "source": c.source_for(spec)}
-                        for c in cv.CONVENTIONS],
+                        for c in cv.conventions_of(spec)],
         "relations": [{"name": r.name, "relation": cv.relation_text(r),
                        "condition": r.condition, "holds": res.holds, "method": res.method,
                        "counterexample": res.counterexample}

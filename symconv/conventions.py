@@ -252,8 +252,9 @@ _WORDING: dict[str, tuple[str, str]] = {
 
 def _worded(name: str, layer: Any = "conv1d") -> tuple[str, str]:
     """(description, source) of convention ``name`` in ``layer``'s words."""
-    if _spec(layer).family == "transposed":
-        return _TRANSPOSED_WORDING[name]
+    spec = _spec(layer)
+    if spec.family == "transposed":
+        return _TRANSPOSED_WORDING[get(name, spec).name]
     words = layer_words(layer)
     description, source = _WORDING[name]
     return description.format(**words), source.format(**words)

@@ -36,6 +36,16 @@ LAYER_NAMES: tuple[str, ...] = names()
 LAYER_RECORD = pytest.StashKey[dict]()
 
 
+def FORWARD(spec: LayerSpec) -> bool:
+    """A forward convolution (Conv1d/2d/3d): ``layers(where=FORWARD)``."""
+    return spec.family == "convolution"
+
+
+def TRANSPOSED(spec: LayerSpec) -> bool:
+    """A transposed convolution (ConvTranspose1d/2d/3d): ``layers(where=TRANSPOSED)``."""
+    return spec.family == "transposed"
+
+
 def layer_names(where: Callable[[LayerSpec], bool] | None = None) -> tuple[str, ...]:
     """The registered layers whose specification satisfies ``where`` (all without it)."""
     return tuple(n for n in LAYER_NAMES if where is None or where(LAYERS[n]))
