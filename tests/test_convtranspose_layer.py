@@ -383,6 +383,16 @@ def test_eval_per_dimension_option_errors(capsys):
     assert code == 2 and "--output-padding (dimension H): output_padding[1]=1" in err
 
 
+@pytest.mark.parametrize("argv", [["latex", "conv_transpose2d", "--format", "md"],
+                                  ["codegen", "conv_transpose1d", "--lang", "c"]])
+def test_commands_not_available_yet_refuse_in_one_line(argv, capsys, tmp_path):
+    """Pending: the generated evaluators and the LaTeX derivation (lift with them)."""
+    code, out, err = run(capsys, *argv, "--out", str(tmp_path / "x"))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"{argv[1]}: its " in err and "not available yet" in err
+    assert not (tmp_path / "x").exists()
+
+
 # --- from_torch ----------------------------------------------------------------------------
 
 def _module(dims: int, cfg: dict):
