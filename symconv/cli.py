@@ -86,9 +86,11 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         for r in results:
             print(r.describe())
         failed = sum(not r.holds for r in results)
+        checks = len(results) - len(spec.identities) - len(spec.integrality)
+        forms = f", {checks} closed-form checks" if checks else ""
         print(f"{len(results) - failed}/{len(results)} claims hold "
-              f"({len(spec.identities)} identities, {len(spec.integrality)} integrality claims; "
-              f"{elapsed:.2f} s, {args.samples} witness points each).")
+              f"({len(spec.identities)} identities, {len(spec.integrality)} integrality claims"
+              f"{forms}; {elapsed:.2f} s, {args.samples} witness points each).")
     return 0 if all(results) else 1
 
 

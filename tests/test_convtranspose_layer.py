@@ -194,6 +194,11 @@ def test_cli_prove_and_derive(capsys):
     assert code == 0 and "FAILS" not in out
     assert "refuted: T = out·K, moduleprofiler's multiplication term (wrong)" in out
     assert "form: R, no cropping (symbolic)" in out
+    spec = get("conv_transpose1d")
+    checks = len(ct.FORMS) + 2 + len(ct.WRONG_FORMS)
+    total = len(spec.identities) + len(spec.integrality) + checks
+    assert f"{total}/{total} claims hold" in out and f"{checks} closed-form checks" in out
+    assert "Assumptions: " + "; ".join(spec.assumptions()) + "." in out
     code, out, _ = run(capsys, "derive", "conv_transpose3d")
     assert code == 0
     for axis in ("D", "H", "W"):
