@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from .torch_interop import TorchLayers
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_ops",
-           "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "count", "CONVENTION", "DERIVATION",
+           "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "conv_transpose1d_ops",
+           "conv_transpose1d_output_length", "conv_transpose2d_ops", "conv_transpose2d_output_size",
+           "conv_transpose3d_ops", "conv_transpose3d_output_size", "count", "CONVENTION",
+           "DERIVATION",
            "convention_text",
            "ProofResult", "prove", "prove_conv1d", "prove_integer", "from_torch"]
 
@@ -31,7 +34,9 @@ __all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_op
 #: is imported on first use. ``import symconv`` (and with it ``symconv generate``, which
 #: rewrites those files) works while a generated file is missing or broken.
 _API = ("conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_ops",
-        "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "count")
+        "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "conv_transpose1d_ops",
+        "conv_transpose1d_output_length", "conv_transpose2d_ops", "conv_transpose2d_output_size",
+        "conv_transpose3d_ops", "conv_transpose3d_output_size", "count")
 
 
 _sys.modules[__name__].__class__ = _LazyApiModule

@@ -17,7 +17,10 @@ from .symbols import C_in, C_out, G, K
 from .validation import check_bias, check_groups, check_size
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_ops",
-           "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "count"]
+           "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "conv_transpose1d_ops",
+           "conv_transpose1d_output_length", "conv_transpose2d_ops",
+           "conv_transpose2d_output_size", "conv_transpose3d_ops",
+           "conv_transpose3d_output_size", "count"]
 
 
 # conv1d_output_length and conv1d_ops are the generated evaluator itself
@@ -42,6 +45,24 @@ from ._generated.conv2d_ops import conv2d_ops, conv2d_output_size  # noqa: E402
 from ._generated.conv3d_ops import conv3d_ops, conv3d_output_size  # noqa: E402
 
 
+# ConvTranspose1d/2d/3d: the exact evaluators of symconv.convtranspose (floor sums, O(log)
+# whatever the sizes; PyTorch's rules checked). The one place to switch them to generated
+# evaluators is _transposed_quantities and this import.
+from .convtranspose import (conv_transpose1d_ops, conv_transpose1d_output_length,  # noqa: E402
+                            conv_transpose2d_ops, conv_transpose2d_output_size,
+                            conv_transpose3d_ops, conv_transpose3d_output_size)
+
+
+def _transposed_quantities(dims: int, params: dict[str, Any]) -> dict[str, Any]:
+    """Every quantity of a ConvTranspose{dims}d configuration (validated; exact ints):
+    ``ops``, ``macs``, ``bias_additions``, ``scatter_products``, ``flop_counter``, ..."""
+    from .convtranspose import conv_transpose_quantities
+
+    params = dict(params)
+    size = params.pop("input_length" if dims == 1 else "input_size")
+    return conv_transpose_quantities(dims, input_size=size, **params)
+
+
 def _evaluator(layer: str):
     """The generated exact evaluator module of a layer with several spatial dimensions."""
     import importlib
@@ -50,14 +71,18 @@ def _evaluator(layer: str):
 
 
 def count(layer: str, *, convention: str = "symconv", **params: Any) -> int:
-    """The count of one ``layer`` (``"conv1d"``, ``"conv2d"``, ``"conv3d"``) in ``convention``.
+    """The count of one ``layer`` (``"conv1d"``, ``"conv2d"``, ``"conv3d"``,
+    ``"conv_transpose1d"``, ...) in ``convention``.
 
     ``params`` are the layer's evaluator's parameters, by name (PyTorch's:
-    ``batch_size, in_channels, out_channels, input_length`` (Conv1d) or
-    ``input_size`` (Conv2d, Conv3d), ``kernel_size, stride, padding, dilation,
-    groups, bias``). ``convention`` is any name of ``symconv conventions``
-    (:data:`symconv.conventions.NAMES`); each is one expression over the layer's
-    quantities (ops, MACs, bias additions), evaluated exactly.
+    ``batch_size, in_channels, out_channels, input_length`` (1-d) or
+    ``input_size`` (2-d, 3-d), ``kernel_size, stride, padding, [output_padding,]
+    dilation, groups, bias``). ``convention`` is any name of ``symconv conventions
+    --layer LAYER``: for a convolution :data:`symconv.conventions.NAMES`; for a transposed
+    convolution ``symconv`` (the gather count), ``macs``, ``scatter`` (every input element
+    times the whole kernel, col2im) and ``torch`` (FlopCounterMode, 2 per scatter product) —
+    the other tools' conventions are refused. Each is one expression over the layer's
+    quantities, evaluated exactly.
 
     Raises:
         ValueError: an unknown layer or convention, or an invalid configuration
@@ -67,7 +92,7 @@ def count(layer: str, *, convention: str = "symconv", **params: Any) -> int:
     from .registry import get
 
     spec = get(layer)
-    conv = conventions.get(convention)
+    conv = conventions.get(convention, spec)
     names = spec.parameter_names
     unknown = sorted(set(params) - set(names))
     if unknown:
@@ -78,6 +103,14 @@ def count(layer: str, *, convention: str = "symconv", **params: Any) -> int:
     if missing:
         raise TypeError(f"count({spec.name!r}) is missing the parameter {missing[0]!r}; "
                         f"required: batch_size, {', '.join(required)}")
+    if spec.family == "transposed":
+        values = _transposed_quantities(spec.dims, params)
+        if conv.name == "symconv":
+            return values["ops"]
+        batch = params["batch_size"]
+        return conventions.evaluate_form(conv.name, {
+            **values, "batch_size": 1 if batch is None else batch,
+            "b": int(bool(params.get("bias", True)))}, spec)
     if spec.dims == 1:
         if conv.name == "symconv":
             return conv1d_ops(**params)

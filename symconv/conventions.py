@@ -43,12 +43,19 @@ __all__ = [
     "Convention", "Relation", "CONVENTIONS", "RELATIONS", "NAMES", "get", "count", "counts",
     "layer_values", "FORMS", "layer_expression", "evaluate_form", "to_ops", "convert",
     "ops_symbol", "relations", "prove_relation", "prove_relations", "text", "relation_text",
-    "render_table", "render_markdown", "layer_words",
+    "render_table", "render_markdown", "layer_words", "TRANSPOSED_FORMS", "TRANSPOSED_UNDEFINED",
+    "transposed_conventions", "conventions_of",
 ]
 
 b = _m.BIAS
 #: One addition per output element (the bias), as an expression.
 _BA = _m.BIAS_ADDITIONS
+
+
+def _spec(layer: Any):
+    from .registry import get as get_layer
+
+    return get_layer(layer)
 
 
 def _value_symbol(name: str) -> sp.Symbol:
@@ -105,6 +112,10 @@ class Convention:
         """What this convention's number for a layer with(out) ``bias`` counts, one line
         (in the words of ``layer``, a registered layer)."""
         if self.name == "symconv":
+            if _spec(layer).family == "transposed":
+                from .convtranspose import convention_text
+
+                return convention_text(bool(bias))
             return _m.convention_text(bool(bias))
         return self.description_for(layer)
 
@@ -241,6 +252,9 @@ _WORDING: dict[str, tuple[str, str]] = {
 
 def _worded(name: str, layer: Any = "conv1d") -> tuple[str, str]:
     """(description, source) of convention ``name`` in ``layer``'s words."""
+    spec = _spec(layer)
+    if spec.family == "transposed":
+        return _TRANSPOSED_WORDING[get(name, spec).name]
     words = layer_words(layer)
     description, source = _WORDING[name]
     return description.format(**words), source.format(**words)
@@ -286,12 +300,23 @@ NAMES: tuple[str, ...] = tuple(_BY_NAME)
 _SYMBOLS: dict[sp.Symbol, sp.Expr] = {c.symbol: c.expr for c in CONVENTIONS}
 
 
-def get(name: str) -> Convention:
-    """The convention called ``name`` (or one of its aliases)."""
+def get(name: str, layer: Any = None) -> Convention:
+    """The convention called ``name`` (or one of its aliases); with ``layer`` (a registered
+    name or spec), the convention as that layer defines it: a transposed convolution has its
+    own (:data:`TRANSPOSED_CONVENTIONS`) and refuses the others, naming the reason."""
+    if layer is not None:
+        spec = _spec(layer)
+        if spec.family == "transposed":
+            return _transposed_get(name, spec)
+        if name in _TRANSPOSED_ONLY:
+            raise ValueError(f"convention {name!r} is defined for the transposed convolutions "
+                             f"only ({_TRANSPOSED_ONLY[name]}); {spec.name} takes one of "
+                             f"{', '.join(NAMES)}")
     try:
         return _BY_NAME[name]
     except KeyError:
         raise ValueError(f"convention must be one of {', '.join(NAMES)}, got {name!r}") from None
+
 
 
 # --- relations ---------------------------------------------------------------------
@@ -313,16 +338,23 @@ class Relation:
     rhs: sp.Expr
     condition: str = ""
     layer: str = "conv1d"
+    given: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
 
     def expanded(self) -> tuple[sp.Expr, sp.Expr]:
         """Both sides with every convention symbol replaced by its expression for
-        :attr:`layer` (its count symbol, e.g. ``Conv2d_ops``, by the layer's own count)."""
+        :attr:`layer` (its count symbol, e.g. ``Conv2d_ops``, by the layer's own count);
+        then :attr:`given` (what the condition fixes, e.g. ``T_a = in_a·K_a`` with no
+        cropping, a proven form) substituted."""
         subs = dict(_SYMBOLS) if self.layer == "conv1d" else _layer_symbols(self.layer)
-        if self.condition:
-            value = sp.Integer(1 if self.condition == "bias" else 0)
+        bias = self.condition.split(", ")[0]
+        if bias in ("bias", "no bias"):
+            value = sp.Integer(1 if bias == "bias" else 0)
             subs = {k: v.subs(b, value) for k, v in subs.items()}
             subs[b] = value
-        return self.lhs.xreplace(subs), self.rhs.xreplace(subs)
+        lhs, rhs = self.lhs.xreplace(subs), self.rhs.xreplace(subs)
+        if self.given:
+            lhs, rhs = lhs.xreplace(dict(self.given)), rhs.xreplace(dict(self.given))
+        return lhs, rhs
 
 
 def _sym(name: str) -> sp.Symbol:
@@ -349,7 +381,7 @@ def _layer_symbols(layer: Any) -> dict[sp.Symbol, sp.Expr]:
 
     spec = get_layer(layer)
     if spec.name not in _LAYER_SYMBOLS:
-        subs = {c.symbol: layer_expression(c.name, spec) for c in CONVENTIONS}
+        subs = {c.symbol: layer_expression(c.name, spec) for c in conventions_of(spec)}
         subs[ops_symbol(spec)] = subs[_OPS]
         _LAYER_SYMBOLS[spec.name] = subs
     return dict(_LAYER_SYMBOLS[spec.name])
@@ -431,7 +463,8 @@ def relations(layer: Any = "conv1d") -> tuple[Relation, ...]:
     if spec.name == "conv1d":
         return RELATIONS
     if spec.name not in _RELATIONS_BY_LAYER:
-        _RELATIONS_BY_LAYER[spec.name] = tuple(_relations(spec))
+        _RELATIONS_BY_LAYER[spec.name] = tuple(
+            _transposed_relations(spec) if spec.family == "transposed" else _relations(spec))
     return _RELATIONS_BY_LAYER[spec.name]
 
 
@@ -499,20 +532,27 @@ def layer_expression(name: str, layer: Any) -> sp.Expr:
     from .registry import get as get_layer
 
     spec = get_layer(layer)
-    return _in_quantities(FORMS[get(name).name], spec.quantities, spec.bias)
+    conv = get(name, spec)
+    if spec.family == "transposed":
+        return _transposed_expression(conv.name, spec)
+    return _in_quantities(FORMS[conv.name], spec.quantities, spec.bias)
 
 
-def evaluate_form(name: str, values: dict[str, int]) -> int:
+def evaluate_form(name: str, values: dict[str, int], layer: Any = None) -> int:
     """Convention ``name``'s number from a layer's quantities at one configuration, exactly.
 
     ``values`` holds ``ops``, ``macs``, ``bias_additions``, ``batch_size`` (N) and ``b``
-    (ints, as the generated evaluators' ``_quantities`` returns them).
+    (ints, as the generated evaluators' ``_quantities`` returns them); for a transposed
+    ``layer`` also ``scatter_products``.
     """
-    conv = get(name)
-    subs = {sym: sp.Integer(values[q]) for sym, q in QUANTITY_SYMBOLS.items()}
+    conv = get(name, layer)
+    transposed = layer is not None and _spec(layer).family == "transposed"
+    forms, symbols = ((TRANSPOSED_FORMS, TRANSPOSED_QUANTITY_SYMBOLS) if transposed
+                      else (FORMS, QUANTITY_SYMBOLS))
+    subs = {sym: sp.Integer(values[q]) for sym, q in symbols.items()}
     subs[N] = sp.Integer(values["batch_size"])
     subs[b] = sp.Integer(values["b"])
-    value = FORMS[conv.name].xreplace(subs)
+    value = forms[conv.name].xreplace(subs)
     if not value.is_Integer:
         raise ArithmeticError(f"{conv.name}: count is not an integer: {value}")
     return int(value)
@@ -563,6 +603,7 @@ def text(expr: sp.Expr, order: str = "lex") -> str:
     names = {**unicode_names(), b: "b"}
     for conv in CONVENTIONS[1:]:
         names[conv.symbol] = conv.name.replace("-", "_")
+    names[_value_symbol("scatter")] = "scatter"
     return one_line(expr, names, order=order)
 
 
@@ -584,12 +625,14 @@ def render_table(results: list[ProofResult] | None = None, layer: Any = "conv1d"
     lines = [f"{spec.title} counting conventions (b = 1 with bias, 0 without; N = 1 for unbatched "
              "input)", ""]
     width = max(len(c.name) for c in CONVENTIONS)
-    for c in CONVENTIONS:
+    for c in conventions_of(spec):
         alias = f" (also: {', '.join(c.aliases)})" if c.aliases else ""
         lines.append(f"{c.name:<{width}}  {text(sp.factor(layer_expression(c.name, spec)))}")
         lines.append(f"{'':<{width}}  {c.tool}{alias}: {c.unit}, bias {c.bias}, per {c.scope}")
         lines.append(f"{'':<{width}}  {c.description_for(spec)}")
         lines.append(f"{'':<{width}}  source: {c.source_for(spec)}")
+    if spec.family == "transposed":
+        lines += ["", _undefined_text(spec)]
     lines += ["", "Relations (proved: exact cancellation plus integer witness points)"]
     results = results if results is not None else prove_relations(layer=spec)
     for r, res in zip(rels, results):
@@ -606,13 +649,166 @@ def render_markdown(results: list[ProofResult] | None = None, layer: Any = "conv
 
     spec = get_layer(layer)
     rows = ["| convention | tool | counts | bias | per | expression |", "|---|---|---|---|---|---|"]
-    for c in CONVENTIONS:
+    for c in conventions_of(spec):
         name = f"`{c.name}`" + "".join(f", `{a}`" for a in c.aliases)
         expr = text(sp.factor(layer_expression(c.name, spec)))
         rows.append(f"| {name} | {c.tool} | {c.unit} | {c.bias} | {c.scope} | {expr} |")
     results = results if results is not None else prove_relations(layer=spec)
+    if spec.family == "transposed":
+        rows += ["", _undefined_text(spec)]
     rel = ["", "| relation | condition | verdict |", "|---|---|---|"]
     for r, res in zip(relations(spec), results):
         rel.append(f"| {relation_text(r)} | {r.condition or 'b = 0 or 1'} | "
                    f"{'proved' if res.holds else 'FAILS'} |")
     return "\n".join(rows + rel) + "\n"
+
+
+# --- transposed convolutions ---------------------------------------------------------------
+
+#: Stand-in of a transposed layer's scatter products (``spec.quantities["scatter_products"]``:
+#: every input element times the whole kernel, cropped products included).
+SCATTER_Q = sp.Symbol("Q_scatter_products", integer=True, nonnegative=True)
+TRANSPOSED_QUANTITY_SYMBOLS = {**QUANTITY_SYMBOLS, SCATTER_Q: "scatter_products"}
+
+#: The conventions a transposed convolution defines, over its quantities: symconv's gather
+#: count, the MACs of a direct implementation computing only the output elements, the
+#: scatter products (col2im's form) and FlopCounterMode's count (2 per scatter product).
+TRANSPOSED_FORMS: dict[str, sp.Expr] = {
+    "symconv": OPS_Q,
+    "macs": MACS_Q,
+    "scatter": SCATTER_Q,
+    "torch": 2 * SCATTER_Q,
+}
+
+#: Conventions of the other layers that a transposed convolution refuses, with the reason.
+TRANSPOSED_UNDEFINED: dict[str, str] = {
+    name: "symconv does not state this tool's rule for transposed convolutions"
+    for name in ("fvcore", "thop", "ptflops", "ptflops-sample", "deepspeed")
+}
+
+#: Names a forward convolution refuses (they exist for the transposed layers only).
+_TRANSPOSED_ONLY = {"scatter": "every input element times the whole kernel, as col2im computes"}
+
+_TRANSPOSED_WORDING: dict[str, tuple[str, str]] = {
+    "symconv": (
+        "every multiplication and addition of a direct implementation computing only the "
+        "output elements: (C_in/G)·t products and (C_in/G)·t - 1 additions (plus the bias) "
+        "per output element reached by t >= 1 (input position, tap) pairs",
+        "the derivation in symconv.convtranspose, checked against a counting transposed "
+        "convolution (symconv.reference_transpose)"),
+    "macs": (
+        "one per product that lands in the output (N·C_out·(C_in/G)·T); cropped products, "
+        "additions and bias not counted",
+        "definition: T = ∏ T_a (input position, tap) pairs land in the output"),
+    "scatter": (
+        "one per product of the scatter form: every input element times the whole kernel, "
+        "products cropped by padding included (col2im); additions and bias not counted",
+        "N·∏in·∏K·C_in·C_out/G: each of the N·C_in·∏in input elements times the C_out/G·∏K "
+        "weights of its group"),
+    "torch": (
+        "2 per product of the scatter form (cropped products included); the bias is ignored",
+        "torch/utils/flop_counter.py, conv_flop_count with transposed=True: "
+        "2 · batch · prod(w_shape) · prod(x_shape[2:])"),
+}
+
+
+def _transposed_convention(name: str, tool: str, unit: str, bias: str) -> Convention:
+    from .registry import get as get_layer
+
+    spec = get_layer("conv_transpose1d")
+    expr = _in_quantities(TRANSPOSED_FORMS[name], {**spec.quantities}, spec.bias) \
+        if name != "scatter" else spec.quantities["scatter_products"]
+    symbol = _value_symbol("scatter") if name == "scatter" else get(name).symbol
+    aliases = ("moduleprofiler", "ops") if name == "symconv" else ()
+    return Convention(name, tool, unit, expr, bias, "batch", *_TRANSPOSED_WORDING[name],
+                      symbol, aliases)
+
+
+def _transposed_conventions() -> tuple[Convention, ...]:
+    return (
+        _transposed_convention("symconv", "symconv / moduleprofiler", "ops", "counted"),
+        _transposed_convention("macs", "multiply-accumulates (gather)", "MACs", "ignored"),
+        _transposed_convention("scatter", "scatter products (col2im)", "MACs", "ignored"),
+        _transposed_convention("torch", "torch.utils.flop_counter (FlopCounterMode)", "FLOPs",
+                               "ignored"),
+    )
+
+
+_TRANSPOSED: list[tuple[Convention, ...]] = []
+
+
+def transposed_conventions() -> tuple[Convention, ...]:
+    """The conventions of the transposed convolutions (built on first use: they need the
+    registry, which imports this module's users)."""
+    if not _TRANSPOSED:
+        _TRANSPOSED.append(_transposed_conventions())
+    return _TRANSPOSED[0]
+
+
+def conventions_of(layer: Any = "conv1d") -> tuple[Convention, ...]:
+    """The conventions a registered layer defines: :data:`CONVENTIONS` for a convolution,
+    :func:`transposed_conventions` for a transposed convolution."""
+    return transposed_conventions() if _spec(layer).family == "transposed" else CONVENTIONS
+
+
+def _transposed_get(name: str, spec: Any) -> Convention:
+    for conv in transposed_conventions():
+        if name == conv.name or name in conv.aliases:
+            return conv
+    defined = ", ".join(c.name for c in transposed_conventions())
+    if name in TRANSPOSED_UNDEFINED or name in _BY_NAME:
+        canonical = _BY_NAME[name].name if name in _BY_NAME else name
+        raise ValueError(f"convention {name!r} is not defined for {spec.name}: "
+                         f"{TRANSPOSED_UNDEFINED.get(canonical, 'not stated')}; "
+                         f"defined: {defined}")
+    raise ValueError(f"convention must be one of {defined} for {spec.name}, got {name!r}")
+
+
+def _transposed_expression(name: str, spec: Any) -> sp.Expr:
+    subs = {sym: spec.quantities[q] for sym, q in TRANSPOSED_QUANTITY_SYMBOLS.items()}
+    if spec.bias != b:
+        subs[b] = spec.bias
+    return TRANSPOSED_FORMS[name].xreplace(subs)
+
+
+def _undefined_text(spec: Any) -> str:
+    return (f"Not defined for {spec.title} (refused by --convention and symconv.count): "
+            f"{', '.join(TRANSPOSED_UNDEFINED)}: "
+            f"{next(iter(TRANSPOSED_UNDEFINED.values()))}.")
+
+
+def _transposed_relations(spec: Any) -> list[Relation]:
+    """The relations between a transposed layer's conventions. Over the layer's T_a, R_a
+    (any values) they are exact identities; those that need no cropping substitute the proven
+    form ``T_a = in_a·K_a`` (every ``p_a = 0``; form 'T, no cropping')."""
+    from .convtranspose import axis_symbols as t_axis
+
+    own = ops_symbol(spec)
+    macs, scatter, torch = _sym("macs"), _value_symbol("scatter"), _sym("torch")
+    ba = spec.quantities["bias_additions"]
+    names = [a if a != "L" else "" for a in spec.axes]
+    t_symbols = [s for s in spec.definitions if s.name.startswith("T")]
+    no_crop = tuple((t, t_axis(n).in_ * t_axis(n).K) for t, n in zip(t_symbols, names))
+    zero = "p = 0" if spec.dims == 1 else "every p_a = 0"
+    r_word = " ".join(str(s) for s in spec.definitions if s.name.startswith("R"))
+    rel = [
+        Relation("ops from macs", "symconv's count from the gather MACs, for b = 0 and b = 1",
+                 own, 2 * macs - (1 - b) * ba, "", spec.name),
+        Relation("ops from macs (bias)", "with bias, symconv's count is twice the MACs",
+                 own, 2 * macs, "bias", spec.name),
+        Relation("ops from macs (no bias)",
+                 f"without bias, twice the MACs minus one addition per reached output element "
+                 f"(N C_out {r_word})", own, 2 * macs - ba, "no bias", spec.name),
+        Relation("torch = 2 scatter", "FlopCounterMode counts two FLOPs per scatter product",
+                 torch, 2 * scatter, "", spec.name),
+        Relation("scatter = MACs without cropping",
+                 "with no padding nothing is cropped: every scatter product lands (T_a = in_a K_a)",
+                 scatter, macs, zero, spec.name, no_crop),
+        Relation("torch = 2 MACs without cropping",
+                 "with no padding FlopCounterMode counts two FLOPs per MAC",
+                 torch, 2 * macs, zero, spec.name, no_crop),
+        Relation("ops = torch with bias, without cropping",
+                 "with bias and no padding symconv's count equals FlopCounterMode's",
+                 own, torch, f"bias, {zero}", spec.name, no_crop),
+    ]
+    return rel

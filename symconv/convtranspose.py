@@ -137,7 +137,8 @@ __all__ = [
     "clipped_ceil_sum", "products_log", "reached_log", "RULES", "validate",
     "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
     "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
-    "conv_transpose3d_output_size", "QUANTITIES",
+    "conv_transpose3d_output_size", "QUANTITIES", "build_spec", "form_proofs", "convention_text",
+    "CONV_TRANSPOSE1D", "CONV_TRANSPOSE2D", "CONV_TRANSPOSE3D",
 ]
 
 #: Bias indicator: 1 with a bias vector, 0 without (the symbol of the other layers).
@@ -1061,3 +1062,268 @@ def _nd_ops(dims: int):
 
 conv_transpose2d_ops, conv_transpose2d_output_size = _nd_ops(2)
 conv_transpose3d_ops, conv_transpose3d_output_size = _nd_ops(3)
+
+
+# --- the layer specifications (symconv.registry) -------------------------------------------
+
+def convention_text(bias: bool | None = None) -> str:
+    """symconv's convention for a transposed convolution, in words true for the count at hand
+    (``bias`` True, False, or None for a text covering both, as
+    :func:`symconv.conv1d.convention_text`)."""
+    base = ("moduleprofiler ops: every multiplication and addition of a direct implementation "
+            "computing only the output elements (cropped products not computed)")
+    if bias is None:
+        return base + ", bias additions counted where a layer has a bias"
+    return base + (", bias additions included" if bias else ", no bias (the layer has none)")
+
+
+#: The axes of each transposed layer: ConvTranspose1d's one dimension has the symbols of
+#: ``axis_symbols("")`` (L_in, K, s, p, op, d) and is called L, as Conv1d's.
+_AXES = {1: ("",), 2: ("H", "W"), 3: ("D", "H", "W")}
+_AXIS_WORDS = {"": "length", "D": "depth", "H": "height", "W": "width"}
+
+
+def _count_symbols(axis: str) -> tuple[sp.Symbol, sp.Symbol]:
+    """``(T_a, R_a)``: the products that land and the positions reached along one axis."""
+    if not axis:
+        return T_SYM, R_SYM
+    return sp.Symbol(f"T_{axis}", **_NONNEG), sp.Symbol(f"R_{axis}", **_NONNEG)
+
+
+def _spec_notation(dims: int, ops: sp.Symbol, title: str) -> dict:
+    from .symbols import INFO, SymbolInfo
+
+    info = {sym: i for sym, i in INFO.items() if sym in (N, C_in, C_out, G, c, o)}
+    axes = _AXES[dims]
+    for index, name in enumerate(axes):
+        a = axis_symbols(name)
+        word = _AXIS_WORDS[name]
+        letter = name or "L"
+        torch_index = "" if dims == 1 else f"[{index}]"
+        sub = f"_{name}" if name else ""
+        sub_tex = f"_{{{name}}}" if name else ""
+        info[a.in_] = SymbolInfo(a.in_, f"input {word}", f"x.size({index - dims})",
+                                 rf"{letter}_{{\text{{in}}}}", rf"{letter}_{{\text{{in}}}}",
+                                 f"{letter}_in")
+        info[a.out] = SymbolInfo(a.out, f"output {word}", f"y.size({index - dims})",
+                                 rf"{letter}_{{\text{{out}}}}", rf"{letter}_{{\text{{out}}}}",
+                                 f"{letter}_out")
+        for sym, torch_name, meaning, short in (
+                (a.K, "kernel_size", f"kernel {word}", "K"),
+                (a.s, "stride", f"step between input positions on the output {word}", "s"),
+                (a.p, "padding", f"positions cropped from each end of the {word}", "p"),
+                (a.op, "output_padding", f"positions appended to the end of the {word}", "op"),
+                (a.d, "dilation", f"spacing between kernel taps along the {word}", "d")):
+            escaped = torch_name.replace("_", r"\_")
+            info[sym] = SymbolInfo(sym, meaning, f"{torch_name}{torch_index}",
+                                   rf"\text{{{escaped}}}{torch_index}",
+                                   rf"\text{{{short}}}{sub_tex}" if short == "op"
+                                   else f"{short}{sub_tex}", f"{short}{sub}")
+        t_sym, r_sym = _count_symbols(name)
+        info[t_sym] = SymbolInfo(t_sym, f"(input position, tap) pairs that land in the output "
+                                        f"{word}", "", f"T{sub_tex}", f"T{sub_tex}", f"T{sub}")
+        info[r_sym] = SymbolInfo(r_sym, f"output positions of the {word} reached by a pair", "",
+                                 f"R{sub_tex}", f"R{sub_tex}", f"R{sub}")
+    info[BIAS] = SymbolInfo(BIAS, "1 with a bias vector, 0 without", "bias", "b", "b", "b")
+    info[ops] = SymbolInfo(ops, "total operations", "", rf"\text{{{title}}}_{{\text{{ops}}}}",
+                           rf"\text{{{title}}}_{{\text{{ops}}}}", f"{title}_ops")
+    return info
+
+
+def _form_result(check: FormCheck):
+    """A :class:`FormCheck` as a :class:`~symconv.proof.ProofResult`: a claimed form holds;
+    a deliberately wrong form must be refuted (it holds as the claim "refuted", with the
+    counterexample shown)."""
+    from .proof import ProofResult
+
+    form = check.form
+    if form.claimed:
+        holds = check.holds
+        name = f"form: {form.name}"
+        statement = f"{form.quantity} of one dimension equals this form when {form.condition}"
+    else:
+        holds = not check.holds
+        name = f"refuted: {form.name}"
+        statement = (f"this wrong form of {form.quantity} (condition: {form.condition}) is "
+                     "refuted by a counterexample")
+    values = None
+    if check.values is not None:
+        values = (sp.Integer(check.values[0]), sp.Integer(check.values[1]))
+    return ProofResult(name, statement, holds, check.method, sp.S.Zero if holds else sp.nan,
+                       check.counterexample, values,
+                       ("L_in, K, s, d are positive integers; p >= 0; 0 <= op < max(s, d); "
+                        "out >= 1",), check.points, form.expr, None)
+
+
+@lru_cache(maxsize=8)
+def _check_forms_cached(bound: int, seed: int) -> tuple:
+    return tuple(check_forms(bound, seed=seed))
+
+
+def form_proofs(samples: int = 200, seed: int = 0, bound: int = DEFAULT_BOUND) -> list:
+    """The closed forms of T and R of one dimension (:data:`FORMS`, each checked by
+    :func:`check_form` with its own witness counts: exhaustively over the bounded domain, then
+    300 random points beyond it and 300 large ones, drawn from ``seed``), the deliberately
+    wrong forms (:data:`WRONG_FORMS`, each refuted with a counterexample), and the two
+    symbolic proofs of the no-cropping forms, as :class:`~symconv.proof.ProofResult` objects.
+    ``samples`` (the identities' witness count) does not change these checks. The forms are
+    the same for every transposed layer (one dimension; n dimensions multiply), so the checks
+    are cached per seed."""
+    from .proof import ProofResult
+
+    del samples  # the checks' witness counts are their own (see above)
+    results = [_form_result(check) for check in _check_forms_cached(bound, seed)]
+    for name, prover, what in (("T, no cropping (symbolic)", prove_no_cropping_products,
+                                "T = L_in K when p = 0"),
+                               ("R, no cropping (symbolic)", prove_no_cropping_reached,
+                                "R = min(K, q) L_in + max(0, K - q) min(L_in, d') when p = 0")):
+        holds, steps = prover()
+        results.append(ProofResult(f"form: {name}", what, holds,
+                                   "decided by SymPy after the floor lemmas (L1, L2): "
+                                   + "; ".join(steps[-2:]), sp.S.Zero if holds else sp.nan,
+                                   assumptions=("L_in, K, s, d are positive integers; "
+                                                "op >= 0",), witness_points=0))
+    return results
+
+
+def build_spec(dims: int):
+    """The :class:`~symconv.spec.LayerSpec` of ``torch.nn.ConvTranspose{dims}d``.
+
+    Quantities are expressions of the per-dimension symbols ``T_a`` (products that land) and
+    ``R_a`` (positions reached), which :attr:`~symconv.spec.LayerSpec.definitions` defines as
+    the tap sums :func:`products` and :func:`reached`; the totals are those of
+    :func:`totals` with ``T = ∏ T_a``, ``R = ∏ R_a`` (the n-d product argument of the module
+    docstring). What ``symconv prove`` decides: the derivation chains and
+    :data:`TOTAL_IDENTITIES` over these symbols (exactly, for every value of T_a and R_a),
+    the integrality of every count, and the closed forms of T and R (:func:`form_proofs`).
+    """
+    from .derivation import Chain, Derivation, Step, dadd, dfrac, dmul
+    from .spec import Identity, Integrality, LayerSpec, Parameter, Sampler, step_identities
+
+    if dims not in _AXES:
+        raise ValueError(f"dims must be 1, 2 or 3, got {dims!r}")
+    title = f"ConvTranspose{dims}d"
+    name = f"conv_transpose{dims}d"
+    axes = [axis_symbols(a) for a in _AXES[dims]]
+    axis_names = tuple(a or "L" for a in _AXES[dims])
+    counts = [_count_symbols(a) for a in _AXES[dims]]
+    ts, rs = tuple(t for t, _ in counts), tuple(r for _, r in counts)
+    b = BIAS
+    ops = sp.Symbol(f"{title}_ops", integer=True, nonnegative=True)
+    in_prod = sp.Mul(*(a.in_ for a in axes))
+    k_prod = sp.Mul(*(a.K for a in axes))
+    T, R = sp.Mul(*ts), sp.Mul(*rs)
+    q = totals(T, R, in_prod, k_prod)
+    quantities = {
+        **q,
+        "products": T, "reached": R,
+        "parameters": C_in * (C_out / G) * k_prod + b * C_out,
+        "output_positions": sp.Mul(*(a.out for a in axes)),
+    }
+    definitions = {}
+    for a, t, r in zip(axes, ts, rs):
+        definitions[t] = products(a)
+        definitions[r] = reached(a)
+
+    def display(*factors):
+        return factors[0] if len(factors) == 1 else dmul(*factors)
+
+    Td, Rd = display(*ts), display(*rs)
+    steps = []
+    for a, axis in zip(axes, _AXES[dims]):
+        word = _AXIS_WORDS[axis]
+        steps.append(Step(f"output_{word}", f"Output {word}", a.out, output_size(a),
+                          "PyTorch's output size: each input position spreads the dilated "
+                          "kernel; padding crops p from each end, output_padding appends op."))
+    for a, axis, t, r in zip(axes, _AXES[dims], ts, rs):
+        word = _AXIS_WORDS[axis]
+        steps.append(Step(f"products_{word}", f"Products that land ({word})", t, products(a),
+                          "Tap k times input i lands on i s + k d - p; per tap the inputs "
+                          "landing in [0, out) are a run of consecutive i."))
+        steps.append(Step(f"reached_{word}", f"Positions reached ({word})", r, reached(a),
+                          "Taps k and k + q (q = s/gcd(s, d)) meet; each tap adds the positions "
+                          "no earlier tap of its residue class reaches, cropped to the window."))
+    n_words = " · ".join(str(t) for t in ts)
+    chain_bias = Chain("bias", "Total operations with bias", (
+        Step("total_bias", "Total operations", ops,
+             dmul(N, C_out, dadd(dmul(2, dfrac(C_in, G), Td), -Rd, Rd)),
+             "Per output element reached: (C_in/G) t_j products, (C_in/G) t_j - 1 additions "
+             "and the bias; summed over the reached elements of every channel and sample."),
+        Step("summary_bias", "Summary (bias)", ops, dmul(2, N, C_out, dfrac(C_in, G), Td),
+             "The bias addition cancels the -1 of each reached element: twice the MACs."),
+    ))
+    chain_no_bias = Chain("no_bias", "Total operations without bias", (
+        Step("total_no_bias", "Total operations", ops,
+             dmul(N, C_out, dadd(dmul(2, dfrac(C_in, G), Td), -Rd)),
+             "Per output element reached: (C_in/G) t_j products and one addition fewer."),
+        Step("summary_no_bias", "Summary (no bias)", ops,
+             dadd(dmul(2, N, C_out, dfrac(C_in, G), Td), -dmul(N, C_out, Rd)),
+             f"Twice the MACs minus one addition per reached output element ({n_words} "
+             "multiply over the dimensions: a pair lands on a multi-index iff each component "
+             "lands)."),
+    ))
+    derivation = Derivation(name, tuple(steps), (chain_bias, chain_no_bias))
+
+    identities = step_identities(Derivation(name, (), derivation.chains))
+    identities += [
+        Identity("chain (bias) = ops with bias", "the bias chain ends at the layer's count, b = 1",
+                 chain_bias.steps[-1].canonical(), q["ops_bias"]),
+        Identity("chain (no bias) = ops without bias",
+                 "the no-bias chain ends at the layer's count, b = 0",
+                 chain_no_bias.steps[-1].canonical(), q["ops_no_bias"]),
+    ]
+    for label, lhs, rhs in _total_identities():
+        subs = {T_SYM: T, R_SYM: R, IN_PROD: in_prod, K_PROD: k_prod}
+        if "1-d" in label:
+            if dims != 1:
+                continue
+        identities.append(Identity(label, label, lhs.xreplace(subs), rhs.xreplace(subs)))
+    no_crop = {t: a.in_ * a.K for a, t in zip(axes, ts)}
+    identities.append(Identity(
+        "no cropping in any dimension: MACs = scatter products",
+        "with every padding 0, T_a = in_a K_a (form 'T, no cropping') and the gather MACs "
+        "equal the scatter products", q["macs"].xreplace(no_crop), q["scatter_products"]))
+    integrality = tuple(
+        Integrality(f"{key} is an integer",
+                    f"with C_in = G c, C_out = G o, {key} is an integer polynomial", expr)
+        for key, expr in quantities.items() if key not in ("output_positions",))
+
+    def per_dim(attr: str) -> tuple[sp.Symbol, ...]:
+        return tuple(getattr(a, attr) for a in axes)
+
+    size_name = "input_length" if dims == 1 else "input_size"
+    parameters = (
+        Parameter("batch_size", (N,), "batch", meaning="batch size (None: unbatched, counts as 1)"),
+        Parameter("in_channels", (C_in,), "channels", meaning="input channels"),
+        Parameter("out_channels", (C_out,), "channels", meaning="output channels"),
+        Parameter(size_name, per_dim("in_"), "size", per_dimension=dims > 1,
+                  meaning="input length" if dims == 1
+                  else f"input size ({', '.join(axis_names)})"),
+        Parameter("kernel_size", per_dim("K"), "size", per_dimension=True, meaning="kernel size"),
+        Parameter("stride", per_dim("s"), "size", per_dimension=True, default=1,
+                  meaning="step between input positions on the output"),
+        Parameter("padding", per_dim("p"), "padding", per_dimension=True, default=0,
+                  meaning="positions cropped from each end of the output (no 'same'/'valid')"),
+        Parameter("output_padding", per_dim("op"), "output_padding", per_dimension=True,
+                  default=0, meaning="positions appended to one end of the output"),
+        Parameter("dilation", per_dim("d"), "size", per_dimension=True, default=1,
+                  meaning="spacing between kernel taps"),
+        Parameter("groups", (G,), "groups", default=1, meaning="channel groups"),
+        Parameter("bias", (b,), "bias", default=True, meaning="learnable bias"),
+    )
+    sampler = Sampler(divides=((G, C_in), (G, C_out)),
+                      nonnegative=frozenset(per_dim("p") + per_dim("op") + ts + rs),
+                      binary=frozenset({b}))
+    return LayerSpec(
+        name=name, torch_class=f"torch.nn.{title}", title=title, dims=dims, axes=axis_names,
+        parameters=parameters, input_sizes=per_dim("in_"), output_sizes=per_dim("out"),
+        output_size=tuple(output_size(a) for a in axes), output_size_same=(), bias=b,
+        quantities=quantities, derivation=derivation, identities=tuple(identities),
+        integrality=integrality, sampler=sampler, notation=_spec_notation(dims, ops, title),
+        family="transposed", definitions=definitions, checks=(form_proofs,))
+
+
+#: ``torch.nn.ConvTranspose1d``, ``2d`` and ``3d`` as registered layers.
+CONV_TRANSPOSE1D = build_spec(1)
+CONV_TRANSPOSE2D = build_spec(2)
+CONV_TRANSPOSE3D = build_spec(3)

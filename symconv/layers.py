@@ -177,9 +177,10 @@ class Conv1dLayer(Conv1dCounts):
 
 
 def _per_dim_view(layer: Any, field: str) -> tuple[int, ...] | str:
-    if field not in PER_DIMENSION + ("output_size",):
+    if field not in PER_DIMENSION + ("output_size", "output_padding"):
         raise KeyError(f"{field!r} is not a per-dimension field; those are "
-                       f"{', '.join(PER_DIMENSION)}, output_size")
+                       f"{', '.join(PER_DIMENSION)}, output_size (and output_padding of a "
+                       f"transposed convolution)")
     value = getattr(layer, field)
     if isinstance(value, str):
         return value
@@ -194,12 +195,14 @@ def _count(layer: Any, convention: str, size: dict[str, Any]) -> int:
     from . import conventions
     from .api import count
 
-    conv = conventions.get(convention)
+    conv = conventions.get(convention, layer.type)
     batch = layer.batch_size
     if _empty_batch(batch):
         if conv.scope != "sample":
             return 0
         batch = 1
+    if layer.spec.family == "transposed":
+        size = {**size, "output_padding": layer.output_padding}
     return count(layer.type, convention=conv.name, batch_size=batch,
                  in_channels=layer.in_channels, out_channels=layer.out_channels,
                  kernel_size=layer.kernel_size, stride=layer.stride, padding=layer.padding,
@@ -257,6 +260,7 @@ class Layer:
     groups: int = 1
     bias: bool = True
     batch_size: int = 1
+    output_padding: tuple[int, ...] = 0
 
     def __post_init__(self) -> None:
         from .api import count
@@ -266,6 +270,10 @@ class Layer:
             raise TypeError(f"type must be a layer name, got {self.type!r}")
         spec = get(self.type)  # ValueError naming the registered layers
         dims = spec.dims
+        if spec.family != "transposed" and self.output_padding not in (0, (0,) * dims,
+                                                                       [0] * dims):
+            raise TypeError(f"output_padding={self.output_padding!r}: {spec.name} has no "
+                            f"output_padding (a parameter of the transposed convolutions)")
         if not isinstance(self.input_size, (tuple, list)):
             raise TypeError(f"input_size must be a tuple of {dims} int(s) "
                             f"({', '.join(spec.axes)}), got {self.input_size!r}")
@@ -275,7 +283,8 @@ class Layer:
         batch = 1 if _empty_batch(self.batch_size) else self.batch_size
         # PyTorch's rules, with the evaluator's messages (parameter, dimension, rule)
         count(spec.name, **self._params(spec, batch))
-        for field in ("kernel_size", "stride", "padding", "dilation", "input_size"):
+        for field in ("kernel_size", "stride", "padding", "dilation", "input_size",
+                      "output_padding"):
             object.__setattr__(self, field, _spatial(dims, getattr(self, field)))
         for field in ("in_channels", "out_channels", "groups"):
             object.__setattr__(self, field, _index(getattr(self, field)))
@@ -283,9 +292,16 @@ class Layer:
             object.__setattr__(self, "batch_size", _index(self.batch_size))
         object.__setattr__(self, "bias", bool(self.bias))
 
-    def _params(self, spec, batch: Any) -> dict[str, Any]:
-        size = ({"input_length": self.input_size[0]} if spec.name == "conv1d"
+    def _size(self, spec) -> dict[str, Any]:
+        """The input size as the layer's API takes it, and its output_padding if transposed."""
+        size = ({"input_length": self.input_size[0]} if "input_length" in spec.parameter_names
                 else {"input_size": self.input_size})
+        if spec.family == "transposed":
+            size["output_padding"] = self.output_padding
+        return size
+
+    def _params(self, spec, batch: Any) -> dict[str, Any]:
+        size = self._size(spec)
         return dict(batch_size=batch, in_channels=self.in_channels,
                     out_channels=self.out_channels, kernel_size=self.kernel_size,
                     stride=self.stride, padding=self.padding, dilation=self.dilation,
@@ -310,6 +326,16 @@ class Layer:
 
             return (conv1d_output_length(self.input_size[0], self.kernel_size, self.stride,
                                          self.padding, self.dilation),)
+        if self.spec.family == "transposed":
+            from . import api
+
+            if self.dims == 1:
+                return (api.conv_transpose1d_output_length(
+                    self.input_size[0], self.kernel_size, self.stride, self.padding,
+                    self.output_padding, self.dilation),)
+            return getattr(api, f"{self.type}_output_size")(
+                self.input_size, self.kernel_size, self.stride, self.padding,
+                self.output_padding, self.dilation)
         from .api import _evaluator
 
         return getattr(_evaluator(self.type), f"{self.type}_output_size")(
@@ -341,14 +367,17 @@ class Layer:
 
     def count(self, convention: str = "symconv") -> int:
         """The count in ``convention`` (:data:`symconv.conventions.NAMES`), exact."""
-        size = ({"input_length": self.input_size[0]} if self.type == "conv1d"
-                else {"input_size": self.input_size})
+        size = self._size(self.spec)
+        size.pop("output_padding", None)
         return _count(self, convention, size)
 
     def to_dict(self) -> dict[str, Any]:
-        """The layer-file form: ``type`` and lists of one value per dimension."""
+        """The layer-file form: ``type`` and lists of one value per dimension
+        (``output_padding`` for a transposed convolution only)."""
         out: dict[str, Any] = {}
         for key, value in asdict(self).items():
+            if key == "output_padding" and self.spec.family != "transposed":
+                continue
             out[key] = list(value) if isinstance(value, tuple) else value
         return out
 
@@ -396,7 +425,7 @@ _REQUIRED_ND = ("name", "type", "in_channels", "out_channels", "kernel_size", "i
 
 
 def _fields(where: str, raw: dict, required: tuple[str, ...], default_batch: Any,
-            kind: str | None = None) -> dict[str, Any]:
+            kind: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The fields of one layer object, checked the same way for every layer format.
 
     Unknown fields, missing required ones, the name (a non-empty string), the batch size
@@ -404,7 +433,8 @@ def _fields(where: str, raw: dict, required: tuple[str, ...], default_batch: Any
     function, so the Conv1d format and the typed format refuse a bad field with the same
     message. ``kind``: the layer type the known fields belong to (named in the message).
     """
-    known = required + tuple(_OPTIONAL) + (() if "type" in required else ("type",))
+    optional = {**_OPTIONAL, **(extra or {})}
+    known = required + tuple(optional) + (() if "type" in required else ("type",))
     unknown = sorted(set(raw) - set(known))
     if unknown:
         raise LayerSpecError(f"{where}: unknown field {unknown[0]!r}"
@@ -415,7 +445,7 @@ def _fields(where: str, raw: dict, required: tuple[str, ...], default_batch: Any
     if not isinstance(raw["name"], str) or not raw["name"]:
         raise LayerSpecError(f"{where}: field 'name' must be a non-empty string, "
                              f"got {_kind(raw['name'])}")
-    fields = {**_OPTIONAL, **raw}
+    fields = {**optional, **raw}
     if fields["batch_size"] is None:
         fields["batch_size"] = 1 if default_batch is None else default_batch
     for key, value in fields.items():
@@ -424,8 +454,14 @@ def _fields(where: str, raw: dict, required: tuple[str, ...], default_batch: Any
 
 
 def _nd_layer(where: str, raw: dict, default_batch: Any, spec) -> Layer:
-    fields = _fields(where, raw, _REQUIRED_ND, default_batch, spec.name)
-    for key in PER_DIMENSION:
+    transposed = spec.family == "transposed"
+    if transposed and spec.dims == 1 and "input_length" in raw and "input_size" not in raw:
+        # ConvTranspose1d takes input_length, as its API does
+        raw = {**{k: v for k, v in raw.items() if k != "input_length"},
+               "input_size": [raw["input_length"]]}
+    fields = _fields(where, raw, _REQUIRED_ND, default_batch, spec.name,
+                     {"output_padding": 0} if transposed else {})
+    for key in PER_DIMENSION + (("output_padding",) if transposed else ()):
         _check_shape(where, key, fields[key], spec)
     try:
         return Layer(**fields)

@@ -276,4 +276,6 @@ def prove_layer(layer: str | LayerSpec, samples: int = 200, seed: int = 0) -> li
                for i in spec.identities]
     results += [prove_integer(i.expr, name=i.name, statement=i.statement, **kw)
                 for i in spec.integrality]
+    for check in spec.checks:  # e.g. a transposed layer's closed forms of T and R
+        results += check(samples=samples, seed=seed)
     return results

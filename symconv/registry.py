@@ -3,7 +3,8 @@
 Adding a layer is one specification module plus one line in :data:`LAYERS`.
 Conv1d's specification wraps the expressions of :mod:`symconv.conv1d`
 (unchanged, so its generated code and documents stay as they were);
-Conv2d and Conv3d are built by :func:`symconv.convnd.build`.
+Conv2d and Conv3d are built by :func:`symconv.convnd.build`, ConvTranspose1d/2d/3d by
+:func:`symconv.convtranspose.build_spec` (``family == "transposed"``).
 """
 
 from __future__ import annotations
@@ -60,17 +61,22 @@ CONV1D = _conv1d()
 
 def _registry() -> dict[str, LayerSpec]:
     from .convnd import CONV2D, CONV3D
+    from .convtranspose import CONV_TRANSPOSE1D, CONV_TRANSPOSE2D, CONV_TRANSPOSE3D
 
-    return {spec.name: spec for spec in (CONV1D, CONV2D, CONV3D)}
+    return {spec.name: spec for spec in (CONV1D, CONV2D, CONV3D,
+                                         CONV_TRANSPOSE1D,
+                                         CONV_TRANSPOSE2D,
+                                         CONV_TRANSPOSE3D)}
 
 
 #: Every layer symconv knows, by name.
 LAYERS: dict[str, LayerSpec] = _registry()
 
 
-def names() -> tuple[str, ...]:
-    """The registered layer names, in registry order."""
-    return tuple(LAYERS)
+def names(family: str | None = None) -> tuple[str, ...]:
+    """The registered layer names, in registry order (only those of ``family``,
+    ``"convolution"`` or ``"transposed"``, when given)."""
+    return tuple(name for name, spec in LAYERS.items() if family in (None, spec.family))
 
 
 def get(layer: str | LayerSpec) -> LayerSpec:

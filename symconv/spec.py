@@ -30,6 +30,7 @@ PARAMETER_KINDS = {
     "channels": "positive integer; groups must divide it",
     "size": "positive integer",
     "padding": "integer >= 0, or 'same' / 'valid'",
+    "output_padding": "integer >= 0, smaller than max(stride, dilation) (transposed layers)",
     "groups": "positive integer dividing both channel counts",
     "bias": "True or False",
 }
@@ -164,7 +165,8 @@ class LayerSpec:
             per dimension (``(H_in, W_in)``, ``(H_out, W_out)``).
         output_size: the expression of each output size in the input size and
             the per-dimension parameters (integer padding; ``'valid'`` is 0).
-        output_size_same: the same for ``padding='same'`` (stride 1).
+        output_size_same: the same for ``padding='same'`` (stride 1); empty for a layer
+            without 'same' (the transposed convolutions).
         bias: the bias indicator symbol ``b`` (1 with bias, 0 without).
         quantities: ``{"psi", "lambda", "gamma", "ops", "macs",
             "bias_additions", "parameters", "summary_bias", ...}`` -> expression
@@ -173,6 +175,14 @@ class LayerSpec:
         identities / integrality: what ``symconv prove`` proves.
         sampler: what random proof points respect.
         notation: symbol -> :class:`symconv.symbols.SymbolInfo`.
+        family: ``"convolution"`` (Conv1d/2d/3d) or ``"transposed"`` (ConvTranspose1d/2d/3d):
+            what consumers dispatch on where the two differ (evaluators, conventions).
+        definitions: symbols the quantities use that stand for an expression of the
+            parameters (a transposed layer's T_a, R_a: tap sums); :meth:`in_input_sizes`
+            substitutes them. Identities over such a symbol hold for every value of it.
+        checks: further claims ``symconv prove`` decides, each a function
+            ``(samples=, seed=) -> list[ProofResult]`` (a transposed layer's closed forms,
+            checked exhaustively over a bounded domain plus random witnesses).
     """
 
     name: str
@@ -192,6 +202,14 @@ class LayerSpec:
     integrality: tuple[Integrality, ...]
     sampler: Sampler
     notation: Mapping[sp.Symbol, Any] = field(default_factory=dict)
+    family: str = "convolution"
+    definitions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    checks: tuple[Any, ...] = ()
+
+    @property
+    def transposed(self) -> bool:
+        """True for a transposed convolution (``family == "transposed"``)."""
+        return self.family == "transposed"
 
     def parameter(self, name: str) -> Parameter:
         for param in self.parameters:
@@ -212,15 +230,21 @@ class LayerSpec:
                            f"known: {', '.join(self.quantities)}") from None
 
     def in_input_sizes(self, expr: sp.Expr, same: bool = False) -> sp.Expr:
-        """``expr`` with each output size replaced by its expression of the input."""
+        """``expr`` with each output size (and each symbol of :attr:`definitions`) replaced
+        by its expression of the input."""
+        if same and not self.output_size_same:
+            raise ValueError(f"{self.name} has no padding='same'")
         sizes = self.output_size_same if same else self.output_size
-        return sp.sympify(expr).xreplace(dict(zip(self.output_sizes, sizes)))
+        expr = sp.sympify(expr)
+        if self.definitions:
+            expr = expr.xreplace(dict(self.definitions))
+        return expr.xreplace(dict(zip(self.output_sizes, sizes)))
 
     def positive_symbols(self) -> tuple[sp.Symbol, ...]:
         """Every symbol that is a positive integer (for the stated assumptions)."""
         out: list[sp.Symbol] = []
         for param in self.parameters:
-            if param.kind in ("padding", "bias"):
+            if param.kind in ("padding", "output_padding", "bias"):
                 continue
             out += [s for s in param.symbols if s not in out]
         for sym in (*self.input_sizes, *self.output_sizes):

@@ -44,7 +44,7 @@ from typing import Any, Iterable
 import sympy as sp
 
 from . import conv1d as _m
-from .conventions import CONVENTIONS, get as _convention, layer_values
+from .conventions import CONVENTIONS, conventions_of, get as _convention, layer_values
 from .layers import AnyLayer, Conv1dLayer, Layer, format_dims
 from .symbols import C_in, C_out, G, K, L_in, L_out, N, d, gamma, lam, ops, p, psi, s
 from .symbols import unicode_names
@@ -135,17 +135,25 @@ class LayerDerivation:
         else:
             spec = ly.spec
             sizes = ", ".join(f"{a}_in={v}" for a, v in zip(spec.axes, ly.input_size))
+            transposed = spec.family == "transposed"
+            extra = f"output_padding={ly.output_padding}, " if transposed else ""
             head = (f"{visible_text(ly.name)}: {spec.title}({ly.in_channels}, {ly.out_channels}, "
-                    f"kernel_size={ly.kernel_size}, stride={ly.stride}, padding={pad}, "
+                    f"kernel_size={ly.kernel_size}, stride={ly.stride}, padding={pad}, {extra}"
                     f"dilation={ly.dilation}, groups={ly.groups}, bias={ly.bias}) "
                     f"on N={ly.batch_size}, {sizes}")
         lines = [head] + [f"  {st.text()}" for st in self.steps]
-        lines.append(f"  ({_m.convention_text(ly.bias)})")
+        if ly.spec.family == "transposed":
+            from .convtranspose import convention_text
+
+            lines.append(f"  ({convention_text(ly.bias)})")
+        else:
+            lines.append(f"  ({_m.convention_text(ly.bias)})")
         if conventions:
+            listed = conventions_of(ly.spec)
             width = max(len(c.name) for c in CONVENTIONS)
             digits = max(len(f"{v:,}") for v in self.counts.values())
             lines += [f"  {c.name:<{width}}  {self.counts[c.name]:>{digits},}  {c.unit}, "
-                      f"{c.bias_note(ly.bias)}, per {c.scope}" for c in CONVENTIONS]
+                      f"{c.bias_note(ly.bias)}, per {c.scope}" for c in listed]
         return "\n".join(lines)
 
 
@@ -222,9 +230,51 @@ def derive_layer(layer: AnyLayer) -> LayerDerivation:
     return LayerDerivation(layer, values, tuple(steps), all_counts)
 
 
+def _derive_transposed(layer: Layer) -> LayerDerivation:
+    """:func:`derive_layer` for a transposed convolution: the output sizes, T_a and R_a per
+    dimension (each tap sum's value from its proven O(log) floor-sum form), then the chain."""
+    from .convtranspose import axis_counts
+
+    spec = layer.spec
+    notation = dict(spec.notation)
+    bias = int(layer.bias)
+    values: dict[sp.Symbol, int] = {N: layer.batch_size, C_in: layer.in_channels,
+                                    C_out: layer.out_channels, G: layer.groups, spec.bias: bias}
+    for name in ("kernel_size", "stride", "padding", "output_padding", "dilation"):
+        values.update(zip(spec.parameter(name).symbols, getattr(layer, name)))
+    values.update(zip(spec.input_sizes, layer.input_size))
+    by_lhs = {st.lhs: st for st in spec.derivation.definitions}
+    steps: list[DerivedStep] = []
+    for sym_out, size in zip(spec.output_sizes, layer.output_size):
+        st = by_lhs[sym_out]
+        steps.append(DerivedStep(st.name, st.title, sym_out, st.expr,
+                                 _substitute(st.expr, values), size, notation))
+        values[sym_out] = size
+    counts_symbols = list(spec.definitions)  # T_a, R_a per dimension, in axis order
+    for index in range(layer.dims):
+        _, t_value, r_value = axis_counts(
+            layer.input_size[index], layer.kernel_size[index], layer.stride[index],
+            layer.padding[index], layer.output_padding[index], layer.dilation[index])
+        for sym, value in zip(counts_symbols[2 * index:2 * index + 2], (t_value, r_value)):
+            st = by_lhs[sym]
+            steps.append(DerivedStep(st.name, st.title, sym, st.expr, sp.Integer(value), value,
+                                     notation))
+            values[sym] = value
+    chain = spec.derivation.chains[0 if bias else 1]
+    for st in (chain.steps[0], chain.steps[-1]):
+        sub = _substitute(st.expr, values)
+        steps.append(DerivedStep(st.name, st.title, st.lhs, st.expr, sub, int(sub.doit()),
+                                 notation))
+    _check_steps(layer, steps)
+    counts = {c.name: layer.count(c.name) for c in conventions_of(spec)}
+    return LayerDerivation(layer, values, tuple(steps), counts)
+
+
 def _derive_nd(layer: Layer) -> LayerDerivation:
     """:func:`derive_layer` for a :class:`~symconv.layers.Layer` (any registered layer)."""
     spec = layer.spec
+    if spec.family == "transposed":
+        return _derive_transposed(layer)
     notation = dict(spec.notation)
     bias = int(layer.bias)
     values: dict[sp.Symbol, int] = {N: layer.batch_size, C_in: layer.in_channels,
@@ -390,7 +440,12 @@ class TorchLayers(list):
                            enumerate(zip(row, widths))).rstrip() for row in cells]
         lines.insert(1, "-" * len(lines[0]))
         lines.insert(len(lines) - 1, "-" * len(lines[0]))
-        return "\n".join(lines) + f"\n({conv.name}: {conv.description})"
+        # one description per layer family present (a transposed layer's torch counts the
+        # scatter products)
+        described = dict.fromkeys(conv.description if ly.spec.family != "transposed"
+                                  else _convention(conv.name, ly.spec).description_for(ly.spec)
+                                  for ly in self) or [conv.description]
+        return "\n".join(lines) + f"\n({conv.name}: {'; '.join(described)})"
 
 
 class FromTorchWarning(UserWarning):
@@ -508,6 +563,17 @@ def _spatial(value: Any, dims: int) -> Any:
 
 _CONV1D_DEFAULTS = (("input", None), ("weight", None), ("bias", None), ("stride", 1),
                     ("padding", 0), ("dilation", 1), ("groups", 1))
+#: ``torch.conv_transpose1d/2d/3d``: output_padding after padding, groups before dilation.
+_TRANSPOSED_DEFAULTS = (("input", None), ("weight", None), ("bias", None), ("stride", 1),
+                        ("padding", 0), ("output_padding", 0), ("groups", 1), ("dilation", 1))
+
+
+def _transposed_arguments(args: tuple, kwargs: dict) -> dict[str, Any]:
+    """``torch.conv_transpose1d``'s (2d's, 3d's) arguments by name, defaults filled in."""
+    bound = {name: default for name, default in _TRANSPOSED_DEFAULTS}
+    bound.update(zip((name for name, _ in _TRANSPOSED_DEFAULTS), args))
+    bound.update(kwargs)
+    return bound
 
 
 def _conv1d_arguments(args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -530,8 +596,9 @@ class _Call:
 
 
 #: The convolution modules whose calls are counted (subclasses and lazy modules included).
-_MODULES = ("Conv1d", "Conv2d", "Conv3d")
-_MODULE_WORDS = "torch.nn.Conv1d, Conv2d or Conv3d"
+_MODULES = ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+            "ConvTranspose3d")
+_MODULE_WORDS = "torch.nn.Conv1d, Conv2d, Conv3d or ConvTranspose1d, 2d, 3d"
 
 
 def _recorder(torch):
@@ -550,7 +617,10 @@ def _recorder(torch):
     from torch.overrides import TorchFunctionMode
 
     pad_fn = torch.nn.functional.pad
-    functions = ((torch.conv1d, "conv1d"), (torch.conv2d, "conv2d"), (torch.conv3d, "conv3d"))
+    functions = ((torch.conv1d, "conv1d"), (torch.conv2d, "conv2d"), (torch.conv3d, "conv3d"),
+                 (torch.conv_transpose1d, "conv_transpose1d"),
+                 (torch.conv_transpose2d, "conv_transpose2d"),
+                 (torch.conv_transpose3d, "conv_transpose3d"))
 
     class Recorder(TorchFunctionMode):
         def __init__(self) -> None:
@@ -584,7 +654,8 @@ def _recorder(torch):
             return out
 
         def _conv(self, layer: str, args: tuple, kwargs: dict, out: Any) -> None:
-            bound = _conv1d_arguments(args, kwargs)
+            bound = (_transposed_arguments(args, kwargs) if layer.startswith("conv_transpose")
+                     else _conv1d_arguments(args, kwargs))
             x, w = bound["input"], bound["weight"]
             if not self.active:
                 self.bare[layer] = self.bare.get(layer, 0) + 1
@@ -599,7 +670,7 @@ def _recorder(torch):
             conv = dict(input_shape=tuple(x.shape), weight_shape=tuple(w.shape),
                         bias=bound["bias"] is not None, stride=bound["stride"],
                         padding=bound["padding"], dilation=bound["dilation"],
-                        groups=bound["groups"])
+                        groups=bound["groups"], output_padding=bound.get("output_padding", 0))
             self.calls.append(_Call(name, module, conv, tuple(out.shape), unpadded, layer))
 
     return Recorder()
@@ -607,6 +678,8 @@ def _recorder(torch):
 
 def _layer_of(call: _Call, label: str) -> tuple[AnyLayer, TorchRecord]:
     """The layer of one recorded convolution call: what the convolution received."""
+    if call.layer.startswith("conv_transpose"):
+        return _transposed_layer_of(call, label)
     if call.layer != "conv1d":
         return _nd_layer_of(call, label)
     c, mod = call.conv, call.module
@@ -658,6 +731,45 @@ def _nd_layer_of(call: _Call, label: str) -> tuple[Layer, TorchRecord]:
                            f"PyTorch's = {tuple(call.output_shape[-dims:])}")
     record = TorchRecord(label, in_shape, call.output_shape, unbatched,
                          getattr(mod, "padding_mode", "zeros"))
+    return layer, record
+
+
+def _transposed_layer_of(call: _Call, label: str) -> tuple[Layer, TorchRecord]:
+    """:func:`_layer_of` for a ``conv_transpose1d/2d/3d`` call: a :class:`Layer`.
+
+    The weight of a transposed convolution is ``(C_in, C_out/G, *K)``. The output_padding
+    is the effective one, read from the output's shape: ``forward(x, output_size=...)``
+    chooses it (and passes it on), so the shape is what decides; it must equal what the
+    function received.
+    """
+    c = call.conv
+    dims = int(call.layer[len("conv_transpose")])
+    in_shape, w_shape = c["input_shape"], c["weight_shape"]
+    kernel = tuple(w_shape[-dims:])
+    stride, padding = _spatial(c["stride"], dims), _spatial(c["padding"], dims)
+    dilation = _spatial(c["dilation"], dims)
+    size = tuple(in_shape[-dims:])
+    out = tuple(call.output_shape[-dims:])
+    # PyTorch's output size with output_padding 0, per dimension: the rest is output_padding
+    output_padding = tuple(o - ((i - 1) * s - 2 * p + d * (k - 1) + 1)
+                           for o, i, s, p, d, k in zip(out, size, stride, padding, dilation,
+                                                       kernel))
+    given = _spatial(c["output_padding"], dims)
+    if output_padding != tuple(given):  # never expected: symconv states PyTorch's rule
+        raise RuntimeError(f"{label}: output_padding from the output shape {output_padding}, "
+                           f"PyTorch received {tuple(given)}")
+    fields = dict(name=label, type=call.layer, in_channels=in_shape[-dims - 1],
+                  out_channels=w_shape[1] * c["groups"], kernel_size=kernel, input_size=size,
+                  stride=stride, padding=padding, output_padding=output_padding,
+                  dilation=dilation, groups=c["groups"], bias=c["bias"])
+    unbatched = len(in_shape) == dims + 1
+    fields["batch_size"] = 1 if unbatched else in_shape[0]
+    layer = Layer(**fields)
+    if layer.output_size != out:  # never expected
+        raise RuntimeError(f"{label}: symconv's output size = {layer.output_size}, "
+                           f"PyTorch's = {out}")
+    record = TorchRecord(label, in_shape, call.output_shape, unbatched,
+                         getattr(call.module, "padding_mode", "zeros"))
     return layer, record
 
 

@@ -15,6 +15,7 @@ from symconv.cli import main
 from symconv.registry import get
 
 from _helpers import LAYER_NAMES
+from _helpers import FORWARD, FORWARD_ONLY
 
 EVAL = ["eval", "conv1d", "--batch-size", "8", "--in-channels", "16", "--out-channels", "32",
         "--input-length", "100", "--kernel-size", "3"]
@@ -36,6 +37,7 @@ def test_derive_prints_the_chain(capsys):
     assert "moduleprofiler" in out
 
 
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
 def test_prove_prints_every_verdict(capsys, layer):
     from symconv.registry import get
     spec = get(layer)

@@ -265,10 +265,15 @@ def test_property_every_convention_converts_to_every_other(layer):
 
 from symconv.registry import LAYERS, get as get_layer  # noqa: E402
 
-from _helpers import api_params, output_size  # noqa: E402
+from _helpers import FORWARD, api_params, layer_names, output_size  # noqa: E402
+
+# The transposed convolutions have their own conventions and relations (scatter products,
+# FlopCounterMode over the input): tests/test_convtranspose_layer.py.
+_FORWARD_ONLY = "a transposed convolution's conventions: tests/test_convtranspose_layer.py"
 
 
-@pytest.mark.parametrize("layer", list(LAYERS))
+@pytest.mark.layers(where=FORWARD, reason=_FORWARD_ONLY)
+@pytest.mark.parametrize("layer", layer_names(FORWARD))
 def test_relations_hold_for_every_layer(layer):
     spec = get_layer(layer)
     rels = cv.relations(layer)
@@ -299,8 +304,9 @@ def test_layer_relations_read_in_the_layer_s_notation():
     assert cv.ops_symbol("conv3d").name == "Conv3d_ops"
 
 
-@pytest.mark.layers(where=lambda spec: spec.name != "conv1d",
-                    reason="the third wrong relation is Conv1d's own, true there")
+@pytest.mark.layers(where=lambda spec: spec.name != "conv1d" and FORWARD(spec),
+                    reason="the third wrong relation is Conv1d's own, true there; "
+                           + _FORWARD_ONLY)
 def test_a_wrong_layer_relation_is_refuted(layer):
     spec = get_layer(layer)
     own, torch_ = cv.ops_symbol(layer), cv.get("torch").symbol
@@ -324,6 +330,7 @@ def test_a_wrong_layer_relation_is_refuted(layer):
     assert res.counterexample["b"] == 0
 
 
+@pytest.mark.layers(where=FORWARD, reason=_FORWARD_ONLY)
 def test_layer_relations_hold_between_the_api_s_numbers(layer):
     """Each relation, with every tool's number from symconv.count and the layer's values."""
     spec = get_layer(layer)
@@ -407,8 +414,10 @@ def test_cli_conventions_exits_1_when_a_layer_relation_fails(capsys, monkeypatch
 _CONV1D_ONLY = re.compile(r"\bL_in\b|\bL_out\b|input_length|L_{\\text|\bConv1d\b")
 
 
-@pytest.mark.layers(where=lambda spec: spec.name != "conv1d",
-                    reason="Conv1d's own words are the ones the others must not use")
+@pytest.mark.layers(where=lambda spec: spec.name != "conv1d" and FORWARD(spec),
+                    reason="Conv1d's words are its own; " + _FORWARD_ONLY)
+@pytest.mark.parametrize("layer", layer_names(lambda spec: spec.name != "conv1d"
+                                              and FORWARD(spec)))
 def test_conventions_of_a_layer_speak_of_that_layer_only(layer, capsys):
     """Regression: conv2d's descriptions and sources spoke of L_out and L_in (with a note
     saying how to read them)."""

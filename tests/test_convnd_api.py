@@ -17,6 +17,7 @@ from symconv.registry import get
 from symconv.symbols import N
 
 from _helpers import api_params, output_size as api_output_size, torch_class
+from _helpers import FORWARD, FORWARD_ONLY
 
 #: Configurations checked per layer (asserted): against meta-tensor shapes, FlopCounterMode.
 SHAPE_CONFIGS, FLOP_CONFIGS = 600, 220
@@ -106,6 +107,7 @@ def _torch_output(torch, layer, cfg, device="meta"):
 
 # --- output sizes: real PyTorch shapes ----------------------------------------------------
 
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
 def test_output_size_equals_pytorch_meta_shapes(layer):
     torch = _torch()
     ops, output_size, n = _api(layer)
@@ -143,6 +145,7 @@ def _invalid_candidate(rng, n):
     return cfg
 
 
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
 def test_pytorch_raises_iff_symconv_raises(layer):
     """On CPU tensors (meta tensors skip some of PyTorch's checks): the same verdict."""
     torch = _torch()
@@ -231,6 +234,7 @@ def _brute_force(cfg, n):
     return tuple(len(p) for p in positions), mul, add
 
 
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
 def test_counts_equal_a_brute_force_count(layer):
     ops, output_size, n = _api(layer)
     rng = random.Random(5 + n)
@@ -251,6 +255,7 @@ def test_counts_equal_a_brute_force_count(layer):
 
 # --- the torch convention is FlopCounterMode ---------------------------------------------
 
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
 def test_torch_convention_equals_flop_counter_mode(layer):
     torch = _torch()
     from torch.utils.flop_counter import FlopCounterMode
@@ -292,6 +297,7 @@ def _sympy_point(spec, cfg):
     return point
 
 
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
 def test_every_convention_equals_its_expression(layer):
     spec = get(layer)
     rng = random.Random(11)
@@ -332,6 +338,7 @@ def test_count_refuses_unknown_layers_conventions_and_parameters():
 
 # --- huge values: exact ------------------------------------------------------------------
 
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
 def test_huge_values_are_exact(layer):
     ops, output_size, n = _api(layer)
     spec = get(layer)

@@ -13,7 +13,7 @@ from symconv import conventions as cv
 from symconv.cli import main
 from symconv.registry import LAYERS, get
 
-from _helpers import LAYER_NAMES, api_params, output_size
+from _helpers import FORWARD, LAYER_NAMES, api_params, output_size
 
 ND = [name for name in LAYER_NAMES if get(name).dims > 1]
 
@@ -105,6 +105,8 @@ def _random_config(spec, rng):
     return params, argv
 
 
+@pytest.mark.layers(where=FORWARD, reason="a transposed layer's eval (output_padding, its "
+                                           "conventions): tests/test_convtranspose_layer.py")
 def test_eval_equals_the_api_in_every_convention(layer, capsys):
     spec = get(layer)
     rng = random.Random(layer)
@@ -133,6 +135,8 @@ def test_eval_equals_the_api_in_every_convention(layer, capsys):
         assert symconv.conv1d.convention_text(bool(params["bias"])) in lines[1]
 
 
+@pytest.mark.layers(where=FORWARD, reason="a transposed layer defines symconv, macs, scatter "
+                                           "and torch: tests/test_convtranspose_layer.py")
 @pytest.mark.parametrize("convention", cv.NAMES)
 def test_eval_one_convention(layer, convention, capsys):
     dims = get(layer).dims

@@ -12,7 +12,8 @@ import symconv
 from symconv import reference
 from symconv.registry import get
 
-from _helpers import LAYER_NAMES, api_params, output_size
+from _helpers import api_params, output_size
+from _helpers import FORWARD, FORWARD_ONLY, layer_names
 
 
 def _config(rng: random.Random, dims: int) -> dict:
@@ -58,7 +59,8 @@ def _spec_value(spec, cfg: dict, quantity: str) -> int:
 CONFIGS = {1: 250, 2: 150, 3: 80}
 
 
-@pytest.mark.parametrize("name", LAYER_NAMES)
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
+@pytest.mark.parametrize("name", layer_names(FORWARD))
 def test_reference_evaluators_and_expressions_agree(name):
     spec = get(name)
     dims = spec.dims

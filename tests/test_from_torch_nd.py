@@ -25,6 +25,7 @@ from symconv.torch_interop import (NoConv1dWarning, NoConvolutionWarning,  # noq
 from symconv.registry import get  # noqa: E402
 
 from _helpers import torch_class  # noqa: E402
+from _helpers import FORWARD, FORWARD_ONLY
 
 
 def _flops(model, x) -> int:
@@ -143,6 +144,7 @@ def test_conv3d_and_a_model_mixing_conv1d_and_conv2d():
     assert layers.render_table("csv").splitlines()[0].startswith("name,type,")
 
 
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
 def test_random_configurations_of_every_layer_against_pytorch(layer):
     """from_torch on random modules of each registered layer: output size, FlopCounterMode's
     count (the torch convention) and the parameter count, 40 configurations per layer."""

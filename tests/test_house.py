@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from _helpers import FORWARD, PENDING_CODEGEN, PENDING_LATEX, layer_names
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "symconv"
 GENERATED = ROOT / "generated"
@@ -200,8 +202,9 @@ def _layers() -> list[str]:
     return list(names())
 
 
+@pytest.mark.layers(where=FORWARD, reason=PENDING_CODEGEN)
 @pytest.mark.parametrize("lang", ["python", "numpy", "c"])
-@pytest.mark.parametrize("layer", _layers())
+@pytest.mark.parametrize("layer", layer_names(FORWARD))
 def test_cli_codegen_every_layer_is_generated_byte_for_byte(layer, lang, tmp_path, capsys):
     """`symconv codegen LAYER --lang L` writes that layer's files of generated/, byte for byte
     (the C with the shared conv1d_ops.h/.c its header includes), and nothing else."""
@@ -218,8 +221,9 @@ def test_cli_codegen_every_layer_is_generated_byte_for_byte(layer, lang, tmp_pat
     assert capsys.readouterr().out.count("wrote ") == len(written)
 
 
+@pytest.mark.layers(where=FORWARD, reason=PENDING_CODEGEN)
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
-@pytest.mark.parametrize("layer", _layers())
+@pytest.mark.parametrize("layer", layer_names(FORWARD))
 def test_cli_codegen_c_directory_compiles_alone(layer, tmp_path):
     """What `codegen LAYER --lang c` writes compiles and links on its own (strict C99)."""
     from symconv.cli import main
@@ -338,7 +342,8 @@ def test_eval_errors_have_one_prefix_per_layer(capsys):
 
 # --- the parameter record, defined once --------------------------------------------------------
 
-@pytest.mark.parametrize("layer", _layers())
+@pytest.mark.layers(where=FORWARD, reason=PENDING_LATEX)
+@pytest.mark.parametrize("layer", layer_names(FORWARD))
 def test_parameters_macro_is_printed_from_the_specs_quantity(layer):
     """The paper macro of the parameter count comes from the specification's ``parameters``
     quantity (before: retyped in latex/macros.py, so a changed quantity was not seen)."""
@@ -380,7 +385,8 @@ def test_templates_retype_no_parameter_list():
     assert found == []
 
 
-@pytest.mark.parametrize("layer", _layers())
+@pytest.mark.layers(where=FORWARD, reason=PENDING_CODEGEN)
+@pytest.mark.parametrize("layer", layer_names(FORWARD))
 def test_generated_code_names_come_from_the_specification(layer):
     """Every parameter symbol has its identifier in the generated code: PyTorch's name, per
     dimension for a per-dimension parameter; Conv1d's C argument order is the parameters'."""

@@ -19,9 +19,13 @@ from _helpers import LAYER_NAMES
 def test_every_claim_of_every_layer_holds(name):
     results = prove_layer(name, samples=40)
     spec = get(name)
-    assert len(results) == len(spec.identities) + len(spec.integrality) >= 19
+    claims = len(spec.identities) + len(spec.integrality)
+    checks = [r for check in spec.checks for r in check(samples=40, seed=0)]
+    assert len(results) == claims + len(checks) and claims >= 19
     assert all(r.holds for r in results), [r.describe() for r in results if not r.holds]
-    assert all(r.assumptions == spec.assumptions() for r in results)
+    # identities and integrality under the layer's assumptions; a check states its own
+    assert all(r.assumptions == spec.assumptions() for r in results[:claims])
+    assert all(r.assumptions for r in results[claims:])
 
 
 def test_a_wrong_nd_claim_is_refuted_with_a_counterexample():
@@ -93,7 +97,8 @@ def test_cli_derives_and_proves_every_layer(name, capsys):
     import json
     data = json.loads(capsys.readouterr().out)
     assert data["layer"] == name and data["assumptions"] == list(spec.assumptions())
-    assert len(data["results"]) == len(spec.identities) + len(spec.integrality)
+    checks = sum(len(check(samples=10, seed=0)) for check in spec.checks)
+    assert len(data["results"]) == len(spec.identities) + len(spec.integrality) + checks
     assert all(r["holds"] for r in data["results"])
 
 

@@ -11,6 +11,8 @@ import itertools
 import random
 
 import pytest
+
+from _helpers import FORWARD, FORWARD_ONLY, layer_names
 import sympy as sp
 
 from symconv import loopnest
@@ -31,7 +33,8 @@ def _symbols(spec):
 
 # --- the identities -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
+@pytest.mark.parametrize("name", layer_names(FORWARD))
 def test_every_layer_proves_its_loop_nest_identities(name):
     spec = get(name)
     claims = loopnest.identities(spec)
@@ -113,7 +116,8 @@ def _configurations(dims, count, seed):
     return sorted(seen)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
+@pytest.mark.parametrize("name", layer_names(FORWARD))
 def test_the_summed_nest_equals_a_brute_force_count(name):
     spec = get(name)
     s = _symbols(spec)
@@ -175,7 +179,8 @@ def test_a_wrong_loop_nest_is_refuted_with_a_counterexample(name, mistake):
 
 # --- the display form ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.layers(where=FORWARD, reason=FORWARD_ONLY)
+@pytest.mark.parametrize("name", layer_names(FORWARD))
 def test_the_loop_nest_prints(name):
     spec = get(name)
     nest = loopnest.loop_nest(spec)

@@ -27,6 +27,8 @@ LITERALS_ALLOWED = {
     ("test_latex_compile.py", "test_conv1d_and_conv2d_in_one_paper_compile_without_a_warning"),
     # the record types a mixed layer file holds
     ("test_layers_nd.py", "test_a_mixed_layer_file_loads_with_the_right_record_per_type"),
+    # the layer types a mixed model (Conv2d, a ConvTranspose2d subclass, ConvTranspose1d) records
+    ("test_convtranspose_layer.py", "test_from_torch_sees_subclasses_and_mixed_models"),
 }
 
 

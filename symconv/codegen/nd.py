@@ -48,7 +48,8 @@ def layers() -> tuple[LayerSpec, ...]:
     """Every registered layer with more than one spatial dimension."""
     from ..registry import LAYERS
 
-    return tuple(spec for spec in LAYERS.values() if spec.dims > 1)
+    return tuple(spec for spec in LAYERS.values()
+                 if spec.dims > 1 and spec.family == "convolution")
 
 
 def file_name(spec: LayerSpec) -> str:

@@ -31,7 +31,7 @@ _WHERE = {
 def _generated_files() -> tuple[str, ...]:
     from ..registry import names
 
-    return tuple(f"{layer}_{kind}" for layer in names()
+    return tuple(f"{layer}_{kind}" for layer in names("convolution")
                  for kind in ("derivation.tex", "derivation.md", "macros.tex"))
 
 
@@ -53,7 +53,7 @@ def artifacts() -> dict[str, str]:
     from .render import RenderOptions, render_derivation
 
     files = {}
-    for layer in names():
+    for layer in names("convolution"):
         files[f"{layer}_derivation.tex"] = render_derivation("tex", RenderOptions(), layer)
         files[f"{layer}_derivation.md"] = render_derivation("md", RenderOptions(), layer)
         files[f"{layer}_macros.tex"] = render_macros(layer=layer)

@@ -156,6 +156,11 @@ def si_format(value: int, digits: int = 3) -> tuple[str, str]:
     return str(value), ""
 
 
+def _transposed(layers: Sequence[AnyLayer]) -> bool:
+    """True when a layer is a transposed convolution (the table shows output_padding)."""
+    return any(layer.spec.family == "transposed" for layer in layers)
+
+
 def _mixed(layers: Sequence[AnyLayer]) -> bool:
     """True when the table needs the layout of several layer types (not Conv1d only)."""
     return any(layer.type != "conv1d" for layer in layers)
@@ -242,6 +247,12 @@ def render_table(layers: Sequence[AnyLayer], fmt: str = "tex",
             (head(K), "r", lambda ly: sizes(ly.per_dim("kernel_size"))),
             (head(s), "r", lambda ly: sizes(ly.per_dim("stride"), True)),
             (head(p), "r", lambda ly: sizes(ly.per_dim("padding"), True)),
+        ]
+        if _transposed(layers):  # a transposed layer's output_padding; '-' for the others
+            columns.append((r"$\mathrm{op}$" if tex else "output_padding", "r",
+                            lambda ly: sizes(ly.per_dim("output_padding"), True)
+                            if ly.spec.family == "transposed" else ("--" if tex else "-")))
+        columns += [
             (head(d), "r", lambda ly: sizes(ly.per_dim("dilation"), True)),
         ]
     else:
@@ -299,12 +310,19 @@ def _csv(layers: Sequence[AnyLayer], params: list[int], ops: list[int], mixed: b
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     fields = _CSV_FIELDS_MIXED if mixed else _CSV_FIELDS
+    transposed = _transposed(layers)
+    if transposed:  # output_padding after padding ('' for a layer that has none)
+        at = fields.index("padding") + 1
+        fields = fields[:at] + ("output_padding",) + fields[at:]
     writer.writerow(fields)
     for layer, n_params, n_ops in zip(layers, params, ops):
         bias = "true" if layer.bias else "false"
         if mixed:
             per = [format_dims(layer.per_dim(f), sep="x") for f in ("kernel_size", "stride",
                                                                     "padding", "dilation")]
+            if transposed:
+                per.insert(3, format_dims(layer.per_dim("output_padding"), sep="x")
+                           if layer.spec.family == "transposed" else "")
             writer.writerow([_csv_name(layer.name), layer.type, layer.batch_size,
                              layer.in_channels, layer.out_channels, *per, layer.groups, bias,
                              format_dims(layer.input_size, sep="x"),
