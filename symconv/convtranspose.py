@@ -308,30 +308,12 @@ def _no_cropping_reached(a: Axis) -> sp.Expr:
 
 # --- exact evaluation: the expressions printed to Python integer code --------------------
 
-class _Printer(IntegerPythonPrinter):
-    """The package's exact Python printer, plus the tap sums and gcd."""
-
-    def _print_Sum(self, expr: sp.Sum) -> str:
-        (body, *limits) = expr.args
-        text = self._print(body)
-        for var, lo, hi in reversed(limits):
-            text = (f"sum(({text}) for {self._print(var)} in "
-                    f"range({self._print(lo)}, ({self._print(hi)}) + 1))")
-        return text
-
-    def _print_Gcd(self, expr) -> str:
-        return "gcd(%s, %s)" % tuple(self._print(arg) for arg in expr.args)
-
-    def _print_FloorSum(self, expr) -> str:
-        return "floor_sum(%s)" % ", ".join(self._print(arg) for arg in expr.args)
-
-
 def _compile(expr: sp.Expr, args: Sequence[sp.Symbol], extra: Mapping[sp.Symbol, str] = {}
              ) -> Callable[..., int]:
     """``expr`` as a Python function of ``args`` (positional), exact integer arithmetic."""
     names = {sym: f"a{index}" for index, sym in enumerate(args)}
     names.update(extra)
-    code = _Printer(names).doprint(expr)
+    code = IntegerPythonPrinter(names).doprint(expr)
     source = f"lambda {', '.join(names[s] for s in args)}: {code}"
     return eval(compile(source, "<symconv.convtranspose>", "eval"),  # noqa: S307 - our own text
                 {"gcd": math.gcd, "max": max, "min": min, "sum": sum, "range": range,
