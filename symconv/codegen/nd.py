@@ -45,10 +45,12 @@ TEMPLATES = {
 
 
 def layers() -> tuple[LayerSpec, ...]:
-    """Every registered layer with more than one spatial dimension."""
+    """Every registered layer with more than one spatial dimension, but the transposed ones
+    (their evaluators are :mod:`symconv.codegen.transpose`'s)."""
     from ..registry import LAYERS
+    from .transpose import LAYERS as TRANSPOSED
 
-    return tuple(spec for spec in LAYERS.values() if spec.dims > 1)
+    return tuple(spec for spec in LAYERS.values() if spec.dims > 1 and spec.name not in TRANSPOSED)
 
 
 def file_name(spec: LayerSpec) -> str:
