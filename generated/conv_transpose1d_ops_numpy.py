@@ -545,8 +545,12 @@ def _overflow(row, what):
     return exc
 
 
-def _evaluate(args, with_ops):
-    """Every quantity (or just the output size) for every row; raises for the first bad row."""
+def _rows(args, quantity):
+    """``(shape, given, bad, sizes, values)`` without raising: the output size per dimension
+    and the ``quantity`` (None: the output size only) for every row, and the rows ``bad``
+    that break a rule or whose quantity (or an intermediate) does not fit in int64. A call
+    of scalars only that breaks a rule raises the exact evaluator's error (``row 0:``)."""
+    with_ops = quantity is not None
     exact = _quantities if with_ops else _exact_output_size
     if _one_row(args):
         try:
@@ -613,18 +617,25 @@ def _evaluate(args, with_ops):
             sizes.append(out.v)
             if with_ops:
                 axes.append((a[0], a[1], _np_products(*a), _np_reached(*a)))
-        values = {}
+        value = None
         if with_ops:
             g = safe["groups"]
-            values = _np_quantities(_Rows(safe["batch_size"]), _Rows(g),
-                                    _Rows(safe["in_channels"] // g),
-                                    _Rows(safe["out_channels"] // g), _Rows(safe["bias"]), axes)
-            for value in values.values():
-                bad |= np.broadcast_to(value.bad, shape)
+            value = _np_quantities(_Rows(safe["batch_size"]), _Rows(g),
+                                   _Rows(safe["in_channels"] // g),
+                                   _Rows(safe["out_channels"] // g), _Rows(safe["bias"]),
+                                   axes)[quantity]
+            bad |= np.broadcast_to(value.bad, shape)
+            value = np.broadcast_to(value.v, shape)
+    return shape, given, bad, tuple(np.broadcast_to(v, shape) for v in sizes), value
+
+
+def _evaluate(args, quantity):
+    """The output sizes and the quantity for every row; raises for the first bad row."""
+    shape, given, bad, sizes, value = _rows(args, quantity)
     if bad.any():
+        exact = _exact_output_size if quantity is None else _quantities
         raise _refuse(int(np.argmax(bad.ravel())), shape, given, exact)
-    sizes = tuple(np.broadcast_to(v, shape).copy() for v in sizes)
-    return sizes, {q: np.broadcast_to(v.v, shape).copy() for q, v in values.items()}
+    return tuple(v.copy() for v in sizes), (None if value is None else value.copy())
 
 
 def _refuse(flat, shape, given, exact):
@@ -668,7 +679,7 @@ def conv_transpose1d_ops(batch_size, in_channels, out_channels, input_length, ke
     return _evaluate(dict(batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
                           input_length=input_length, kernel_size=kernel_size, stride=stride,
                           padding=padding, output_padding=output_padding, dilation=dilation,
-                          groups=groups, bias=bias), True)[1]['ops']
+                          groups=groups, bias=bias), 'ops')[1]
 
 
 def conv_transpose1d_macs(batch_size, in_channels, out_channels, input_length, kernel_size, stride=1,
@@ -677,7 +688,7 @@ def conv_transpose1d_macs(batch_size, in_channels, out_channels, input_length, k
     return _evaluate(dict(batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
                           input_length=input_length, kernel_size=kernel_size, stride=stride,
                           padding=padding, output_padding=output_padding, dilation=dilation,
-                          groups=groups, bias=bias), True)[1]['macs']
+                          groups=groups, bias=bias), 'macs')[1]
 
 
 def conv_transpose1d_bias_additions(batch_size, in_channels, out_channels, input_length, kernel_size, stride=1,
@@ -686,7 +697,7 @@ def conv_transpose1d_bias_additions(batch_size, in_channels, out_channels, input
     return _evaluate(dict(batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
                           input_length=input_length, kernel_size=kernel_size, stride=stride,
                           padding=padding, output_padding=output_padding, dilation=dilation,
-                          groups=groups, bias=bias), True)[1]['bias_additions']
+                          groups=groups, bias=bias), 'bias_additions')[1]
 
 
 def conv_transpose1d_scatter_products(batch_size, in_channels, out_channels, input_length, kernel_size, stride=1,
@@ -695,7 +706,7 @@ def conv_transpose1d_scatter_products(batch_size, in_channels, out_channels, inp
     return _evaluate(dict(batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
                           input_length=input_length, kernel_size=kernel_size, stride=stride,
                           padding=padding, output_padding=output_padding, dilation=dilation,
-                          groups=groups, bias=bias), True)[1]['scatter_products']
+                          groups=groups, bias=bias), 'scatter_products')[1]
 
 
 def conv_transpose1d_flop_counter(batch_size, in_channels, out_channels, input_length, kernel_size, stride=1,
@@ -704,11 +715,11 @@ def conv_transpose1d_flop_counter(batch_size, in_channels, out_channels, input_l
     return _evaluate(dict(batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
                           input_length=input_length, kernel_size=kernel_size, stride=stride,
                           padding=padding, output_padding=output_padding, dilation=dilation,
-                          groups=groups, bias=bias), True)[1]['flop_counter']
+                          groups=groups, bias=bias), 'flop_counter')[1]
 
 
 def conv_transpose1d_output_length(input_length, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
     """PyTorch's output length of ``torch.nn.ConvTranspose1d`` for every row: an int64 array."""
     sizes = _evaluate(dict(input_length=input_length, kernel_size=kernel_size, stride=stride, padding=padding,
-                           output_padding=output_padding, dilation=dilation), False)[0]
+                           output_padding=output_padding, dilation=dilation), None)[0]
     return sizes[0]

@@ -384,15 +384,18 @@ static int output_size_checked(const int64_t input_size[2],
                        size_out);
 }
 
-/* One configuration: the checks in the order of every symconv evaluator, then the counts. */
+/* One configuration: the checks in the order of every symconv evaluator, then the counts.
+ * SYMCONV_OK once the rules hold; overflow_out[i] is then 1 where quantity i or one of its
+ * intermediates does not fit in int64_t (its value is meaningless), 0 where it is exact. */
 static int count(int64_t batch_size, int64_t in_channels, int64_t out_channels,
                  const int64_t input_size[2], const int64_t kernel_size[2],
                  const int64_t stride[2], const int64_t padding[2],
                  const int64_t output_padding[2], const int64_t dilation[2],
                  int64_t groups, int64_t b, int64_t size_out[2],
-                 int64_t quantities_out[SYMCONV_CONV_TRANSPOSE_QUANTITIES])
+                 int64_t quantities_out[SYMCONV_CONV_TRANSPOSE_QUANTITIES],
+                 int overflow_out[SYMCONV_CONV_TRANSPOSE_QUANTITIES])
 {
-    int overflow = 0;
+    int overflow = 0, axis_overflow = 0;
     int k, status;
     int64_t in_per_group, out_per_group, out_size[2], q[SYMCONV_CONV_TRANSPOSE_QUANTITIES];
     int64_t size_h, kernel_h, products_h, reached_h;
@@ -423,25 +426,66 @@ static int count(int64_t batch_size, int64_t in_channels, int64_t out_channels,
     size_h = input_size[0];
     kernel_h = kernel_size[0];
     products_h = axis_products(input_size[0], kernel_size[0], stride[0], padding[0],
-                           output_padding[0], dilation[0], &overflow);
+                           output_padding[0], dilation[0], &axis_overflow);
     reached_h = axis_reached(input_size[0], kernel_size[0], stride[0], padding[0],
-                         output_padding[0], dilation[0], &overflow);
+                         output_padding[0], dilation[0], &axis_overflow);
     size_w = input_size[1];
     kernel_w = kernel_size[1];
     products_w = axis_products(input_size[1], kernel_size[1], stride[1], padding[1],
-                           output_padding[1], dilation[1], &overflow);
+                           output_padding[1], dilation[1], &axis_overflow);
     reached_w = axis_reached(input_size[1], kernel_size[1], stride[1], padding[1],
-                         output_padding[1], dilation[1], &overflow);
+                         output_padding[1], dilation[1], &axis_overflow);
+    overflow = 0;
     q[SYMCONV_CONV_TRANSPOSE_OPS] = checked_mul(checked_mul(checked_mul(groups, batch_size, &overflow), out_per_group, &overflow), checked_sub(checked_add(checked_mul(checked_mul(b, reached_h, &overflow), reached_w, &overflow), checked_mul(checked_mul(checked_mul(INT64_C(2), in_per_group, &overflow), products_h, &overflow), products_w, &overflow), &overflow), checked_mul(reached_h, reached_w, &overflow), &overflow), &overflow);
+    overflow_out[SYMCONV_CONV_TRANSPOSE_OPS] = overflow || axis_overflow;
+    overflow = 0;
     q[SYMCONV_CONV_TRANSPOSE_MACS] = checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(groups, batch_size, &overflow), in_per_group, &overflow), out_per_group, &overflow), products_h, &overflow), products_w, &overflow);
+    overflow_out[SYMCONV_CONV_TRANSPOSE_MACS] = overflow || axis_overflow;
+    overflow = 0;
     q[SYMCONV_CONV_TRANSPOSE_BIAS_ADDITIONS] = checked_mul(checked_mul(checked_mul(checked_mul(groups, batch_size, &overflow), out_per_group, &overflow), reached_h, &overflow), reached_w, &overflow);
+    overflow_out[SYMCONV_CONV_TRANSPOSE_BIAS_ADDITIONS] = overflow || axis_overflow;
+    overflow = 0;
     q[SYMCONV_CONV_TRANSPOSE_SCATTER_PRODUCTS] = checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(groups, batch_size, &overflow), in_per_group, &overflow), kernel_h, &overflow), kernel_w, &overflow), out_per_group, &overflow), size_h, &overflow), size_w, &overflow);
+    overflow_out[SYMCONV_CONV_TRANSPOSE_SCATTER_PRODUCTS] = overflow;
+    overflow = 0;
     q[SYMCONV_CONV_TRANSPOSE_FLOP_COUNTER] = checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(INT64_C(2), groups, &overflow), batch_size, &overflow), in_per_group, &overflow), kernel_h, &overflow), kernel_w, &overflow), out_per_group, &overflow), size_h, &overflow), size_w, &overflow);
-    if (overflow) {
-        return SYMCONV_E_OVERFLOW;
-    }
+    overflow_out[SYMCONV_CONV_TRANSPOSE_FLOP_COUNTER] = overflow;
     for (k = 0; k < 2; k++) {
         size_out[k] = out_size[k];
+    }
+    for (k = 0; k < SYMCONV_CONV_TRANSPOSE_QUANTITIES; k++) {
+        quantities_out[k] = q[k];
+    }
+    return SYMCONV_OK;
+}
+
+/* The status of quantity ``which`` (overflow where it does not fit), its value on success. */
+static int one(int status, const int64_t q[SYMCONV_CONV_TRANSPOSE_QUANTITIES],
+               const int bad[SYMCONV_CONV_TRANSPOSE_QUANTITIES], int which, int64_t *out)
+{
+    if (status != SYMCONV_OK) {
+        return status;
+    }
+    if (bad[which]) {
+        return SYMCONV_E_OVERFLOW;
+    }
+    *out = q[which];
+    return SYMCONV_OK;
+}
+
+/* Every quantity, or overflow when one of them does not fit. */
+static int quantities(int status, const int64_t q[SYMCONV_CONV_TRANSPOSE_QUANTITIES],
+                      const int bad[SYMCONV_CONV_TRANSPOSE_QUANTITIES],
+                      int64_t quantities_out[SYMCONV_CONV_TRANSPOSE_QUANTITIES])
+{
+    int k;
+    if (status != SYMCONV_OK) {
+        return status;
+    }
+    for (k = 0; k < SYMCONV_CONV_TRANSPOSE_QUANTITIES; k++) {
+        if (bad[k]) {
+            return SYMCONV_E_OVERFLOW;
+        }
     }
     for (k = 0; k < SYMCONV_CONV_TRANSPOSE_QUANTITIES; k++) {
         quantities_out[k] = q[k];
@@ -464,10 +508,12 @@ int symconv_conv_transpose2d_quantities(int64_t batch_size, int64_t in_channels,
     const int64_t output_padding[2], const int64_t dilation[2], int64_t groups,
     int bias, int64_t quantities_out[SYMCONV_CONV_TRANSPOSE_QUANTITIES])
 {
+    int64_t q[SYMCONV_CONV_TRANSPOSE_QUANTITIES];
+    int bad[SYMCONV_CONV_TRANSPOSE_QUANTITIES];
     int64_t size[2];
-    return count(batch_size, in_channels, out_channels, input_size, kernel_size, stride,
-                 padding, output_padding, dilation, groups, (int64_t)bias, size,
-                 quantities_out);
+    return quantities(count(batch_size, in_channels, out_channels, input_size, kernel_size,
+                            stride, padding, output_padding, dilation, groups, (int64_t)bias,
+                            size, q, bad), q, bad, quantities_out);
 }
 
 int symconv_conv_transpose2d_ops(int64_t batch_size, int64_t in_channels, int64_t out_channels,
@@ -476,13 +522,11 @@ int symconv_conv_transpose2d_ops(int64_t batch_size, int64_t in_channels, int64_
     const int64_t output_padding[2], const int64_t dilation[2], int64_t groups,
     int bias, int64_t *ops_out)
 {
-    int64_t q[SYMCONV_CONV_TRANSPOSE_QUANTITIES];
-    const int status = symconv_conv_transpose2d_quantities(batch_size, in_channels, out_channels,
-        input_size, kernel_size, stride, padding, output_padding, dilation, groups, bias, q);
-    if (status == SYMCONV_OK) {
-        *ops_out = q[SYMCONV_CONV_TRANSPOSE_OPS];
-    }
-    return status;
+    int64_t q[SYMCONV_CONV_TRANSPOSE_QUANTITIES], size[2];
+    int bad[SYMCONV_CONV_TRANSPOSE_QUANTITIES];
+    return one(count(batch_size, in_channels, out_channels, input_size, kernel_size, stride,
+                     padding, output_padding, dilation, groups, (int64_t)bias, size, q, bad),
+               q, bad, SYMCONV_CONV_TRANSPOSE_OPS, ops_out);
 }
 
 const char *symconv_conv_transpose2d_strerror(int status)
@@ -528,7 +572,8 @@ size_t symconv_conv_transpose2d_ops_batch(size_t n, const symconv_conv_transpose
         const ptrdiff_t row = (ptrdiff_t)i;
         int64_t input_size[2], kernel_size[2], stride[2], padding[2];
         int64_t output_padding[2], dilation[2], size[2];
-        int64_t q[SYMCONV_CONV_TRANSPOSE_QUANTITIES];
+        int64_t q[SYMCONV_CONV_TRANSPOSE_QUANTITIES], ops = 0;
+        int bad[SYMCONV_CONV_TRANSPOSE_QUANTITIES];
         input_size[0] = in->input_size[0].data[row * in->input_size[0].step];
         kernel_size[0] = in->kernel_size[0].data[row * in->kernel_size[0].step];
         stride[0] = in->stride[0].data[row * in->stride[0].step];
@@ -546,7 +591,8 @@ size_t symconv_conv_transpose2d_ops_batch(size_t n, const symconv_conv_transpose
                        in->out_channels.data[row * in->out_channels.step], input_size,
                        kernel_size, stride, padding, output_padding, dilation,
                        in->groups.data[row * in->groups.step],
-                       in->bias.data[row * in->bias.step], size, q);
+                       in->bias.data[row * in->bias.step], size, q, bad);
+        status = one(status, q, bad, SYMCONV_CONV_TRANSPOSE_OPS, &ops);
         status_out[i] = status;
         if (status != SYMCONV_OK) {
             failed++;
@@ -557,7 +603,7 @@ size_t symconv_conv_transpose2d_ops_batch(size_t n, const symconv_conv_transpose
                 size_out[i * 2 + (size_t)k] = size[k];
             }
         }
-        ops_out[i] = q[SYMCONV_CONV_TRANSPOSE_OPS];
+        ops_out[i] = ops;
     }
     return failed;
 }

@@ -15,6 +15,8 @@
  * rule is shared, the transposed layers' own below), SYMCONV_E_OVERFLOW where the result
  * or an intermediate does not fit in int64_t (never a wrapped value), and leaves its
  * outputs untouched on error. symconv_conv_transpose3d_strerror() gives the rule of a status.
+ * symconv_conv_transpose3d_quantities reports overflow when any of the quantities does not fit;
+ * symconv_conv_transpose3d_ops (and the batch) only when the count does.
  */
 #ifndef SYMCONV_CONV_TRANSPOSE3D_OPS_H
 #define SYMCONV_CONV_TRANSPOSE3D_OPS_H

@@ -226,7 +226,11 @@ def context(layer: str) -> dict:
         "too_small": _too_small(),
         "quantities": [(q, python_code(e, names)) for q, e in totals.items()],
         "np_quantities": [(q, _np_code(e, names)) for q, e in totals.items()],
-        "c_quantities": [(q, c_code(e, names, C_FUNCTIONS, flag="&overflow"))
+        # (quantity, printed C, whether it reads the per-dimension T and R, whose own
+        # overflow flag then counts for it too)
+        "c_quantities": [(q, c_code(e, names, C_FUNCTIONS, flag="&overflow"),
+                          any(n.startswith(("products", "reached"))
+                              for n in (names[x] for x in e.free_symbols)))
                          for q, e in totals.items()],
         "floorsum_numpy": floorsum_helpers(),
         "overflow_message": OVERFLOW_MESSAGE,
