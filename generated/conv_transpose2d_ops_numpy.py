@@ -383,40 +383,47 @@ def _gcd(*args):
 
 
 def _floor_sum(n, m, a, b):
-    """``floor_sum(n, m, a, b)`` on every row, checked: the steps of the C helper."""
+    """``floor_sum(n, m, a, b)`` on every row, checked: the steps of the C helper. Each step
+    runs on the rows still reducing only (most finish in a few steps)."""
     n, m, a, b = (_Rows.of(x) for x in (n, m, a, b))
     shape = np.broadcast_shapes(*(np.shape(x.v) for x in (n, m, a, b)))
-    nv, mv, av, bv = (np.array(np.broadcast_to(x.v, shape), dtype=np.int64) for x in (n, m, a, b))
-    bad = np.zeros(shape, bool) | n.bad | m.bad | a.bad | b.bad
+    nv, mv, av, bv = (np.broadcast_to(x.v, shape).ravel() for x in (n, m, a, b))
+    bad = (np.zeros(shape, bool) | n.bad | m.bad | a.bad | b.bad).ravel()
     empty = (nv == 0) & (mv >= 1)
     bad = bad | (~empty & ((nv < 0) | (mv < 1) | (av < 0) | (bv < 0)))
-    total = np.zeros(shape, np.int64)
-    live = ~bad & ~empty
-    while live.any():
-        nv, mv = np.where(live, nv, 1), np.where(live, mv, 1)
-        av, bv = np.where(live, av, 0), np.where(live, bv, 0)
-        step = np.zeros(shape, bool)
-        sel = live & (av >= mv)
-        even = nv % 2 == 0
-        h_even, o_even = _mul_checked(nv // 2, nv - 1)
-        h_odd, o_odd = _mul_checked(nv, (nv - 1) // 2)
-        t, o1 = _mul_checked(np.where(even, h_even, h_odd), av // mv)
-        s, o2 = _add_checked(total, t)
-        step |= sel & (np.where(even, o_even, o_odd) | o1 | o2)
-        total, av = np.where(sel, s, total), np.where(sel, av % mv, av)
-        sel = live & (bv >= mv)
-        t, o1 = _mul_checked(nv, bv // mv)
-        s, o2 = _add_checked(total, t)
-        step |= sel & (o1 | o2)
-        total, bv = np.where(sel, s, total), np.where(sel, bv % mv, bv)
+    total = np.zeros(nv.shape, np.int64)
+    idx = np.flatnonzero(~bad & ~empty)
+    nv, mv, av, bv = nv[idx], mv[idx], av[idx], bv[idx]
+    acc = np.zeros(idx.shape, np.int64)
+    while idx.size:
+        step = np.zeros(idx.shape, bool)
+        sel = av >= mv
+        if sel.any():
+            even = nv % 2 == 0
+            h_even, o_even = _mul_checked(nv // 2, nv - 1)
+            h_odd, o_odd = _mul_checked(nv, (nv - 1) // 2)
+            t, o1 = _mul_checked(np.where(even, h_even, h_odd), av // mv)
+            s, o2 = _add_checked(acc, t)
+            step |= sel & (np.where(even, o_even, o_odd) | o1 | o2)
+            acc, av = np.where(sel, s, acc), np.where(sel, av % mv, av)
+        sel = bv >= mv
+        if sel.any():
+            t, o1 = _mul_checked(nv, bv // mv)
+            s, o2 = _add_checked(acc, t)
+            step |= sel & (o1 | o2)
+            acc, bv = np.where(sel, s, acc), np.where(sel, bv % mv, bv)
         y, o1 = _mul_checked(av, nv)
         y, o2 = _add_checked(y, bv)
-        step |= live & (o1 | o2)
-        bad |= step
-        live = live & ~step & (y >= mv)
-        nv, bv, mv, av = (np.where(live, y // mv, nv), np.where(live, y % mv, bv),
-                          np.where(live, av, mv), np.where(live, mv, av))
-    return _Rows(np.where(bad, 0, total), bad)
+        step |= o1 | o2
+        done = step | (y < mv)
+        bad[idx[step]] = True
+        total[idx[done]] = acc[done]
+        more = ~done
+        idx, acc, y = idx[more], acc[more], y[more]
+        mv, av = mv[more], av[more]
+        nv, bv, mv, av = y // mv, y % mv, av, mv
+    total[bad] = 0
+    return _Rows(total.reshape(shape), bad.reshape(shape))
 
 
 # --- the printed expressions, over checked rows ------------------------------------------
