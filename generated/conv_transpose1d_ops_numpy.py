@@ -301,10 +301,22 @@ def _sub_checked(a, b):
 
 
 def _mul_checked(a, b):
-    """(a * b wrapped, rows that overflowed): the wrapped product does not divide back."""
+    """(a * b wrapped, rows that overflowed). Rows with both factors in (-2**31, 2**31)
+    cannot overflow; on the others the wrapped product must divide back exactly (integers
+    only: without overflow ``r == a*b``; with it ``r = a*b - k*2**64``, ``k != 0``, and
+    ``r // a == b`` would need ``|k*2**64| < |a| <= 2**63``)."""
     r = a * b
-    back = r // np.where(a == 0, 1, a)
-    return r, (a != 0) & ((back != b) | ((a == -1) & (b == _MIN)))
+    shape = np.shape(r)
+    small = (a > -2**31) & (a < 2**31) & (b > -2**31) & (b < 2**31)
+    if np.all(small):
+        return r, np.zeros(shape, bool)
+    rows = np.flatnonzero(~np.broadcast_to(small, shape))
+    a_, b_ = np.broadcast_to(a, shape).ravel()[rows], np.broadcast_to(b, shape).ravel()[rows]
+    r_ = np.broadcast_to(r, shape).ravel()[rows]
+    back = r_ // np.where(a_ == 0, 1, a_)
+    bad = np.zeros(int(np.prod(shape)), bool)
+    bad[rows] = (a_ != 0) & ((back != b_) | ((a_ == -1) & (b_ == _MIN)))
+    return r, bad.reshape(shape)
 
 
 class _Rows:
@@ -492,6 +504,8 @@ _DIMS = 1
 _SIZES = 'input_length'
 _PER_DIMENSION = (_SIZES, "kernel_size", "stride", "padding", "output_padding", "dilation")
 _SCALARS = ("batch_size", "in_channels", "out_channels", "groups")
+#: The quantities that read the products that land and the positions reached.
+_READS_AXES = ['ops', 'macs', 'bias_additions']
 
 
 def _column(value):
@@ -622,8 +636,10 @@ def _rows(args, quantity):
             out = _np_out(*a)
             bad |= out.bad | (out.v < 1)
             sizes.append(out.v)
-            if with_ops:
+            if quantity in _READS_AXES:
                 axes.append((a[0], a[1], _np_products(*a), _np_reached(*a)))
+            elif with_ops:
+                axes.append((a[0], a[1], _Rows.of(1), _Rows.of(1)))  # not read
         value = None
         if with_ops:
             g = safe["groups"]

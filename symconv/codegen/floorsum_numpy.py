@@ -33,10 +33,22 @@ def _sub_checked(a, b):
 
 
 def _mul_checked(a, b):
-    """(a * b wrapped, rows that overflowed): the wrapped product does not divide back."""
+    """(a * b wrapped, rows that overflowed). Rows with both factors in (-2**31, 2**31)
+    cannot overflow; on the others the wrapped product must divide back exactly (integers
+    only: without overflow ``r == a*b``; with it ``r = a*b - k*2**64``, ``k != 0``, and
+    ``r // a == b`` would need ``|k*2**64| < |a| <= 2**63``)."""
     r = a * b
-    back = r // np.where(a == 0, 1, a)
-    return r, (a != 0) & ((back != b) | ((a == -1) & (b == _MIN)))
+    shape = np.shape(r)
+    small = (a > -2**31) & (a < 2**31) & (b > -2**31) & (b < 2**31)
+    if np.all(small):
+        return r, np.zeros(shape, bool)
+    rows = np.flatnonzero(~np.broadcast_to(small, shape))
+    a_, b_ = np.broadcast_to(a, shape).ravel()[rows], np.broadcast_to(b, shape).ravel()[rows]
+    r_ = np.broadcast_to(r, shape).ravel()[rows]
+    back = r_ // np.where(a_ == 0, 1, a_)
+    bad = np.zeros(int(np.prod(shape)), bool)
+    bad[rows] = (a_ != 0) & ((back != b_) | ((a_ == -1) & (b_ == _MIN)))
+    return r, bad.reshape(shape)
 
 
 class _Rows:
