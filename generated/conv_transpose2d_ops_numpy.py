@@ -176,6 +176,15 @@ def validate(dims: int, batch_size: Any, in_channels: Any, out_channels: Any, in
     return out
 
 
+def _require_channels(v: dict[str, Any]) -> dict[str, Any]:
+    """``v`` of :func:`validate` once the channels and groups a count needs are given
+    (:func:`validate` lets them be None for an output size alone)."""
+    for name in ("in_channels", "out_channels", "groups"):
+        if v[name] is None:
+            raise _error(TypeError, "type", f"{name}=None is not an integer")
+    return v
+
+
 def _axis_functions():
     """What validate() reads: the output size of one dimension."""
     return {"output_size": _out}
@@ -262,8 +271,9 @@ def _reached(size, kernel, stride, padding, output_padding, dilation):
 def _quantities(batch_size, in_channels, out_channels, input_size, kernel_size, stride=1,
                 padding=0, output_padding=0, dilation=1, groups=1, bias=True):
     """Every quantity of one configuration, validated once: ``{name: int}``, and the output size."""
-    v = validate(2, batch_size, in_channels, out_channels, input_size, kernel_size,
-                 stride, padding, output_padding, dilation, groups, bias)
+    v = _require_channels(validate(2, batch_size, in_channels, out_channels, input_size,
+                                   kernel_size, stride, padding, output_padding, dilation, groups,
+                                   bias))
     batch_size, groups, b = v["batch_size"], v["groups"], int(v["bias"])
     in_per_group, out_per_group = v["in_channels"] // groups, v["out_channels"] // groups
     args_h = tuple(v[name][0] for name in _AXIS_PARAMETERS)

@@ -966,6 +966,15 @@ def validate(dims: int, batch_size: Any, in_channels: Any, out_channels: Any, in
     return out
 
 
+def _require_channels(v: dict[str, Any]) -> dict[str, Any]:
+    """``v`` of :func:`validate` once the channels and groups a count needs are given
+    (:func:`validate` lets them be None for an output size alone)."""
+    for name in ("in_channels", "out_channels", "groups"):
+        if v[name] is None:
+            raise _error(TypeError, "type", f"{name}=None is not an integer")
+    return v
+
+
 # --- the public evaluators --------------------------------------------------------------
 
 def conv_transpose_quantities(dims: int, batch_size: Any, in_channels: Any, out_channels: Any,
@@ -978,8 +987,9 @@ def conv_transpose_quantities(dims: int, batch_size: Any, in_channels: Any, out_
     per-dimension ``products_per_dim`` / ``reached_per_dim``, and :data:`QUANTITIES`
     (``ops`` is symconv's count for the given ``bias``).
     """
-    v = validate(dims, batch_size, in_channels, out_channels, input_size, kernel_size, stride,
-                 padding, output_padding, dilation, groups, bias)
+    v = _require_channels(validate(dims, batch_size, in_channels, out_channels, input_size,
+                                   kernel_size, stride, padding, output_padding, dilation,
+                                   groups, bias))
     per = [axis_counts(*args) for args in zip(v["input_size"], v["kernel_size"], v["stride"],
                                               v["padding"], v["output_padding"], v["dilation"])]
     T = math.prod(t for _, t, _ in per)

@@ -406,6 +406,7 @@ def _bad_inputs(layer):
         ("size not tuple" if dims > 1 else "size tuple", {sizes: 5 if dims > 1 else (5,)}),
         ("two rules: stride 0 and padding -1", dict(stride=0, padding=-1)),
         ("two rules: op and groups", dict(output_padding=5, groups=3)),
+        ("in_channels None", dict(in_channels=None)), ("groups None", dict(groups=None)),
     ]
     return [(name, {**base, **change}) for name, change in cases]
 
@@ -459,7 +460,7 @@ def test_random_bad_input_same_error(tlayer):
     gen, np_mod = _exact(tlayer), _numpy(tlayer)
     sizes = _sizes_name(tlayer)
     rng = random.Random(99 + dims)
-    bad_values = [0, -1, -2**40, 2**70, "3", 1.5, True, (1,) * (dims + 2)]
+    bad_values = [0, -1, -2**40, 2**70, "3", 1.5, True, None, (1,) * (dims + 2)]
     seen = set()
     for _ in range(600):
         kw = _kwargs(tlayer, _configs(rng, dims, 1, pool_size=3)[0])
@@ -645,3 +646,57 @@ def test_input_length_10_15_exact_at_once():
     out, T, R = ct.axis_counts_by_tap_sums(10**15, 7, 3, 5, 2, 2)
     assert got == 3 * 6 * (2 * 2 * T - R + R)
     assert int(np_mod.conv_transpose1d_ops(**kw)) == got
+
+
+# --- the printers ----------------------------------------------------------------------------
+
+def test_printers_know_the_integer_functions():
+    """Max, Min, Gcd, FloorSum and Sum in the integer Python printer (names changeable: the
+    NumPy evaluators call checked versions) and in the checked C printer (helper calls, the
+    floor sum with the overflow flag); printers without those helpers refuse them."""
+    import math
+
+    import sympy as sp
+
+    from symconv.codegen.common import C_HELPERS, WIDE_HELPERS
+    from symconv.functions import FloorDiv, FloorSum, Gcd
+    from symconv.printing.code import IntegerCodeError, IntegerPythonPrinter, c_code, wide_c_code
+
+    n, m, a, b, k = sp.symbols("n m a b k", integer=True, positive=True)
+    expr = (FloorSum(n, m, a, b) - 3 * Gcd(a, m) + sp.Max(a, b, 2) * sp.Min(n, m)
+            - FloorDiv(-a, m) + sp.Sum(FloorDiv(a * k + b, m), (k, 0, n - 1)))
+    names = {x: x.name for x in (n, m, a, b, k)}
+    text = IntegerPythonPrinter(names).doprint(expr)
+    fn = eval(f"lambda n, m, a, b: {text}",  # noqa: S307 - our own printed text
+              {"floor_sum": floor_sum, "gcd": math.gcd, "max": max, "min": min, "sum": sum,
+               "range": range})
+    rng = random.Random(3)
+    for _ in range(300):
+        vals = {n: rng.randint(1, 30), m: rng.randint(1, 30), a: rng.randint(1, 50),
+                b: rng.randint(1, 50)}
+        want = sum((vals[a] * i + vals[b]) // vals[m] for i in range(vals[n]))
+        want = (2 * want - 3 * math.gcd(vals[a], vals[m]) + max(vals[a], vals[b], 2)
+                * min(vals[n], vals[m]) - (-vals[a] // vals[m]))
+        assert fn(*(vals[x] for x in (n, m, a, b))) == want
+    renamed = IntegerPythonPrinter(names, functions=transpose.NUMPY_FUNCTIONS).doprint(expr)
+    assert "_floor_sum(" in renamed and "_gcd(" in renamed and "_max(" in renamed
+    assert "floor_sum(" not in renamed.replace("_floor_sum(", "")
+    c = c_code(expr.xreplace({sp.Sum(FloorDiv(a * k + b, m), (k, 0, n - 1)): 0}), names,
+               transpose.C_FUNCTIONS)
+    assert "floor_sum_checked(n, m, a, b, &overflow)" in c and "int64_gcd(a, m)" in c
+    assert "int64_max(int64_max(" in c and "int64_min(m, n)" in c
+    with pytest.raises(IntegerCodeError):
+        c_code(FloorSum(n, m, a, b), names, C_HELPERS)  # the forward layers' C has no floor sum
+    with pytest.raises(IntegerCodeError):
+        wide_c_code(sp.Max(a, b), names, WIDE_HELPERS)
+
+
+def test_layer_files_and_write_know_the_transposed_layers(tmp_path):
+    from symconv.codegen import write
+    from symconv.codegen.files import layer_files
+
+    assert layer_files("conv_transpose2d", "c") == ("conv_transpose2d_ops.h", "conv_transpose2d_ops.c",
+                                                    "conv1d_ops.h", "conv1d_ops.c")
+    written = write("conv_transpose3d", "numpy", tmp_path)
+    assert [p.name for p in written] == ["conv_transpose3d_ops_numpy.py"]
+    assert written[0].read_text() == (GENERATED / "conv_transpose3d_ops_numpy.py").read_text()

@@ -68,7 +68,8 @@ NUMPY_FUNCTIONS = {"Max": "_max", "Min": "_min", "Gcd": "_gcd", "FloorSum": "_fl
 #: The per-dimension parameters in PyTorch's order, and their names in the per-axis functions.
 AXIS_ARGS = ("size", "kernel", "stride", "padding", "output_padding", "dilation")
 #: The exact evaluator's checks, copied verbatim from symconv.convtranspose.
-_VALIDATION = ("_error", "_is_bool", "_int", "_per_dim", "_positive", "validate")
+_VALIDATION = ("_error", "_is_bool", "_int", "_per_dim", "_positive", "validate",
+               "_require_channels")
 _HERE = Path(__file__).resolve().parent
 _NUMPY_MARKER = "# --- copied into the generated NumPy evaluators from here ---"
 _C_MARKER = "/* --- copied into the generated C evaluators from here --- */"
