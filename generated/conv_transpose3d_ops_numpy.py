@@ -542,6 +542,9 @@ def _column(value):
         return np.asarray(value, dtype=np.int64), None
     if isinstance(value, np.ndarray):
         a = value.astype(object)
+    elif isinstance(value, list):  # a list of a scalar parameter is rows
+        a = np.empty(len(value), dtype=object)
+        a[:] = value
     else:
         a = np.empty((), dtype=object)
         a[()] = value
@@ -561,17 +564,27 @@ def _column(value):
 
 
 def _bias_column(value):
-    """Bias rows as 0/1 (True/False, NumPy booleans, 0 or 1); anything else is judged."""
+    """Bias rows as 0/1 (True/False, NumPy booleans, 0 or 1, also among the values of an
+    object array or a list); anything else is judged."""
     if isinstance(value, (bool, np.bool_)):
         return np.asarray(int(value), dtype=np.int64), None
     if isinstance(value, np.ndarray) and value.dtype.kind == "b":
         return value.astype(np.int64), None
+    if isinstance(value, list) or (isinstance(value, np.ndarray) and value.dtype.kind == "O"):
+        items = list(value) if isinstance(value, list) else value.ravel().tolist()
+        a = np.empty(len(items), dtype=object)
+        a[:] = [int(v) if _is_bool(v) and getattr(v, "shape", ()) == () else v for v in items]
+        return _column(a if isinstance(value, list) else a.reshape(value.shape))
     return _column(value)
 
 
 def _one_row(args):
-    return not any(isinstance(v, np.ndarray) or (isinstance(v, (tuple, list)) and any(
-        isinstance(x, (np.ndarray, list, tuple)) for x in v)) for v in args.values())
+    """True when no argument holds rows (an array; a list of a scalar parameter)."""
+    return not any(isinstance(v, np.ndarray)
+                   or (isinstance(v, list) and k in _SCALARS + ("bias",))
+                   or (isinstance(v, (tuple, list)) and any(
+                       isinstance(x, (np.ndarray, list, tuple)) for x in v))
+                   for k, v in args.items())
 
 
 def _row_error(exc, row):

@@ -700,3 +700,22 @@ def test_layer_files_and_write_know_the_transposed_layers(tmp_path):
     written = write("conv_transpose3d", "numpy", tmp_path)
     assert [p.name for p in written] == ["conv_transpose3d_ops_numpy.py"]
     assert written[0].read_text() == (GENERATED / "conv_transpose3d_ops_numpy.py").read_text()
+
+
+@pytest.mark.parametrize("tlayer", TLAYERS)
+def test_numpy_rows_given_as_object_arrays_and_lists(tlayer):
+    """Bias rows of booleans among ints (an object array) are counted, not refused; a list
+    for a scalar parameter is rows, as in the forward layers' NumPy evaluators."""
+    dims = DIMS[tlayer]
+    fn = getattr(_numpy(tlayer), f"{tlayer}_ops")
+    exact = getattr(_exact(tlayer), f"{tlayer}_ops")
+    kw = dict(batch_size=2, in_channels=4, out_channels=6, kernel_size=3, stride=2, padding=1,
+              output_padding=1, groups=2)
+    kw[_sizes_name(tlayer)] = 5 if dims == 1 else (5,) * dims
+    got = fn(**kw, bias=np.array([True, False, 1, 0, np.True_], dtype=object))
+    assert got.tolist() == [exact(**kw, bias=b) for b in (True, False, 1, 0, True)]
+    got = fn(**dict(kw, batch_size=[1, 2, 3]), bias=[True, False, True])
+    assert got.tolist() == [exact(**dict(kw, batch_size=n), bias=b)
+                            for n, b in ((1, True), (2, False), (3, True))]
+    with pytest.raises(TypeError, match=r"^row 1: bias=2\.5"):
+        fn(**kw, bias=np.array([True, 2.5], dtype=object))
