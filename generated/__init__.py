@@ -7,7 +7,10 @@
 - ``conv2d_ops``, ``conv3d_ops``: the exact evaluators of Conv2d and Conv3d, standard library
   only (``symconv.conv2d_ops``, ``symconv.conv3d_ops`` and ``symconv.count`` run them);
 - ``conv2d_ops_numpy``, ``conv3d_ops_numpy`` and ``conv2d_ops.h`` / ``.c``, ``conv3d_ops.h`` /
-  ``.c``: their NumPy and C evaluators (the C compiled with ``conv1d_ops.c`` into one library).
+  ``.c``: their NumPy and C evaluators (the C compiled with ``conv1d_ops.c`` into one library);
+- ``conv_transpose1d_ops``, ``conv_transpose2d_ops``, ``conv_transpose3d_ops`` (exact, standard
+  library only), ``*_ops_numpy`` and ``*_ops.h`` / ``.c``: the evaluators of ConvTranspose1d,
+  2d and 3d (the C includes ``conv1d_ops.h`` for the shared statuses and columns).
 
 Nothing is imported here: NumPy stays optional.
 """

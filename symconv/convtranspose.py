@@ -309,30 +309,12 @@ def _no_cropping_reached(a: Axis) -> sp.Expr:
 
 # --- exact evaluation: the expressions printed to Python integer code --------------------
 
-class _Printer(IntegerPythonPrinter):
-    """The package's exact Python printer, plus the tap sums and gcd."""
-
-    def _print_Sum(self, expr: sp.Sum) -> str:
-        (body, *limits) = expr.args
-        text = self._print(body)
-        for var, lo, hi in reversed(limits):
-            text = (f"sum(({text}) for {self._print(var)} in "
-                    f"range({self._print(lo)}, ({self._print(hi)}) + 1))")
-        return text
-
-    def _print_Gcd(self, expr) -> str:
-        return "gcd(%s, %s)" % tuple(self._print(arg) for arg in expr.args)
-
-    def _print_FloorSum(self, expr) -> str:
-        return "floor_sum(%s)" % ", ".join(self._print(arg) for arg in expr.args)
-
-
 def _compile(expr: sp.Expr, args: Sequence[sp.Symbol], extra: Mapping[sp.Symbol, str] = {}
              ) -> Callable[..., int]:
     """``expr`` as a Python function of ``args`` (positional), exact integer arithmetic."""
     names = {sym: f"a{index}" for index, sym in enumerate(args)}
     names.update(extra)
-    code = _Printer(names).doprint(expr)
+    code = IntegerPythonPrinter(names).doprint(expr)
     source = f"lambda {', '.join(names[s] for s in args)}: {code}"
     return eval(compile(source, "<symconv.convtranspose>", "eval"),  # noqa: S307 - our own text
                 {"gcd": math.gcd, "max": max, "min": min, "sum": sum, "range": range,
@@ -985,6 +967,15 @@ def validate(dims: int, batch_size: Any, in_channels: Any, out_channels: Any, in
     return out
 
 
+def _require_channels(v: dict[str, Any]) -> dict[str, Any]:
+    """``v`` of :func:`validate` once the channels and groups a count needs are given
+    (:func:`validate` lets them be None for an output size alone)."""
+    for name in ("in_channels", "out_channels", "groups"):
+        if v[name] is None:
+            raise _error(TypeError, "type", f"{name}=None is not an integer")
+    return v
+
+
 # --- the public evaluators --------------------------------------------------------------
 
 def conv_transpose_quantities(dims: int, batch_size: Any, in_channels: Any, out_channels: Any,
@@ -997,8 +988,9 @@ def conv_transpose_quantities(dims: int, batch_size: Any, in_channels: Any, out_
     per-dimension ``products_per_dim`` / ``reached_per_dim``, and :data:`QUANTITIES`
     (``ops`` is symconv's count for the given ``bias``).
     """
-    v = validate(dims, batch_size, in_channels, out_channels, input_size, kernel_size, stride,
-                 padding, output_padding, dilation, groups, bias)
+    v = _require_channels(validate(dims, batch_size, in_channels, out_channels, input_size,
+                                   kernel_size, stride, padding, output_padding, dilation,
+                                   groups, bias))
     per = [axis_counts(*args) for args in zip(v["input_size"], v["kernel_size"], v["stride"],
                                               v["padding"], v["output_padding"], v["dilation"])]
     T = math.prod(t for _, t, _ in per)

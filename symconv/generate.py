@@ -62,6 +62,23 @@ _convnd_artifacts.names = _convnd_names  # type: ignore[attr-defined]
 PROVIDERS.append(_convnd_artifacts)
 
 
+def _transpose_names() -> list[str]:
+    from .codegen.transpose import LAYERS, file_names
+
+    return [name for layer in LAYERS for name in file_names(layer)]
+
+
+def _transpose_artifacts() -> dict[str, str]:
+    """The Python, NumPy and C evaluators of ConvTranspose1d/2d/3d (symconv.codegen.transpose)."""
+    from .codegen.transpose import artifacts as transpose_artifacts
+
+    return transpose_artifacts()
+
+
+_transpose_artifacts.names = _transpose_names  # type: ignore[attr-defined]
+PROVIDERS.append(_transpose_artifacts)
+
+
 def _latex_names() -> list[str]:
     from .latex import GENERATED_FILES
 

@@ -252,13 +252,14 @@ def write(layer, language: str, out_dir: str | Path) -> list[Path]:
     from ..atomic import write_files
     from .files import layer_files
     from .nd import artifacts as nd_artifacts
+    from .transpose import artifacts as transpose_artifacts
 
     if isinstance(layer, str) and layer in LANGUAGES and not (
             isinstance(language, str) and language in LANGUAGES):
         raise TypeError(f"write(layer, language, out_dir): the first argument is the layer "
                         f"(e.g. write('conv1d', {layer!r}, out_dir)), got the language {layer!r}")
     names = layer_files(layer, language)
-    files = {**artifacts(), **nd_artifacts()}
+    files = {**artifacts(), **nd_artifacts(), **transpose_artifacts()}
     missing = [name for name in names if name not in files]
     if missing:
         raise ValueError(f"no evaluator is generated for {missing[0]!r} (layer {layer!r} is not "

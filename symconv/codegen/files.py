@@ -26,9 +26,11 @@ def layer_files(layer, language: str) -> tuple[str, ...]:
     The C of a layer comes with :data:`C_SHARED`, so that the directory compiles alone.
     """
     from ..registry import get
+    from .transpose import LAYERS as TRANSPOSED
 
-    spec = get(layer)
+    # the transposed layers' evaluators are generated whether or not the registry knows them
+    name = layer if isinstance(layer, str) and layer in TRANSPOSED else get(layer).name
     if language not in LANGUAGE_FILES:
         raise ValueError(f"unknown language {language!r}; choose from {', '.join(LANGUAGE_FILES)}")
-    names = tuple(pattern.format(layer=spec.name) for pattern in LANGUAGE_FILES[language])
+    names = tuple(pattern.format(layer=name) for pattern in LANGUAGE_FILES[language])
     return tuple(dict.fromkeys(names + (C_SHARED if language == "c" else ())))

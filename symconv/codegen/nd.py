@@ -45,7 +45,8 @@ TEMPLATES = {
 
 
 def layers() -> tuple[LayerSpec, ...]:
-    """Every registered layer with more than one spatial dimension."""
+    """Every registered layer with more than one spatial dimension, but the transposed ones
+    (their evaluators are :mod:`symconv.codegen.transpose`'s)."""
     from ..registry import LAYERS
 
     return tuple(spec for spec in LAYERS.values()

@@ -6,13 +6,19 @@ truncates toward zero and its default integer type is ``int``. The printers
 here print only what is exact in integer arithmetic and refuse the rest:
 
 * :class:`IntegerPythonPrinter` prints :class:`~symconv.functions.FloorDiv`
-  as ``//`` and refuses non-integer rationals, floats, negative powers and
-  any function it does not know (no silent float). The same text runs on
+  as ``//``, ``Max``/``Min`` as ``max``/``min``, :class:`~symconv.functions.Gcd` as
+  ``gcd`` and :class:`~symconv.functions.FloorSum` as ``floor_sum`` (the names can be
+  changed with ``functions=``: the generated NumPy evaluators call checked
+  versions), a ``Sum`` over a range as a generator sum, and refuses non-integer
+  rationals, floats, negative powers and any function it does not know (no
+  silent float). The same text runs on
   Python ints, NumPy int64 arrays and the generated checking wrappers, which
   is why the generated NumPy evaluator reuses it.
 * :class:`CheckedCPrinter` prints every ``+``, ``-``, ``*`` as a call to an
-  overflow-checked ``int64_t`` helper and ``FloorDiv`` as an exact floor
-  division helper. Sums and products are folded left to right in the order
+  overflow-checked ``int64_t`` helper, ``FloorDiv`` as an exact floor
+  division helper, ``Max``/``Min``/``Gcd`` as helper calls (folded left to
+  right) and ``FloorSum`` as a checked Euclid-like helper (overflow flagged,
+  never wrapped). Sums and products are folded left to right in the order
   the Python printer writes them, so the C code computes the same
   intermediates as the Python text evaluated left to right (the generated
   NumPy overflow check relies on this to report the same rows as C).
@@ -37,7 +43,7 @@ from sympy.printing.c import C99CodePrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pycode import PythonCodePrinter
 
-from ..functions import FloorDiv
+from ..functions import FloorDiv, FloorSum, Gcd
 
 __all__ = ["IntegerCodeError", "IntegerPythonPrinter", "CheckedCPrinter", "PlainCPrinter",
            "WideCPrinter", "python_code", "c_code", "plain_c_code", "wide_c_code"]
@@ -144,11 +150,48 @@ class _IntegerMixin:
     _print_ceiling = _print_floor
 
 
+#: The Python names of the integer functions (``functions=`` of :class:`IntegerPythonPrinter`).
+PYTHON_FUNCTIONS = {"Max": "max", "Min": "min", "Gcd": "gcd", "FloorSum": "floor_sum"}
+
+
 class IntegerPythonPrinter(_IntegerMixin, PythonCodePrinter):
-    """Python integer code: ``FloorDiv`` -> ``//``; anything inexact raises :class:`IntegerCodeError`."""
+    """Python integer code: ``FloorDiv`` -> ``//``; anything inexact raises :class:`IntegerCodeError`.
+
+    ``Max``, ``Min``, ``Gcd`` and ``FloorSum`` print as calls of the names in
+    ``functions`` (default :data:`PYTHON_FUNCTIONS`: the builtins, ``math.gcd`` and
+    :func:`symconv.functions.floor_sum`, which the code's namespace must provide); a
+    ``Sum`` over integer limits prints as ``sum(... for k in range(lo, hi + 1))``.
+    """
 
     printmethod = "_symconv_python"
     _floordiv_precedence = PRECEDENCE["Mul"]  # ``a // b`` binds like ``*`` in Python
+
+    def __init__(self, names=None, *, functions: Mapping[str, str] | None = None, **settings):
+        super().__init__(names, **settings)
+        self._functions = {**PYTHON_FUNCTIONS, **(functions or {})}
+
+    def _call_function(self, kind: str, args) -> str:
+        return "%s(%s)" % (self._functions[kind], ", ".join(self._print(a) for a in args))
+
+    def _print_Max(self, expr):
+        return self._call_function("Max", expr.args)
+
+    def _print_Min(self, expr):
+        return self._call_function("Min", expr.args)
+
+    def _print_Gcd(self, expr):
+        return self._call_function("Gcd", expr.args)
+
+    def _print_FloorSum(self, expr):
+        return self._call_function("FloorSum", expr.args)
+
+    def _print_Sum(self, expr):
+        (body, *limits) = expr.args
+        text = self._print(body)
+        for var, lo, hi in reversed(limits):
+            text = (f"sum(({text}) for {self._print(var)} in "
+                    f"range({self._print(lo)}, ({self._print(hi)}) + 1))")
+        return text
 
     def _print_FloorDiv(self, expr):
         a, b = expr.args
@@ -183,6 +226,33 @@ class CheckedCPrinter(_IntegerMixin, C99CodePrinter):
     def _print_FloorDiv(self, expr):
         a, b = expr.args
         return self._call("floordiv", self._print(a), self._print(b))
+
+    def _helper(self, key: str, expr) -> str:
+        if key not in self._ops:
+            _refuse(expr, f"no C helper is named for {type(expr).__name__}")
+        return self._ops[key]
+
+    def _fold_pure(self, key: str, expr) -> str:
+        """``f(f(a, b), c)``...: a helper that cannot overflow (no flag), left to right."""
+        name = self._helper(key, expr)
+        args = list(expr.args)
+        out = self._print(args[0])
+        for arg in args[1:]:
+            out = f"{name}({out}, {self._print(arg)})"
+        return out
+
+    def _print_Max(self, expr):
+        return self._fold_pure("max", expr)
+
+    def _print_Min(self, expr):
+        return self._fold_pure("min", expr)
+
+    def _print_Gcd(self, expr):
+        return self._fold_pure("gcd", expr)
+
+    def _print_FloorSum(self, expr):
+        name = self._helper("floor_sum", expr)
+        return "%s(%s, %s)" % (name, ", ".join(self._print(a) for a in expr.args), self._flag)
 
     def _fold(self, op: str, operands) -> str:
         """``op(op(a, b), c)``...: left to right, as the Python text evaluates."""
