@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
@@ -252,7 +252,12 @@ class _Section:
             return self.body
         if not self.lines:
             return None
-        return layout_equation(self.lines, width, self.condition, one_line=True)
+        return _layout(tuple(self.lines), width, self.condition)
+
+
+@lru_cache(maxsize=None)
+def _layout(lines: tuple[tuple[str, str], ...], width: float, condition: str | None) -> str:
+    return layout_equation(lines, width, condition, one_line=True)
 
 
 # --- the derivation ------------------------------------------------------------------------------
@@ -304,7 +309,9 @@ def _method() -> str:
             "counterexample the same way. The general forms above: ")
 
 
-def _per_dimension(dim: _Dim, layer: str, generic: bool) -> list[_Section]:
+@lru_cache(maxsize=None)
+def _per_dimension(name: str, generic: bool) -> tuple[_Section, ...]:
+    dim = _dim(name, generic)
     a = dim.axis
     P = TransposePrinter(dim.names)
     p = lambda e: P.doprint(_display(e))  # noqa: E731
@@ -374,7 +381,7 @@ def _per_dimension(dim: _Dim, layer: str, generic: bool) -> list[_Section]:
          (p(dim.sym("R")), p(_cropping_R(a, dim)))],
         "cropping"))
     sections += _closed_forms(dim, p)
-    return sections
+    return tuple(sections)
 
 
 def _meanings(dim: _Dim) -> dict[sp.Expr, sp.Expr]:
@@ -427,6 +434,8 @@ def _cropping_R(a: Axis, dim: _Dim) -> sp.Expr:
 def _on_axis(expr: sp.Expr, a: Axis) -> sp.Expr:
     """A form of :data:`FORMS` (written over ConvTranspose1d's symbols) on axis ``a``."""
     one = axis_symbols("")
+    if a == one:
+        return expr
     return expr.xreplace({x: y for x, y in zip(
         (*one.parameters, one.k, one.out), (*a.parameters, a.k, a.out))})
 
@@ -545,7 +554,7 @@ def _words_of(condition: str) -> str:
 
 # --- totals ---------------------------------------------------------------------------------------
 
-def _totals_sections(layer: str, dims: list[_Dim], md: bool) -> list[_Section]:
+def _totals_sections(layer: str, dims: list[_Dim]) -> list[_Section]:
     n = len(dims)
     names: dict[sp.Symbol, str] = {N: "N", C_in: r"C_{\text{in}}", C_out: r"C_{\text{out}}",
                                    G: "G", BIAS: "b", T_SYM: "T", R_SYM: "R",
@@ -702,10 +711,11 @@ def _example_sections(ex: TransposeExample, dims: list[_Dim]) -> list[_Section]:
                   f"kernel_size={_tup(ex.kernel_size)}, stride={_tup(ex.stride)}, "
                   f"padding={_tup(ex.padding)}, output_padding={_tup(ex.output_padding)}, "
                   f"dilation={_tup(ex.dilation)}, groups={ex.groups}, bias={ex.bias}")
-    intro = [f"torch.nn.{TITLES[ex.layer]}({torch_args}) on a batch of {ex.batch_size} "
+    intro = [f"A batch of {ex.batch_size} "
              f"input{'s' if ex.batch_size != 1 else ''} of size "
-             f"{' × '.join(map(str, ex.input_size))}. Every number below is the expression "
-             "above with the values substituted."]
+             f"{' × '.join(map(str, ex.input_size))} through the layer {TITLES[ex.layer]} "
+             f"with {torch_args}. Every number below is the expression above with the values "
+             "substituted."]
     for dim, d in zip(dims, nums["dims"]):
         a = dim.axis
         v = _axis_values(a, d["values"])
@@ -736,7 +746,7 @@ def _example_sections(ex: TransposeExample, dims: list[_Dim]) -> list[_Section]:
         sections.append(_Section(f"Example{where}: where the products land", [
             f"The pairs land at j = i·s + k·d − p. Cropped (outside 0 … {out - 1}): "
             f"{crop_words}. Holes (reached by no pair): {hole_words}. Pairs per output "
-            f"position, t_j for j = 0 … {out - 1}: {', '.join(map(str, t))}."]))
+            f"position, t(j) for j = 0 … {out - 1}: {', '.join(map(str, t))}."]))
         terms_T = [pn(sp.Max(0, tap_high(a) - tap_low(a) + 1).xreplace({a.k: k}))
                    for k in range(d["values"][1])]
         counts_T = [max(0, tk["hi"] - tk["lo"] + 1) for tk in d["taps"]]
@@ -810,18 +820,19 @@ def _legend(layer: str, dims: list[_Dim]) -> list[dict[str, str]]:
             for n, (s, m, t) in enumerate(rows)]
 
 
-def _sections(layer: str, md: bool) -> tuple[list[_Section], list[_Dim]]:
+@lru_cache(maxsize=None)
+def _sections(layer: str) -> tuple[list[_Section], list[_Dim]]:
     axes = LAYERS[layer]
     generic = len(axes) > 1
     dims = [_dim(name) for name in axes]
-    derivation_dim = _dim("", generic=True) if generic else dims[0]
-    sections = _per_dimension(derivation_dim, layer, generic)
-    sections[0].heading = "One dimension" if generic else None
-    tot = _totals_sections(layer, dims, md)
-    tot[0].heading = "The whole layer"
+    sections = list(_per_dimension("", generic))
+    if generic:
+        sections[0] = replace(sections[0], heading="One dimension")
+    tot = _totals_sections(layer, dims)
+    tot[0] = replace(tot[0], heading="The whole layer")
     sections += tot
     example = _example_sections(EXAMPLES[layer], dims)
-    example[0].heading = "Worked example"
+    example[0] = replace(example[0], heading="Worked example")
     sections += example
     return sections, dims
 
@@ -834,7 +845,7 @@ def render_derivation(layer: str, fmt: str = "tex", line_width: float = ONE_COLU
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     md = fmt == "md"
     width = equation_width(line_width)
-    sections, dims = _sections(layer, md)
+    sections, dims = _sections(layer)
     rows = []
     number = 0
     for s in sections:
