@@ -227,13 +227,18 @@ class _M:
 
 
 def _words(parts: Sequence[Any], md: bool) -> str:
+    """Sentences: text escaped for the target, inline math as ``$…$`` (Markdown) or ``\(…\)``.
+    Only the first piece starts a line (Markdown escapes ``-``, ``.``… there alone)."""
     out = []
-    for part in parts:
+    for n, part in enumerate(parts):
         if isinstance(part, _M):
             out.append(f"${part.tex}$" if md else rf"\({part.tex}\)")
         else:
             part = part.replace("−", "-")
-            out.append(markdown_escape(part) if md else latex_escape(part))
+            if md:
+                out.append(markdown_escape(part) if n == 0 else markdown_escape("x" + part)[1:])
+            else:
+                out.append(latex_escape(part))
     return "".join(out)
 
 
@@ -304,9 +309,8 @@ def _method() -> str:
             f"pairs enumerated one by one (in: the input size), exhaustively over the domain D of all in, K, s, d "
             f"≤ {b}, p ≤ {b}, op < max(s, d) with out ≥ 1 (the points where the form's "
             "condition holds), then at 300 random points with sizes up to 40, and at up to "
-            "300 random points with sizes up to 10^12 against the general tap sum; a wrong form "
-            "(such as T = in·K with cropping, or the period s instead of q) is refuted by a "
-            "counterexample the same way. The general forms above: ")
+            "300 random points with sizes up to 10^12 against the general tap sum. The general "
+            "forms above: ")
 
 
 @lru_cache(maxsize=None)
@@ -331,12 +335,15 @@ def _per_dimension(name: str, generic: bool) -> tuple[_Section, ...]:
             "cropping the positions run from 0 to ", _M(p(dim.sym("M"))),
             "; the output keeps the window ", _M(p(sp.Integer(0)) + r" \le " + p(j) + r" \le "
                                                  + p(out_sym - 1)),
-            ". Padding crops: it removes ", _M(p(a.p)), " positions on the left and, on the "
-            "right, the number of positions below (so output padding adds back ", _M(p(a.op)),
-            " positions at the right end, which no pair reaches once the padding is used up: "
-            "they stay empty). An output position that no pair reaches is a hole: there the "
-            "stride is larger than the dilated kernel, and the output padding positions. "
-            "A direct implementation computes nothing at a hole (the output is the bias)."],
+            ". Padding crops: it removes ", _M(p(a.p)), " positions on the left and ",
+            _M(p(a.p - a.op)), " on the right (the last row below). When ",
+            _M(p(a.op) + " > " + p(a.p)), ", the output ends ", _M(p(a.op - a.p)),
+            " positions after the last product instead, and no pair reaches them. An output "
+            "position that no pair reaches is a hole: between the products of consecutive "
+            "inputs when the stride exceeds the span of the dilated kernel (or between the "
+            "taps of a dilated kernel that the other inputs do not fill), and the output "
+            "padding positions just named. A direct implementation computes nothing at a "
+            "hole: the output there is the bias, or 0."],
             [(p(j), p(landing(a, i))), (p(dim.sym("M")), p(last_uncropped(a))),
              (p(dim.sym("M")) + r" - \left(" + p(a.p + out_sym - 1) + r"\right)",
               p(sp.expand(last_uncropped(a) - (a.p + output_size(a) - 1))))],
@@ -357,8 +364,8 @@ def _per_dimension(name: str, generic: bool) -> tuple[_Section, ...]:
         _Section("First new input of a tap", [
             "Two taps reach the same position only if ", _M(p(a.s)), " divides the difference "
             "of their offsets, i.e. in the same residue class modulo ", _M(p(q)),
-            ". Within a class, tap ", _M(p(a.k)), " covers the block of the tap ", _M(p(q)),
-            " before it shifted by ", _M(p(dp)), " input positions, so it adds new positions "
+            ". Within a class, tap ", _M(p(a.k)), " covers the block of tap ", _M(p(a.k - q)),
+            " shifted by ", _M(p(dp)), " input positions, so it adds new positions "
             "only from input ", _M(p(a.in_ - dp)), " on; different classes never meet. The "
             "first input whose product with tap ", _M(p(a.k)), " reaches a new position:"],
             [(p(q), p(period(a))), (p(dp), p(shift(a))),
@@ -508,6 +515,7 @@ def _closed_forms(dim: _Dim, p) -> list[_Section]:
         sections.append(_Section(_words_of(form.name), [f"Condition: {_words_of(form.condition)}. "
                                              f"{_how(form)}", *extra],
                                  lines, "form_" + _slug(form.name)))
+    sections.append(_refuted())
     return sections
 
 
@@ -538,6 +546,23 @@ def _closed_count_shown(dim: _Dim, args: tuple, x: sp.Expr) -> tuple[sp.Expr, ..
                  - ct._closed_count(n_total, step, width, x)) != 0:
         raise ValueError("the named closed count is not _closed_count")
     return na_is, nf_is, template
+
+
+def _refuted() -> _Section:
+    """The deliberately wrong forms of :data:`WRONG_FORMS`, each with the counterexample
+    :func:`check_form` finds (an error if one is not refuted)."""
+    found = []
+    for form in ct.WRONG_FORMS:
+        result = ct.check_form(form)
+        if result.holds:
+            raise AssertionError(f"the wrong form {form.name!r} was not refuted")
+        point = ", ".join(f"{k}={v}" for k, v in result.counterexample.items())
+        got, want = result.values
+        found.append(f"{_words_of(form.name)}: at {point} it gives {got}, the enumeration of "
+                     f"the pairs {want}")
+    return _Section("Wrong forms, refuted", [
+        "The same checks refute plausible forms that are wrong, each with the first "
+        "counterexample found: " + "; ".join(found) + "."])
 
 
 def _slug(text: str) -> str:
@@ -589,16 +614,25 @@ def _totals_sections(layer: str, dims: list[_Dim]) -> list[_Section]:
     in_sub = {} if n > 1 else {IN_PROD: dims[0].axis.in_, K_PROD: dims[0].axis.K}
     t = {k: v.xreplace(in_sub) for k, v in q.items()}
     ops = r"\text{ops}"
+    tj = sp.Symbol("t_j", integer=True, nonnegative=True)
+    names[tj] = "t_{j}"
+    P = TransposePrinter(names)
+    identities = "; ".join(name for name, _, _ in ct.TOTAL_IDENTITIES)
     sections += [
         _Section("The count", [
-            "Output element (n, c_out, j) sums the C_in/G input channels of its group times "
-            "the t_j pairs that land on j: (C_in/G)·t_j multiplications and (C_in/G)·t_j − 1 + "
-            "b additions (b = 1 with a bias, 0 without) when t_j ≥ 1, nothing when no pair "
-            "lands. Summed over the output (the t_j add up to T; R of them are at least 1):"],
+            "Output element ", _M(r"(n, c_{\text{out}}, j)"), " sums, over the ",
+            _M(p(C_in / G)), " input channels of its group and the ", _M(p(tj)),
+            " pairs that land on ", _M("j"), ", the products input × weight, then adds the "
+            "bias: ", _M(p(C_in / G * tj)), " multiplications and ",
+            _M(p(C_in / G * tj - 1 + BIAS)), " additions (", _M("b = 1"), " with a bias, ",
+            _M("b = 0"), " without) when ", _M(p(tj) + r" \ge 1"), ", nothing when no pair "
+            "lands. Summed over the output, the ", _M(p(tj)), " add up to T and R of them are "
+            "at least 1:"],
             [(ops, p(t["ops"]))], "total"),
         _Section("With and without bias, multiply-accumulates", [
             "One multiply-accumulate per product; the bias costs one addition per reached "
-            "output element. Decided symbolically (exact polynomial identities):"],
+            "output element. Identities between the counts, each decided exactly (as "
+            f"polynomial identities, symconv.proof) when the documents are made: {identities}."],
             [(ops + r"\big|_{\text{bias}}", p(t["ops_bias"])),
              (ops + r"\big|_{\text{no bias}}", p(t["ops_no_bias"])),
              (r"\text{MACs}", p(t["macs"])),
@@ -853,7 +887,7 @@ def render_derivation(layer: str, fmt: str = "tex", line_width: float = ONE_COLU
         if body is not None:
             number += 1
         rows.append(dict(title=s.title, heading=s.heading,
-                         prose=" ".join(_words(_parts(part), md) for part in s.prose),
+                         prose=_words(s.prose, md),
                          body=body, number=number,
                          label=label(layer, s.name) if body is not None else ""))
     title = f"Operation count of torch.nn.{TITLES[layer]}"
@@ -870,10 +904,6 @@ def render_derivation(layer: str, fmt: str = "tex", line_width: float = ONE_COLU
     return env.get_template("standalone.tex.jinja").render(
         body=body, title=title, template="transpose_body.tex.jinja",
         packages=STANDALONE_PACKAGES, package_note=BASE_NOTE)
-
-
-def _parts(part: Any) -> list[Any]:
-    return part if isinstance(part, list) else [part]
 
 
 # --- macros ------------------------------------------------------------------------------------
