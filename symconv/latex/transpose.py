@@ -27,7 +27,6 @@ macros of forward and transposed layers coexist in one paper.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -227,7 +226,7 @@ class _M:
 
 
 def _words(parts: Sequence[Any], md: bool) -> str:
-    """Sentences: text escaped for the target, inline math as ``$…$`` (Markdown) or ``\(…\)``.
+    """Sentences: text escaped for the target, inline math as ``$…$`` (Markdown) or ``\\(…\\)``.
     Only the first piece starts a line (Markdown escapes ``-``, ``.``… there alone)."""
     out = []
     for n, part in enumerate(parts):
@@ -579,13 +578,19 @@ def _words_of(condition: str) -> str:
 
 # --- totals ---------------------------------------------------------------------------------------
 
-def _totals_sections(layer: str, dims: list[_Dim]) -> list[_Section]:
-    n = len(dims)
+def _total_names(dims: list[_Dim]) -> dict[sp.Symbol, str]:
+    """How the symbols of :func:`totals` print (and those of every dimension)."""
     names: dict[sp.Symbol, str] = {N: "N", C_in: r"C_{\text{in}}", C_out: r"C_{\text{out}}",
                                    G: "G", BIAS: "b", T_SYM: "T", R_SYM: "R",
                                    IN_PROD: r"P_{\text{in}}", K_PROD: r"P_{K}"}
     for dim in dims:
         names.update(dim.names)
+    return names
+
+
+def _totals_sections(layer: str, dims: list[_Dim]) -> list[_Section]:
+    n = len(dims)
+    names = _total_names(dims)
     P = TransposePrinter(names)
     p = lambda e: P.doprint(_display(e))  # noqa: E731
     q = totals()
@@ -781,26 +786,22 @@ def _example_sections(ex: TransposeExample, dims: list[_Dim]) -> list[_Section]:
             f"The pairs land at j = i·s + k·d − p. Cropped (outside 0 … {out - 1}): "
             f"{crop_words}. Holes (reached by no pair): {hole_words}. Pairs per output "
             f"position, t(j) for j = 0 … {out - 1}: {', '.join(map(str, t))}."]))
-        terms_T = [pn(sp.Max(0, tap_high(a) - tap_low(a) + 1).xreplace({a.k: k}))
-                   for k in range(d["values"][1])]
-        counts_T = [max(0, tk["hi"] - tk["lo"] + 1) for tk in d["taps"]]
-        counts_R = [max(0, tk["hi"] - max(tk["lo"], tk["f"]) + 1) for tk in d["taps"]]
+        shown_T, counts_T = _tap_terms(dim, _short(products(a), dim).function, d["taps"])
+        shown_R, counts_R = _tap_terms(dim, _reached_shown(dim).function, d["taps"])
         tap_words = "; ".join(f"k={tk['k']}: lo={tk['lo']}, hi={tk['hi']}, f={tk['f']}"
                               for tk in d["taps"])
         sections.append(_Section(f"Example{where}: T and R", [
             f"Per tap, lowest and highest kept input and first new input "
-            f"(q = {d['q']}, d' = {d['dp']}): {tap_words}."],
-            [(p(dim.sym("T")), " + ".join(map(str, counts_T))), ("", str(d["T"])),
-             (p(dim.sym("R")), " + ".join(map(str, counts_R))), ("", str(d["R"]))],
+            f"(q = {d['q']}, d' = {d['dp']}): {tap_words}. Each tap's term of the sums:"],
+            [(p(dim.sym("T")), " + ".join(shown_T)), ("", " + ".join(map(str, counts_T))),
+             ("", str(d["T"])),
+             (p(dim.sym("R")), " + ".join(shown_R)), ("", " + ".join(map(str, counts_R))),
+             ("", str(d["R"]))],
             f"example_products{_sfx(a)}"))
-        assert sum(counts_T) == d["T"] and sum(counts_R) == d["R"]
-        del terms_T
+        if sum(counts_T) != d["T"] or sum(counts_R) != d["R"]:
+            raise AssertionError(f"{ex.layer}: the tap terms do not add up to T and R")
     # the totals with the numbers
-    names: dict[sp.Symbol, str] = {N: "N", C_in: r"C_{\text{in}}", C_out: r"C_{\text{out}}",
-                                   G: "G", BIAS: "b", T_SYM: "T", R_SYM: "R",
-                                   IN_PROD: r"P_{\text{in}}", K_PROD: r"P_{K}"}
     numbers = {s: str(x) for s, x in nums["values"].items()}
-    P = TransposePrinter(names)
     Pn = TransposePrinter(numbers)
     q = totals()
     lines = []
@@ -814,16 +815,35 @@ def _example_sections(ex: TransposeExample, dims: list[_Dim]) -> list[_Section]:
                      ("scatter_products", r"\text{scatter products}"),
                      ("flop_counter", r"\text{FlopCounterMode}")):
         lines += [(lhs, Pn.doprint(q[key])), ("", latex_number(nums[key]))]
-    del P
+    shown = [(N, ex.batch_size), (C_in, ex.in_channels), (C_out, ex.out_channels),
+             (G, ex.groups), (BIAS, int(ex.bias)), (T_SYM, nums["T"]), (R_SYM, nums["R"])]
+    if len(dims) > 1:
+        shown += [(IN_PROD, math.prod(ex.input_size)), (K_PROD, math.prod(ex.kernel_size))]
+    names = _total_names(dims)
+    given: list[Any] = ["With "]
+    for n, (sym, value) in enumerate(shown):
+        given += [", " if 0 < n < len(shown) - 1 else " and " if n else "",
+                  _M(f"{names[sym]} = {value}")]
     sections.append(_Section("Example: the counts", [
-        f"With N = {ex.batch_size}, C_in = {ex.in_channels}, C_out = {ex.out_channels}, "
-        f"G = {ex.groups}, b = {int(ex.bias)}, T = {nums['T']}, R = {nums['R']}, "
-        f"P_in = {math.prod(ex.input_size)} and P_K = {math.prod(ex.kernel_size)}"
-        + (" (the products of the input and kernel sizes)" if len(dims) > 1 else "")
-        + f". The count {'without' if ex.bias else 'with'} bias would be "
+        *given, " (the products of the input and kernel sizes)" if len(dims) > 1 else "",
+        f". The count {'without' if ex.bias else 'with'} bias would be "
         f"{nums['ops_no_bias' if ex.bias else 'ops_bias']:,}."],
         lines, "example_ops"))
     return sections
+
+
+def _tap_terms(dim: _Dim, summand: sp.Expr, taps: list[dict[str, int]]
+               ) -> tuple[list[str], list[int]]:
+    """Each tap's term of a tap sum (the summand as printed in the derivation) with its
+    ``lo_k``, ``hi_k``, ``f_k`` written as numbers, and its value."""
+    shown, values = [], []
+    for tk in taps:
+        vals = {dim.sym(key): tk[key] for key in ("lo", "hi", "f")}
+        printer = TransposePrinter({**dim.names, **{sym: str(v) if v >= 0 else f"({v})"
+                                                    for sym, v in vals.items()}})
+        shown.append(printer.doprint(summand))
+        values.append(_value(summand, vals))
+    return shown, values
 
 
 def _sfx(a: Axis) -> str:
