@@ -291,3 +291,34 @@ def test_unknown_layer_and_format_are_refused():
         tr.render_derivation("conv_transpose4d")
     with pytest.raises(ValueError, match="format must be one of"):
         tr.render_derivation("conv_transpose1d", "html")
+
+
+# --- the command line ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["tex", "fragment", "md", "macros"])
+def test_cli_prints_the_documents(capsys, fmt):
+    from symconv.cli import main
+
+    assert main(["latex", "conv_transpose2d", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    want = (tr.render_macros("conv_transpose2d") if fmt == "macros"
+            else tr.render_derivation("conv_transpose2d", fmt))
+    assert out.rstrip("\n") == want.rstrip("\n")
+
+
+@pytest.mark.parametrize("argv", [["--short"], ["--batch-size", "2"], ["--stride", "2"],
+                                  ["--format", "macros", "--line-width", "300"]])
+def test_cli_refuses_forward_options(capsys, argv):
+    from symconv.cli import main
+
+    code = main(["latex", "conv_transpose1d", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and "symconv latex: error:" in err and argv[0 if argv[0] != "--format"
+                                                               else 2] in err
+
+
+def test_transposed_layer_list_is_the_renderers():
+    from symconv.latex import TRANSPOSED_LAYERS
+
+    assert tr.LAYERS is TRANSPOSED_LAYERS
+    assert set(tr.GENERATED_FILES) <= {p.name for p in GENERATED.iterdir()}

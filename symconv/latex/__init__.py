@@ -28,12 +28,19 @@ _WHERE = {
     "TableOptions": "tables", "render_table": "tables", "render_table_file": "tables",
 }
 
+#: The transposed layers and their axes, whose documents :mod:`symconv.latex.transpose` renders
+#: (here so that the command line lists them without importing it).
+TRANSPOSED_LAYERS: dict[str, tuple[str, ...]] = {
+    "conv_transpose1d": ("",), "conv_transpose2d": ("H", "W"),
+    "conv_transpose3d": ("D", "H", "W")}
+
+
 def _forward_layers() -> list[str]:
     """The registered layers whose documents this module renders from their specification's
     derivation (the transposed layers' documents come from :mod:`symconv.latex.transpose`)."""
     from ..registry import names
 
-    return [layer for layer in names() if not layer.startswith("conv_transpose")]
+    return [layer for layer in names() if layer not in TRANSPOSED_LAYERS]
 
 
 def _generated_files() -> tuple[str, ...]:

@@ -42,6 +42,7 @@ from ..convtranspose import (BIAS, IN_PROD, K_PROD, R_SYM, T_SYM, Axis, axis_sym
 from ..functions import FloorDiv, FloorSum
 from ..printing.latex import latex_escape, latex_number
 from ..symbols import C_in, C_out, G, N
+from . import TRANSPOSED_LAYERS
 from ._base import BASE_NOTE, STANDALONE_PACKAGES, environment, equation_width, label, \
     markdown_escape
 from .layout import ONE_COLUMN, layout_equation
@@ -51,9 +52,7 @@ __all__ = ["LAYERS", "TITLES", "FORMATS", "TransposeExample", "EXAMPLES", "abbre
            "GENERATED_FILES", "example_numbers", "landing", "Macro"]
 
 #: The transposed layers and their axes (until the layer registry lists them).
-LAYERS: dict[str, tuple[str, ...]] = {
-    "conv_transpose1d": ("",), "conv_transpose2d": ("H", "W"),
-    "conv_transpose3d": ("D", "H", "W")}
+LAYERS: dict[str, tuple[str, ...]] = TRANSPOSED_LAYERS
 TITLES = {name: f"ConvTranspose{len(axes)}d" for name, axes in LAYERS.items()}
 FORMATS = ("tex", "fragment", "md")
 
