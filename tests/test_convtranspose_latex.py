@@ -322,3 +322,11 @@ def test_transposed_layer_list_is_the_renderers():
 
     assert tr.LAYERS is TRANSPOSED_LAYERS
     assert set(tr.GENERATED_FILES) <= {p.name for p in GENERATED.iterdir()}
+
+
+def test_an_invalid_example_is_refused_naming_the_rule():
+    with pytest.raises(ValueError, match="output_padding.*must be smaller than max"):
+        tr.TransposeExample("conv_transpose1d", 1, 1, 1, (5,), (3,), (2,), (0,), (2,), (1,))
+    with pytest.raises(ValueError, match="groups must divide in_channels"):
+        tr.TransposeExample("conv_transpose2d", 1, 3, 2, (4, 3), (3, 2), (2, 3), (1, 0),
+                            (1, 2), (1, 1), groups=2)

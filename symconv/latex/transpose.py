@@ -683,6 +683,16 @@ class TransposeExample:
     groups: int = 1
     bias: bool = True
 
+    def __post_init__(self) -> None:
+        """PyTorch's rules (:func:`symconv.convtranspose.validate`: errors name the parameter,
+        its value and the rule)."""
+        _check_layer(self.layer)
+        dims = len(LAYERS[self.layer])
+        ct.validate(dims, self.batch_size, self.in_channels, self.out_channels,
+                    self.input_size[0] if dims == 1 else self.input_size, self.kernel_size,
+                    self.stride, self.padding, self.output_padding, self.dilation, self.groups,
+                    self.bias)
+
     def per_dim(self) -> list[tuple[int, int, int, int, int, int]]:
         return list(zip(self.input_size, self.kernel_size, self.stride, self.padding,
                         self.output_padding, self.dilation))
