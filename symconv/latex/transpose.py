@@ -785,6 +785,10 @@ def _example_sections(ex: TransposeExample, dims: list[_Dim]) -> list[_Section]:
         holes = [j for j in range(out) if j not in per_j]
         t = [len(per_j.get(j, ())) for j in range(out)]
         hole_words = (", ".join(map(str, holes)) if holes else "none")
+        tail = [j for j in holes if j > max((j2 for j2 in per_j), default=-1)]
+        if tail:
+            hole_words += (f" ({', '.join(map(str, tail))} after the last product: the output "
+                           "padding positions that padding does not use up)")
         crop_words = (", ".join(f"(i={ii}, k={k}) at {j}" for ii, k, j in cropped)
                       if cropped else "none")
         sections.append(_Section(f"Example{where}: output size",
