@@ -95,6 +95,23 @@ def _latex_artifacts() -> dict[str, str]:
 _latex_artifacts.names = _latex_names  # type: ignore[attr-defined]
 PROVIDERS.append(_latex_artifacts)
 
+
+def _transpose_latex_names() -> list[str]:
+    from .latex.transpose import GENERATED_FILES
+
+    return list(GENERATED_FILES)
+
+
+def _transpose_latex_artifacts() -> dict[str, str]:
+    """The transposed layers' derivations (LaTeX article, Markdown) and paper macros."""
+    from .latex.transpose import artifacts as transpose_artifacts
+
+    return transpose_artifacts()
+
+
+_transpose_latex_artifacts.names = _transpose_latex_names  # type: ignore[attr-defined]
+PROVIDERS.append(_transpose_latex_artifacts)
+
 # The files of one layer's evaluator per language, and the C every layer's C needs: code
 # generation's knowledge (symconv.codegen), named here too for `symconv codegen`.
 from .codegen.files import C_SHARED, LANGUAGE_FILES, layer_files  # noqa: E402

@@ -28,10 +28,23 @@ _WHERE = {
     "TableOptions": "tables", "render_table": "tables", "render_table_file": "tables",
 }
 
-def _generated_files() -> tuple[str, ...]:
+#: The transposed layers and their axes, whose documents :mod:`symconv.latex.transpose` renders
+#: (here so that the command line lists them without importing it).
+TRANSPOSED_LAYERS: dict[str, tuple[str, ...]] = {
+    "conv_transpose1d": ("",), "conv_transpose2d": ("H", "W"),
+    "conv_transpose3d": ("D", "H", "W")}
+
+
+def _forward_layers() -> list[str]:
+    """The registered layers whose documents this module renders from their specification's
+    derivation (the transposed layers' documents come from :mod:`symconv.latex.transpose`)."""
     from ..registry import names
 
-    return tuple(f"{layer}_{kind}" for layer in names("convolution")
+    return list(names("convolution"))
+
+
+def _generated_files() -> tuple[str, ...]:
+    return tuple(f"{layer}_{kind}" for layer in _forward_layers()
                  for kind in ("derivation.tex", "derivation.md", "macros.tex"))
 
 
@@ -48,12 +61,11 @@ def __getattr__(name: str):
 
 def artifacts() -> dict[str, str]:
     """``{file name in generated/: text}``: per layer the derivation (tex, md) and the macros."""
-    from ..registry import names
     from .macros import render_macros
     from .render import RenderOptions, render_derivation
 
     files = {}
-    for layer in names("convolution"):
+    for layer in _forward_layers():
         files[f"{layer}_derivation.tex"] = render_derivation("tex", RenderOptions(), layer)
         files[f"{layer}_derivation.md"] = render_derivation("md", RenderOptions(), layer)
         files[f"{layer}_macros.tex"] = render_macros(layer=layer)

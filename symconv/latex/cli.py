@@ -74,6 +74,9 @@ def _cmd_latex(args: argparse.Namespace) -> int:
     from .render import RenderOptions, render_derivation
 
     notation = SHORT if args.short else DOCUMENTED
+    from . import TRANSPOSED_LAYERS
+    if args.layer in TRANSPOSED_LAYERS:
+        return _cmd_latex_transpose(args)
     spec = get(args.layer)
     given = [name for name in _EXAMPLE_ARGS if getattr(args, name) is not None]
     extra = [name for name in ("stride", "padding", "dilation", "groups")
@@ -104,6 +107,29 @@ def _cmd_latex(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_latex_transpose(args: argparse.Namespace) -> int:
+    """ConvTranspose1d/2d/3d: the documents of :mod:`symconv.latex.transpose` (one notation,
+    their own worked example)."""
+    from . import transpose
+
+    given = [name for name in (*_EXAMPLE_ARGS, "stride", "padding", "dilation", "groups")
+             if getattr(args, name) is not None] + (["no_bias"] if args.no_bias else [])
+    if given or args.short:
+        option = "--" + (given[0] if given else "short").replace("_", "-")
+        raise CliError(f"{option}: the transposed layers' documents have one notation and "
+                       "their own worked example (holes, cropping, output padding); give "
+                       "--format and --line-width only")
+    if args.format == "macros":
+        if args.line_width is not None:
+            raise CliError("--line-width applies to tex, fragment and md, not to --format macros")
+        text = transpose.render_macros(args.layer)
+    else:
+        width = {} if args.line_width is None else {"line_width": args.line_width}
+        text = transpose.render_derivation(args.layer, args.format, **width)
+    write_output(text, args.out)
+    return 0
+
+
 def register_latex(sub) -> None:
     p = sub.add_parser(
         "latex", help="the derivation, paper macros or a worked example as LaTeX / Markdown",
@@ -115,7 +141,8 @@ def register_latex(sub) -> None:
                     "configuration instead: the output size and the summary form with the "
                     "numbers substituted, and the result.")
     from ..registry import names
-    p.add_argument("layer", choices=names(),
+    from . import TRANSPOSED_LAYERS
+    p.add_argument("layer", choices=list(dict.fromkeys((*names(), *TRANSPOSED_LAYERS))),
                    help="layer type")
     p.add_argument("--format", choices=("tex", "fragment", "md", "macros"), default="tex",
                    help="output format (default tex)")
