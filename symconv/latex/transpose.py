@@ -359,15 +359,18 @@ def _per_dimension(name: str, generic: bool) -> tuple[_Section, ...]:
             "pair and each (input channel, output channel) pair of a group one product that a "
             "direct implementation computes. A sum over the ", _M(p(a.K)), " taps:"],
             [(p(dim.sym("T")), p(_short(products(a), dim)))], "products"),
-        _Section("First new input of a tap", [
+        _Section("Period and shift of the taps", [
             "Two taps reach the same position only if ", _M(p(a.s)), " divides the difference "
-            "of their offsets, i.e. in the same residue class modulo ", _M(p(q)),
+            "of their offsets, i.e. when they are in the same residue class modulo ", _M(p(q)),
             ". Within a class, tap ", _M(p(a.k)), " covers the block of tap ", _M(p(a.k - q)),
             " shifted by ", _M(p(dp)), " input positions, so it adds new positions "
-            "only from input ", _M(p(a.in_ - dp)), " on; different classes never meet. The "
-            "first input whose product with tap ", _M(p(a.k)), " reaches a new position:"],
-            [(p(q), p(period(a))), (p(dp), p(shift(a))),
-             (p(dim.sym("f")), p(_first_new_shown(dim)))], "first_new"),
+            "only from input ", _M(p(a.in_ - dp)), " on; different classes never meet."],
+            [(p(q), p(period(a))), (p(dp), p(shift(a)))], "period"),
+        _Section("First new input of a tap", [
+            "The first input whose product with tap ", _M(p(a.k)), " reaches a position no "
+            "earlier tap reaches:"],
+            # a cases block: set as it is (the row breaker does not split inside cases)
+            body=f"{p(dim.sym('f'))} = {p(_first_new_shown(dim))}", name="first_new"),
         _Section("Positions reached", [
             "R counts the output positions at least one pair reaches: the sets of new "
             "positions of the taps partition them, and cropping only intersects each with the "
