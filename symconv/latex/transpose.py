@@ -300,15 +300,15 @@ def _how(form: ct.Form) -> str:
     return f"Proven {checked}."
 
 
-def _method() -> str:
+def _method() -> list[Any]:
     """The domain D and the random tiers of :func:`check_form`, in words."""
     b = ct.DEFAULT_BOUND
-    return (f"How the forms are proven: each is checked against the (input position, tap) "
-            f"pairs enumerated one by one (in: the input size), exhaustively over the domain D of all in, K, s, d "
-            f"≤ {b}, p ≤ {b}, op < max(s, d) with out ≥ 1 (the points where the form's "
-            "condition holds), then at 300 random points with sizes up to 40, and at up to "
-            "300 random points with sizes up to 10^12 against the general tap sum. The general "
-            "forms above: ")
+    return [f"How the forms are proven: each is checked against the (input position, tap) "
+            f"pairs enumerated one by one (in: the input size), exhaustively over the domain D "
+            f"of all in, K, s, d ≤ {b}, p ≤ {b}, op < max(s, d) with out ≥ 1 (the points "
+            "where the form's condition holds), then at 300 random points with sizes up to 40, "
+            "and at up to 300 random points with sizes up to ", _M("10^{12}"),
+            " against the general tap sum. "]
 
 
 @lru_cache(maxsize=None)
@@ -456,9 +456,13 @@ def _closed_forms(dim: _Dim, p) -> list[_Section]:
     sections = []
     general = {"T, the tap sum", "R, the tap sum", "T, cropping as a correction",
                "R, cropping as a correction"}
-    proofs = [f"{f.name}: {_how(f)}" for f in ct.FORMS if f.name in general]
-    sections.append(_Section("Closed forms under conditions", [
-        _method() + " ".join(proofs)]))
+    by_proof: dict[str, list[str]] = {}
+    for f in ct.FORMS:
+        if f.name in general:
+            by_proof.setdefault(_how(f), []).append(f.name)
+    proofs = " ".join(f"The general forms above ({'; '.join(names)}): {how[0].lower()}{how[1:]}"
+                      for how, names in by_proof.items())
+    sections.append(_Section("Closed forms under conditions", [*_method(), proofs]))
     for form in ct.FORMS:
         if form.name in general:
             continue
@@ -473,8 +477,7 @@ def _closed_forms(dim: _Dim, p) -> list[_Section]:
                          - S_FN(0, a.K, a.p - a.op, a.in_), parts)
             lines = _floor_sum_lines(dim, p) + [(p(lhs), p(shown))]
             extra = [" S sums the clipped ceilings ",
-                     _M(r"\min\left(c, \max\left(0, \left\lceil \frac{x - k \cdot "
-                        + p(a.d) + "}{" + p(a.s) + r"} \right\rceil\right)\right)"),
+                     _M(p(sp.Min(cap, sp.Max(0, ct.ceil_div(x - a.k * a.d, a.s))))),
                      " over the taps ", _M(r"k_0 \le k < k_1"),
                      "; the ceiling does not increase with k, so the terms are c, then one "
                      "floor sum, then 0: O(log) steps to evaluate, whatever the sizes."]
