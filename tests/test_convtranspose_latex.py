@@ -330,3 +330,27 @@ def test_an_invalid_example_is_refused_naming_the_rule():
     with pytest.raises(ValueError, match="groups must divide in_channels"):
         tr.TransposeExample("conv_transpose2d", 1, 3, 2, (4, 3), (3, 2), (2, 3), (1, 0),
                             (1, 2), (1, 1), groups=2)
+
+
+@needs_latex
+@pytest.mark.parametrize("layer", LAYERS)
+def test_fragment_fits_a_two_column_article(tmp_path, layer):
+    """At 229.5 pt (one column of a two-column article) every equation and its number fit:
+    the layout knows the widths of max, min, gcd and the ceiling brackets."""
+    (tmp_path / "d.tex").write_text(tr.render_derivation(layer, "fragment", line_width=229.5),
+                                    encoding="utf-8")
+    doc = ("\\documentclass[twocolumn]{article}\n\\usepackage{amsmath}\n" + TAG_HOOKS
+           + "\\begin{document}\n\\input{d}\n\\end{document}\n")
+    log, _ = compile_tex(tmp_path, "twocolumn", doc)
+    assert_clean(log)
+    tags, off = tags_off_their_line(tmp_path, "twocolumn")
+    assert tags >= 20 and off == []
+
+
+def test_layout_knows_the_operator_names():
+    """\\max, \\min, \\gcd are wider than an unknown glyph; \\lceil sizes like \\lfloor."""
+    from symconv.latex.layout import math_width
+
+    assert math_width(r"\max") > 18 and math_width(r"\min") > 16 and math_width(r"\gcd") > 14
+    assert math_width(r"\left\lceil \frac{a}{b} \right\rceil") == pytest.approx(
+        math_width(r"\left\lfloor \frac{a}{b} \right\rfloor"))

@@ -91,6 +91,9 @@ _COMMANDS: dict[str, tuple[str, float]] = {
     r"\beta": (ORD, 5.66), r"\delta": (ORD, 4.44), r"\mu": (ORD, 6.02), r"\sigma": (ORD, 5.71),
     r"\backslash": (ORD, 5.0), r"\ldots": (INNER, 11.67), r"\infty": (ORD, 10.0),
     r"\sum": (OP, 14.44), r"\prod": (OP, 12.78),
+    # operator names in cmr10 (m a x, m i n, g c d), set as \mathop
+    r"\max": (OP, 18.61), r"\min": (OP, 16.67), r"\gcd": (OP, 15.0),
+    r"\mapsto": (REL, 10.0), r"\le": (REL, 7.78), r"\ge": (REL, 7.78), r"\ell": (ORD, 4.17),
 }
 _SPACES = {r"\,": _THIN, r"\:": _MED, r"\;": _THICK, r"\!": -_THIN, r"\quad": 10.0,
            r"\qquad": 20.0, "\\ ": 3.33, "~": 3.33}
@@ -103,7 +106,8 @@ _CHARS: dict[str, tuple[str, float]] = {
 #: widths of \left/\right delimiters by size: (normal, beside a fraction, taller)
 _DELIMITERS = {"(": (3.89, 5.97, 7.36), ")": (3.89, 5.97, 7.36), "[": (2.78, 4.72, 5.28),
                "]": (2.78, 4.72, 5.28), r"\lfloor": (4.44, 5.28, 5.97),
-               r"\rfloor": (4.44, 5.28, 5.97), r"\{": (5.0, 6.67, 7.78),
+               r"\rfloor": (4.44, 5.28, 5.97), r"\lceil": (4.44, 5.28, 5.97),
+               r"\rceil": (4.44, 5.28, 5.97), r"\{": (5.0, 6.67, 7.78),
                r"\}": (5.0, 6.67, 7.78), "|": (2.78, 3.33, 3.33), ".": (_NULL_DELIMITER,) * 3}
 _BIG = {r"\big": 0, r"\bigl": 0, r"\bigr": 0, r"\Big": 1, r"\Bigl": 1, r"\Bigr": 1,
         r"\bigg": 2, r"\biggl": 2, r"\biggr": 2}

@@ -300,15 +300,15 @@ def _how(form: ct.Form) -> str:
     return f"Proven {checked}."
 
 
-def _method() -> str:
+def _method() -> list[Any]:
     """The domain D and the random tiers of :func:`check_form`, in words."""
     b = ct.DEFAULT_BOUND
-    return (f"How the forms are proven: each is checked against the (input position, tap) "
-            f"pairs enumerated one by one (in: the input size), exhaustively over the domain D of all in, K, s, d "
-            f"≤ {b}, p ≤ {b}, op < max(s, d) with out ≥ 1 (the points where the form's "
-            "condition holds), then at 300 random points with sizes up to 40, and at up to "
-            "300 random points with sizes up to 10^12 against the general tap sum. The general "
-            "forms above: ")
+    return [f"How the forms are proven: each is checked against the (input position, tap) "
+            f"pairs enumerated one by one (in: the input size), exhaustively over the domain D "
+            f"of all in, K, s, d ≤ {b}, p ≤ {b}, op < max(s, d) with out ≥ 1 (the points "
+            "where the form's condition holds), then at 300 random points with sizes up to 40, "
+            "and at up to 300 random points with sizes up to ", _M("10^{12}"),
+            " against the general tap sum. "]
 
 
 @lru_cache(maxsize=None)
@@ -359,15 +359,18 @@ def _per_dimension(name: str, generic: bool) -> tuple[_Section, ...]:
             "pair and each (input channel, output channel) pair of a group one product that a "
             "direct implementation computes. A sum over the ", _M(p(a.K)), " taps:"],
             [(p(dim.sym("T")), p(_short(products(a), dim)))], "products"),
-        _Section("First new input of a tap", [
+        _Section("Period and shift of the taps", [
             "Two taps reach the same position only if ", _M(p(a.s)), " divides the difference "
-            "of their offsets, i.e. in the same residue class modulo ", _M(p(q)),
+            "of their offsets, i.e. when they are in the same residue class modulo ", _M(p(q)),
             ". Within a class, tap ", _M(p(a.k)), " covers the block of tap ", _M(p(a.k - q)),
             " shifted by ", _M(p(dp)), " input positions, so it adds new positions "
-            "only from input ", _M(p(a.in_ - dp)), " on; different classes never meet. The "
-            "first input whose product with tap ", _M(p(a.k)), " reaches a new position:"],
-            [(p(q), p(period(a))), (p(dp), p(shift(a))),
-             (p(dim.sym("f")), p(_first_new_shown(dim)))], "first_new"),
+            "only from input ", _M(p(a.in_ - dp)), " on; different classes never meet."],
+            [(p(q), p(period(a))), (p(dp), p(shift(a)))], "period"),
+        _Section("First new input of a tap", [
+            "The first input whose product with tap ", _M(p(a.k)), " reaches a position no "
+            "earlier tap reaches:"],
+            # a cases block: set as it is (the row breaker does not split inside cases)
+            body=f"{p(dim.sym('f'))} = {p(_first_new_shown(dim))}", name="first_new"),
         _Section("Positions reached", [
             "R counts the output positions at least one pair reaches: the sets of new "
             "positions of the taps partition them, and cropping only intersects each with the "
@@ -453,9 +456,13 @@ def _closed_forms(dim: _Dim, p) -> list[_Section]:
     sections = []
     general = {"T, the tap sum", "R, the tap sum", "T, cropping as a correction",
                "R, cropping as a correction"}
-    proofs = [f"{f.name}: {_how(f)}" for f in ct.FORMS if f.name in general]
-    sections.append(_Section("Closed forms under conditions", [
-        _method() + " ".join(proofs)]))
+    by_proof: dict[str, list[str]] = {}
+    for f in ct.FORMS:
+        if f.name in general:
+            by_proof.setdefault(_how(f), []).append(f.name)
+    proofs = " ".join(f"The general forms above ({'; '.join(names)}): {how[0].lower()}{how[1:]}"
+                      for how, names in by_proof.items())
+    sections.append(_Section("Closed forms under conditions", [*_method(), proofs]))
     for form in ct.FORMS:
         if form.name in general:
             continue
@@ -470,8 +477,7 @@ def _closed_forms(dim: _Dim, p) -> list[_Section]:
                          - S_FN(0, a.K, a.p - a.op, a.in_), parts)
             lines = _floor_sum_lines(dim, p) + [(p(lhs), p(shown))]
             extra = [" S sums the clipped ceilings ",
-                     _M(r"\min\left(c, \max\left(0, \left\lceil \frac{x - k \cdot "
-                        + p(a.d) + "}{" + p(a.s) + r"} \right\rceil\right)\right)"),
+                     _M(p(sp.Min(cap, sp.Max(0, ct.ceil_div(x - a.k * a.d, a.s))))),
                      " over the taps ", _M(r"k_0 \le k < k_1"),
                      "; the ceiling does not increase with k, so the terms are c, then one "
                      "floor sum, then 0: O(log) steps to evaluate, whatever the sizes."]
