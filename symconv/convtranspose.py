@@ -133,11 +133,11 @@ __all__ = [
     "WRONG_FORMS", "FormCheck", "axis_landings", "check_form", "check_forms",
     "apply_floor_lemmas", "prove_no_cropping_products", "prove_no_cropping_reached", "totals",
     "layer_totals",
-    "TOTAL_IDENTITIES", "prove_totals", "axis_counts", "axis_counts_by_tap_sums",
+    "TOTAL_IDENTITIES", "axis_counts", "axis_counts_by_tap_sums",
     "clipped_ceil_sum", "products_log", "reached_log", "RULES", "validate",
     "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
     "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
-    "conv_transpose3d_output_size", "QUANTITIES", "build_spec", "form_proofs", "convention_text",
+    "conv_transpose3d_output_size", "QUANTITIES", "build_spec", "convention_text",
     "CONV_TRANSPOSE1D", "CONV_TRANSPOSE2D", "CONV_TRANSPOSE3D",
 ]
 
@@ -790,7 +790,7 @@ _total_identities = lru_cache(maxsize=None)(_total_identities)
 
 def __getattr__(name: str) -> Any:
     """``FORMS``, ``WRONG_FORMS`` and ``TOTAL_IDENTITIES`` (identities between the totals,
-    decided exactly by :func:`prove_totals`), built on first use."""
+    decided exactly by :func:`symconv.proof.prove_transposed_totals`), built on first use."""
     if name == "FORMS":
         return _forms()[0]
     if name == "WRONG_FORMS":
@@ -798,24 +798,6 @@ def __getattr__(name: str) -> Any:
     if name == "TOTAL_IDENTITIES":
         return _total_identities()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def prove_totals(samples: int = 200, seed: int = 0):
-    """Every identity of :data:`TOTAL_IDENTITIES` and the integrality of the counts, decided
-    exactly by :func:`symconv.proof.prove` / :func:`symconv.proof.prove_integer`."""
-    from .proof import prove, prove_integer
-    from .spec import Sampler
-
-    sampler = Sampler(divides=((G, C_in), (G, C_out)),
-                      nonnegative=frozenset({T_SYM, R_SYM}), binary=frozenset({BIAS}))
-    results = [prove(lhs, rhs, name=name, statement=name, samples=samples, seed=seed,
-                     sampler=sampler) for name, lhs, rhs in _total_identities()]
-    for name, expr in totals().items():
-        results.append(prove_integer(expr, name=f"{name} is an integer",
-                                     statement=f"{name} is an integer polynomial once "
-                                               "C_in = G c, C_out = G o",
-                                     samples=samples, seed=seed, sampler=sampler))
-    return results
 
 
 @lru_cache(maxsize=None)
@@ -1122,62 +1104,6 @@ def _spec_notation(dims: int, ops: sp.Symbol, title: str) -> dict:
     return info
 
 
-def _form_result(check: FormCheck):
-    """A :class:`FormCheck` as a :class:`~symconv.proof.ProofResult`: a claimed form holds;
-    a deliberately wrong form must be refuted (it holds as the claim "refuted", with the
-    counterexample shown)."""
-    from .proof import ProofResult
-
-    form = check.form
-    if form.claimed:
-        holds = check.holds
-        name = f"form: {form.name}"
-        statement = f"{form.quantity} of one dimension equals this form when {form.condition}"
-    else:
-        holds = not check.holds
-        name = f"refuted: {form.name}"
-        statement = (f"this wrong form of {form.quantity} (condition: {form.condition}) is "
-                     "refuted by a counterexample")
-    values = None
-    if check.values is not None:
-        values = (sp.Integer(check.values[0]), sp.Integer(check.values[1]))
-    return ProofResult(name, statement, holds, check.method, sp.S.Zero if holds else sp.nan,
-                       check.counterexample, values,
-                       ("L_in, K, s, d are positive integers; p >= 0; 0 <= op < max(s, d); "
-                        "out >= 1",), check.points, form.expr, None)
-
-
-@lru_cache(maxsize=8)
-def _check_forms_cached(bound: int, seed: int) -> tuple:
-    return tuple(check_forms(bound, seed=seed))
-
-
-def form_proofs(samples: int = 200, seed: int = 0, bound: int = DEFAULT_BOUND) -> list:
-    """The closed forms of T and R of one dimension (:data:`FORMS`, each checked by
-    :func:`check_form` with its own witness counts: exhaustively over the bounded domain, then
-    300 random points beyond it and 300 large ones, drawn from ``seed``), the deliberately
-    wrong forms (:data:`WRONG_FORMS`, each refuted with a counterexample), and the two
-    symbolic proofs of the no-cropping forms, as :class:`~symconv.proof.ProofResult` objects.
-    ``samples`` (the identities' witness count) does not change these checks. The forms are
-    the same for every transposed layer (one dimension; n dimensions multiply), so the checks
-    are cached per seed."""
-    from .proof import ProofResult
-
-    del samples  # the checks' witness counts are their own (see above)
-    results = [_form_result(check) for check in _check_forms_cached(bound, seed)]
-    for name, prover, what in (("T, no cropping (symbolic)", prove_no_cropping_products,
-                                "T = L_in K when p = 0"),
-                               ("R, no cropping (symbolic)", prove_no_cropping_reached,
-                                "R = min(K, q) L_in + max(0, K - q) min(L_in, d') when p = 0")):
-        holds, steps = prover()
-        results.append(ProofResult(f"form: {name}", what, holds,
-                                   "decided by SymPy after the floor lemmas (L1, L2): "
-                                   + "; ".join(steps[-2:]), sp.S.Zero if holds else sp.nan,
-                                   assumptions=("L_in, K, s, d are positive integers; "
-                                                "op >= 0",), witness_points=0))
-    return results
-
-
 def build_spec(dims: int):
     """The :class:`~symconv.spec.LayerSpec` of ``torch.nn.ConvTranspose{dims}d``.
 
@@ -1187,7 +1113,8 @@ def build_spec(dims: int):
     :func:`totals` with ``T = ∏ T_a``, ``R = ∏ R_a`` (the n-d product argument of the module
     docstring). What ``symconv prove`` decides: the derivation chains and
     :data:`TOTAL_IDENTITIES` over these symbols (exactly, for every value of T_a and R_a),
-    the integrality of every count, and the closed forms of T and R (:func:`form_proofs`).
+    the integrality of every count, and the closed forms of T and R (the check
+    ``"transposed forms"``: :func:`symconv.proof.prove_transposed_forms`).
     """
     from .derivation import Chain, Derivation, Step, dadd, dfrac, dmul
     from .spec import Identity, Integrality, LayerSpec, Parameter, Sampler, step_identities
@@ -1312,7 +1239,7 @@ def build_spec(dims: int):
         output_size=tuple(output_size(a) for a in axes), output_size_same=(), bias=b,
         quantities=quantities, derivation=derivation, identities=tuple(identities),
         integrality=integrality, sampler=sampler, notation=_spec_notation(dims, ops, title),
-        family="transposed", definitions=definitions, checks=(form_proofs,))
+        family="transposed", definitions=definitions, checks=("transposed forms",))
 
 
 #: ``torch.nn.ConvTranspose1d``, ``2d`` and ``3d`` as registered layers.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 import sympy as sp
@@ -28,7 +29,8 @@ from .spec import LayerSpec, Sampler
 from .symbols import C_in, C_out, G, INFO, c, o, p
 
 __all__ = ["ProofResult", "prove", "prove_integer", "prove_conv1d", "prove_layer", "sample_point",
-           "ASSUMPTIONS"]
+           "ASSUMPTIONS", "CHECKS", "run_check", "prove_transposed_forms",
+           "prove_transposed_totals"]
 
 #: The assumptions every proof states (and every witness point satisfies).
 ASSUMPTIONS: tuple[str, ...] = (
@@ -277,5 +279,100 @@ def prove_layer(layer: str | LayerSpec, samples: int = 200, seed: int = 0) -> li
     results += [prove_integer(i.expr, name=i.name, statement=i.statement, **kw)
                 for i in spec.integrality]
     for check in spec.checks:  # e.g. a transposed layer's closed forms of T and R
-        results += check(samples=samples, seed=seed)
+        results += run_check(check, samples=samples, seed=seed)
     return results
+
+
+# --- transposed convolutions: the totals and the closed forms of T and R ------------------------
+# (here, not in symconv.convtranspose: a specification names its checks, CHECKS runs them, so
+# that the layer modules the registry imports never import this module)
+
+def prove_transposed_totals(samples: int = 200, seed: int = 0) -> list[ProofResult]:
+    """Every identity of :data:`symconv.convtranspose.TOTAL_IDENTITIES` and the integrality of
+    the counts (over T, R, ∏in, ∏K), decided exactly by :func:`prove` /
+    :func:`prove_integer`."""
+    from . import convtranspose as ct
+    from .symbols import C_in as cin, C_out as cout, G as g
+
+    sampler = Sampler(divides=((g, cin), (g, cout)),
+                      nonnegative=frozenset({ct.T_SYM, ct.R_SYM}), binary=frozenset({ct.BIAS}))
+    results = [prove(lhs, rhs, name=name, statement=name, samples=samples, seed=seed,
+                     sampler=sampler) for name, lhs, rhs in ct.TOTAL_IDENTITIES]
+    for name, expr in ct.totals().items():
+        results.append(prove_integer(expr, name=f"{name} is an integer",
+                                     statement=f"{name} is an integer polynomial once "
+                                               "C_in = G c, C_out = G o",
+                                     samples=samples, seed=seed, sampler=sampler))
+    return results
+
+
+def form_result(check) -> ProofResult:
+    """A :class:`symconv.convtranspose.FormCheck` as a :class:`ProofResult`: a claimed form
+    holds; a deliberately wrong form must be refuted (it holds as the claim "refuted", with
+    the counterexample shown)."""
+    form = check.form
+    if form.claimed:
+        holds = check.holds
+        name = f"form: {form.name}"
+        statement = f"{form.quantity} of one dimension equals this form when {form.condition}"
+    else:
+        holds = not check.holds
+        name = f"refuted: {form.name}"
+        statement = (f"this wrong form of {form.quantity} (condition: {form.condition}) is "
+                     "refuted by a counterexample")
+    values = None
+    if check.values is not None:
+        values = (sp.Integer(check.values[0]), sp.Integer(check.values[1]))
+    return ProofResult(name, statement, holds, check.method, sp.S.Zero if holds else sp.nan,
+                       check.counterexample, values,
+                       ("L_in, K, s, d are positive integers; p >= 0; 0 <= op < max(s, d); "
+                        "out >= 1",), check.points, form.expr, None)
+
+
+@lru_cache(maxsize=8)
+def _checked_forms(bound: int, seed: int) -> tuple:
+    from .convtranspose import check_forms
+
+    return tuple(check_forms(bound, seed=seed))
+
+
+def prove_transposed_forms(samples: int = 200, seed: int = 0,
+                           bound: int | None = None) -> list[ProofResult]:
+    """The closed forms of T and R of one dimension (:data:`symconv.convtranspose.FORMS`, each
+    checked by :func:`symconv.convtranspose.check_form` with its own witness counts:
+    exhaustively over the bounded domain, then 300 random points beyond it and 300 large
+    ones, drawn from ``seed``), the deliberately wrong forms (``WRONG_FORMS``, each refuted
+    with a counterexample), and the two symbolic proofs of the no-cropping forms.
+
+    ``samples`` (the identities' witness count) does not change these checks. The forms are
+    the same for every transposed layer (one dimension; n dimensions multiply), so the
+    checks are cached per seed.
+    """
+    from . import convtranspose as ct
+
+    del samples  # the checks' witness counts are their own (see above)
+    results = [form_result(check) for check in
+               _checked_forms(ct.DEFAULT_BOUND if bound is None else bound, seed)]
+    for name, prover, what in (("T, no cropping (symbolic)", ct.prove_no_cropping_products,
+                                "T = L_in K when p = 0"),
+                               ("R, no cropping (symbolic)", ct.prove_no_cropping_reached,
+                                "R = min(K, q) L_in + max(0, K - q) min(L_in, d') when p = 0")):
+        holds, steps = prover()
+        results.append(ProofResult(f"form: {name}", what, holds,
+                                   "decided by SymPy after the floor lemmas (L1, L2): "
+                                   + "; ".join(steps[-2:]), sp.S.Zero if holds else sp.nan,
+                                   assumptions=("L_in, K, s, d are positive integers; "
+                                                "op >= 0",), witness_points=0))
+    return results
+
+
+#: The checks a specification may name in :attr:`~symconv.spec.LayerSpec.checks`, by name:
+#: each ``(samples=, seed=) -> list[ProofResult]``.
+CHECKS = {"transposed forms": prove_transposed_forms}
+
+
+def run_check(check, samples: int = 200, seed: int = 0) -> list[ProofResult]:
+    """Run one entry of a specification's ``checks``: a name of :data:`CHECKS`, or a function
+    ``(samples=, seed=) -> list[ProofResult]``."""
+    function = CHECKS[check] if isinstance(check, str) else check
+    return function(samples=samples, seed=seed)

@@ -180,9 +180,10 @@ class LayerSpec:
         definitions: symbols the quantities use that stand for an expression of the
             parameters (a transposed layer's T_a, R_a: tap sums); :meth:`in_input_sizes`
             substitutes them. Identities over such a symbol hold for every value of it.
-        checks: further claims ``symconv prove`` decides, each a function
-            ``(samples=, seed=) -> list[ProofResult]`` (a transposed layer's closed forms,
-            checked exhaustively over a bounded domain plus random witnesses).
+        checks: further claims ``symconv prove`` decides, each a name of
+            :data:`symconv.proof.CHECKS` (or a function ``(samples=, seed=) ->
+            list[ProofResult]``): a transposed layer's ``"transposed forms"``, its closed
+            forms checked exhaustively over a bounded domain plus random witnesses.
     """
 
     name: str

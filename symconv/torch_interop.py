@@ -1,8 +1,8 @@
 """Read the convolution layers of a real PyTorch model: :func:`from_torch`.
 
 ``from_torch(model, example_input)`` runs the model once and records, for every
-call of a ``torch.nn.Conv1d``, ``Conv2d`` or ``Conv3d`` (subclasses and lazy
-modules included), what the convolution really received: the input of
+call of a ``torch.nn.Conv1d``, ``Conv2d``, ``Conv3d`` or ``ConvTranspose1d/2d/3d`` (subclasses
+and lazy modules included), what the convolution really received: the input of
 ``conv1d`` / ``conv2d`` / ``conv3d`` itself (not of the module's ``forward``, so a
 subclass that pads in ``forward`` — a causal convolution — is counted on its
 padded input), its batch
@@ -805,8 +805,12 @@ def _run(model, inputs: Any, state: dict | None, torch) -> Any:
 
 
 def from_torch(model, example_input: Any, *, meta: bool = True) -> TorchLayers:
-    """Every ``nn.Conv1d``, ``nn.Conv2d`` and ``nn.Conv3d`` call of ``model`` on
-    ``example_input``, as symconv layers.
+    """Every ``nn.Conv1d``, ``nn.Conv2d``, ``nn.Conv3d`` and ``nn.ConvTranspose1d/2d/3d``
+    call of ``model`` on ``example_input``, as symconv layers.
+
+    A transposed convolution is a :class:`~symconv.layers.Layer` of type
+    ``"conv_transpose1d"`` (``2d``, ``3d``) whose ``output_padding`` is the effective one, read
+    from the output's shape (``forward(x, output_size=...)`` chooses it).
 
     Each layer is what the convolution really received: the input size and
     batch size are read where ``conv1d`` / ``conv2d`` / ``conv3d`` runs, so a subclass

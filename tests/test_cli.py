@@ -254,7 +254,8 @@ def test_the_integer_options_are_all_found():
     # eval: the integer parameters of each registered layer (all but bias); latex: the
     # worked example's 9 and --input-size (conv2d, conv3d) beside --input-length (conv1d)
     eval_options = sum(len(get(n).parameters) - 1 for n in LAYER_NAMES)
-    assert eval_options == 9 * len(LAYER_NAMES)
+    # 9 each; a transposed layer also has output_padding
+    assert eval_options == sum(9 + get(n).transposed for n in LAYER_NAMES)
     assert len(INTEGER_OPTIONS) == 2 + eval_options + 1 + 10
 
 

@@ -23,7 +23,7 @@ from symconv import conventions as cv
 from symconv import convtranspose as ct
 from symconv.cli import main
 from symconv.layers import Layer, LayerSpecError, parse_layers
-from symconv.proof import prove_layer
+from symconv.proof import form_result, prove_layer
 from symconv.reference_transpose import count_transpose_nd
 from symconv.registry import LAYERS, get, names
 from symconv.spec import Identity
@@ -181,7 +181,7 @@ def test_a_wrong_form_in_a_layer_s_checks_fails_the_proof(monkeypatch):
     wrong = ct.Form("T = out K (claimed)", "T", ct.output_size(a) * a.K, "always")
 
     def checks(samples, seed):
-        return [ct._form_result(ct.check_form(wrong, bound=4, random_points=samples,
+        return [form_result(ct.check_form(wrong, bound=4, random_points=samples,
                                               large_points=0, seed=seed))]
 
     spec = dataclasses.replace(get("conv_transpose1d"), checks=(checks,))

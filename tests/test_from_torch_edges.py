@@ -237,7 +237,8 @@ def test_each_modules_training_mode_is_restored():
 # --- nothing to count -----------------------------------------------------------------------
 
 def test_a_model_without_a_convolution_warns():
-    with pytest.warns(NoConv1dWarning, match="no torch.nn.Conv1d, Conv2d or Conv3d module"):
+    with pytest.warns(NoConv1dWarning, match="no torch.nn.Conv1d, Conv2d, Conv3d or "
+                      "ConvTranspose1d, 2d, 3d module"):
         layers = from_torch(nn.Sequential(nn.Linear(8, 8), nn.ReLU()), torch.randn(2, 8))
     assert layers == [] and layers.total() == 0
     with pytest.raises(ValueError, match="no convolution layer"):

@@ -273,7 +273,8 @@ def test_derivations_of_conv2d_and_conv3d_layers():
 def test_warnings_cover_the_family_and_keep_the_old_names():
     assert NoConv1dWarning is NoConvolutionWarning
     assert UncountedConv1dWarning is UncountedConvolutionWarning
-    with pytest.warns(NoConvolutionWarning, match="Conv1d, Conv2d or Conv3d"):
+    with pytest.warns(NoConvolutionWarning, match="Conv1d, Conv2d, Conv3d or "
+                      "ConvTranspose1d, 2d, 3d"):
         assert from_torch(nn.Linear(3, 3), torch.randn(2, 3)) == []
 
     class Bare(nn.Module):

@@ -285,7 +285,7 @@ def test_codegen_write_every_layer_and_language(by_spec, tmp_path):
     from symconv.generate import layer_files
     from symconv.registry import get
 
-    for layer in _layers():
+    for layer in layer_names(FORWARD):  # PENDING_CODEGEN: transposed layers
         for lang in codegen.LANGUAGES:
             out = tmp_path / layer / lang
             written = codegen.write(get(layer) if by_spec else layer, lang, out)
@@ -328,7 +328,9 @@ def test_eval_errors_have_one_prefix_per_layer(capsys):
         for argv in (base + ["--batch-size", "x"],       # argparse: not an integer
                      base + ["--batch-size", "0"],       # the rules: not positive
                      base + ["--batch-size", "1", "--groups", "4"],   # groups_out
-                     base + ["--batch-size", "1", "--kernel-size", "30"]):  # kernel too long
+                     # kernel too long (a transposed layer: output size < 1)
+                     base + ["--batch-size", "1"] + (["--padding", "30"] if spec.transposed
+                                                     else ["--kernel-size", "30"])):
             try:
                 code = main(argv)
             except SystemExit as exc:

@@ -8,7 +8,7 @@ import sympy as sp
 
 from symconv import conv1d as c1
 from symconv.convnd import BIAS, build
-from symconv.proof import prove, prove_layer, sample_point
+from symconv.proof import prove, prove_layer, run_check, sample_point
 from symconv.registry import LAYERS, get
 from symconv.symbols import C_in, C_out, G, K, L_in, L_out, N, d, p, s
 
@@ -20,7 +20,7 @@ def test_every_claim_of_every_layer_holds(name):
     results = prove_layer(name, samples=40)
     spec = get(name)
     claims = len(spec.identities) + len(spec.integrality)
-    checks = [r for check in spec.checks for r in check(samples=40, seed=0)]
+    checks = [r for check in spec.checks for r in run_check(check, 40, 0)]
     assert len(results) == claims + len(checks) and claims >= 19
     assert all(r.holds for r in results), [r.describe() for r in results if not r.holds]
     # identities and integrality under the layer's assumptions; a check states its own
@@ -97,7 +97,7 @@ def test_cli_derives_and_proves_every_layer(name, capsys):
     import json
     data = json.loads(capsys.readouterr().out)
     assert data["layer"] == name and data["assumptions"] == list(spec.assumptions())
-    checks = sum(len(check(samples=10, seed=0)) for check in spec.checks)
+    checks = sum(len(run_check(check, 10, 0)) for check in spec.checks)
     assert len(data["results"]) == len(spec.identities) + len(spec.integrality) + checks
     assert all(r["holds"] for r in data["results"])
 
