@@ -573,25 +573,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: What a transposed layer does not have yet, per command: its generated evaluators and its
-#: LaTeX/Markdown derivation come with code generation and symconv.latex.
-_NOT_YET_TRANSPOSED = {"codegen": "generated evaluators are",
-                       "latex": "LaTeX/Markdown derivation is"}
-
-
-def _not_yet_for_transposed(args: argparse.Namespace) -> None:
-    """Refuse, in one line, a command whose output a transposed layer does not have yet."""
-    layer = getattr(args, "layer", None)
-    what = _NOT_YET_TRANSPOSED.get(args.command)
-    if what is None or not isinstance(layer, str):
-        return
-    from .registry import LAYERS
-
-    if layer in LAYERS and LAYERS[layer].family == "transposed":
-        raise CliError(f"{layer}: its {what} not available yet; symconv derive, prove, "
-                       f"eval and conventions take it")
-
-
 @contextlib.contextmanager
 def _exact_integer_text() -> Iterator[None]:
     """Lift Python's limit on int <-> str conversion while a command runs.
@@ -625,7 +606,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     # error of one command line has the same prefix
     prog = getattr(args, "prog", None) or f"symconv {args.command}"
     try:
-        _not_yet_for_transposed(args)
         with _exact_integer_text():
             status = args.func(args)
         sys.stdout.flush()  # a closed pipe is reported here, not at interpreter exit

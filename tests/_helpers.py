@@ -50,10 +50,15 @@ def TRANSPOSED(spec: LayerSpec) -> bool:
 #: it checks what a forward convolution is (its reference, loop nest, conventions, rules); the
 #: transposed layers' counterparts are in tests/test_convtranspose_layer.py.
 FORWARD_ONLY = "a forward convolution's semantics; transposed: tests/test_convtranspose_layer.py"
-#: Pending: the transposed layers' generated evaluators (code generation); lift after merging.
-PENDING_CODEGEN = "transposed layers' generated evaluators pending (symconv.codegen)"
-#: Pending: the transposed layers' LaTeX/Markdown derivation; lift after merging it.
-PENDING_LATEX = "transposed layers' LaTeX/Markdown derivation pending (symconv.latex)"
+#: A forward layer's evaluator layout (per-dimension functions of the forward output size, the
+#: forward parameter list); the transposed layers' generated evaluators have their own checks
+#: (10**5-row sweeps, strict and sanitized C, bad input) in tests/test_convtranspose_codegen.py.
+PENDING_CODEGEN = "forward evaluator layout; transposed: tests/test_convtranspose_codegen.py"
+#: A forward layer's derivation document (psi/lambda/gamma chains, loop nest, 'same', worked
+#: example from the spec); the transposed layers' documents (compile clean, fit two columns,
+#: coexist with Conv2d's, worked examples = counting reference) are tested in
+#: tests/test_convtranspose_latex.py.
+PENDING_LATEX = "forward derivation document; transposed: tests/test_convtranspose_latex.py"
 
 
 def layer_names(where: Callable[[LayerSpec], bool] | None = None) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ a bounded domain plus random points) comes from :data:`~symconv.convtranspose.FO
 :func:`~symconv.convtranspose.check_form`'s parameters; the symbolic proofs
 (:func:`~symconv.convtranspose.prove_no_cropping_products`,
 :func:`~symconv.convtranspose.prove_no_cropping_reached`,
-:func:`~symconv.convtranspose.prove_totals`) are run while rendering, and a failure is an error.
+:func:`~symconv.proof.prove_transposed_totals`) are run while rendering, and a failure is an error.
 
 The worked example substitutes its numbers into the same expressions (the printer writes each
 symbol as its value), and lists where every (input position, tap) pair lands; the tests compare
@@ -663,7 +663,9 @@ def _totals_sections(layer: str, dims: list[_Dim]) -> list[_Section]:
 
 @lru_cache(maxsize=None)
 def _prove_totals() -> bool:
-    failed = [r for r in ct.prove_totals(samples=20) if not r]
+    from ..proof import prove_transposed_totals
+
+    failed = [r for r in prove_transposed_totals(samples=20) if not r.holds]
     if failed:
         raise AssertionError(f"identities between the totals not proven: {failed}")
     return True
