@@ -45,26 +45,26 @@ from ._generated.conv2d_ops import conv2d_ops, conv2d_output_size  # noqa: E402
 from ._generated.conv3d_ops import conv3d_ops, conv3d_output_size  # noqa: E402
 
 
-# ConvTranspose1d/2d/3d: the exact evaluators of symconv.convtranspose (floor sums, O(log)
-# whatever the sizes; PyTorch's rules checked). The one place to switch them to generated
-# evaluators is _transposed_quantities and this import.
-from .convtranspose import (conv_transpose1d_ops, conv_transpose1d_output_length,  # noqa: E402
-                            conv_transpose2d_ops, conv_transpose2d_output_size,
-                            conv_transpose3d_ops, conv_transpose3d_output_size)
+# ConvTranspose1d/2d/3d: the generated exact evaluators (generated/conv_transpose{1,2,3}d_ops.py,
+# printed from symconv.convtranspose by symconv.codegen.transpose: floor sums, O(log) whatever
+# the sizes; PyTorch's rules checked; standard library only).
+from ._generated.conv_transpose1d_ops import (  # noqa: E402
+    conv_transpose1d_ops, conv_transpose1d_output_length)
+from ._generated.conv_transpose2d_ops import (  # noqa: E402
+    conv_transpose2d_ops, conv_transpose2d_output_size)
+from ._generated.conv_transpose3d_ops import (  # noqa: E402
+    conv_transpose3d_ops, conv_transpose3d_output_size)
 
 
-def _transposed_quantities(dims: int, params: dict[str, Any]) -> dict[str, Any]:
-    """Every quantity of a ConvTranspose{dims}d configuration (validated; exact ints):
-    ``ops``, ``macs``, ``bias_additions``, ``scatter_products``, ``flop_counter``, ..."""
-    from .convtranspose import conv_transpose_quantities
-
-    params = dict(params)
-    size = params.pop("input_length" if dims == 1 else "input_size")
-    return conv_transpose_quantities(dims, input_size=size, **params)
+def _transposed_quantities(layer: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Every quantity of a transposed layer's configuration (validated; exact ints):
+    ``ops``, ``macs``, ``bias_additions``, ``scatter_products``, ``flop_counter``, and the
+    output size, from its generated evaluator."""
+    return _evaluator(layer)._quantities(**params)
 
 
 def _evaluator(layer: str):
-    """The generated exact evaluator module of a layer with several spatial dimensions."""
+    """The generated exact evaluator module of a registered layer (``<layer>_ops``)."""
     import importlib
 
     return importlib.import_module(f"{__package__}._generated.{layer}_ops")
@@ -104,7 +104,7 @@ def count(layer: str, *, convention: str = "symconv", **params: Any) -> int:
         raise TypeError(f"count({spec.name!r}) is missing the parameter {missing[0]!r}; "
                         f"required: batch_size, {', '.join(required)}")
     if spec.family == "transposed":
-        values = _transposed_quantities(spec.dims, params)
+        values = _transposed_quantities(spec.name, params)
         if conv.name == "symconv":
             return values["ops"]
         batch = params["batch_size"]
