@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _helpers import TRANSPOSED
+
 from symconv import convtranspose as ct
 from symconv.codegen import transpose
 from symconv.functions import floor_sum
@@ -36,6 +38,10 @@ STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 CC = next((cc for cc in ("gcc", "clang", "cc") if shutil.which(cc)), None)
 needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler")
 TLAYERS = tuple(transpose.LAYERS)
+
+#: Every per-layer test here runs for the registered transposed layers (the registry coverage
+#: check compares the parametrization with layer_names(TRANSPOSED)).
+pytestmark = pytest.mark.layers(where=TRANSPOSED, reason="the transposed layers' own artefacts")
 DIMS = {name: spec[0] for name, spec in transpose.LAYERS.items()}
 QUANTITIES = transpose.QUANTITIES
 SWEEP = 100_000

@@ -12,7 +12,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from _helpers import TRANSPOSED
 import sympy as sp
+
+from _tex import TAG_HOOKS, compile_tex, tags_off_their_line
+from _tex import assert_clean as _assert_clean
 
 from symconv import convtranspose as ct
 from symconv.latex import transpose as tr
@@ -24,58 +29,19 @@ ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
 LAYERS = tuple(tr.LAYERS)
 
+#: Every per-layer test here runs for the registered transposed layers (the registry coverage
+#: check compares the parametrization with layer_names(TRANSPOSED)).
+pytestmark = pytest.mark.layers(where=TRANSPOSED, reason="the transposed layers' own artefacts")
+
 _MISSING = [tool for tool in ("pdflatex", "pdftotext") if shutil.which(tool) is None]
 needs_latex = pytest.mark.skipif(
     bool(_MISSING), reason=f"{' and '.join(_MISSING)} not installed (Debian: "
                            "texlive-latex-base, poppler-utils)")
 
-#: Records, for every numbered display, the baseline of the formula and of its number
-#: (pdfTeX's \pdfsavepos): a number TeX moved below its formula shows up as two baselines.
-TAG_HOOKS = r"""
-\makeatletter
-\newwrite\sc@pos \immediate\openout\sc@pos=\jobname.pos
-\newif\ifsc@display
-\everydisplay\expandafter{\the\everydisplay\sc@displaytrue\sc@mark{body}}
-\def\sc@mark#1{\pdfsavepos\protected@edef\sc@n{\theequation}\@xp\sc@write\@xp{\sc@n}{#1}}
-\def\sc@write#1#2{\write\sc@pos{#2 \thepage\space\the\pdflastypos}}
-\let\sc@tagform\tagform@
-\def\tagform@#1{\sc@tagform{#1}\ifsc@display\sc@mark{tag}\fi}
-\makeatother
-"""
-
-
-def compile_tex(directory: Path, name: str, text: str) -> tuple[str, str]:
-    """pdflatex twice (references); (log, pdftotext output)."""
-    (directory / f"{name}.tex").write_text(text, encoding="utf-8")
-    for _ in range(2):
-        proc = subprocess.run(
-            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-             f"{name}.tex"], cwd=directory, capture_output=True, text=True, timeout=180)
-        log = (directory / f"{name}.log").read_text(encoding="latin-1")
-        assert proc.returncode == 0, f"pdflatex failed on {name}.tex:\n{log[-3000:]}"
-    out = subprocess.run(["pdftotext", "-layout", f"{name}.pdf", "-"], cwd=directory,
-                         capture_output=True, text=True, check=True).stdout
-    return log, out
-
-
 def assert_clean(log: str) -> None:
-    """No overfull or underfull box, no warning of any kind, nothing undefined."""
-    assert "Overfull \\hbox" not in log, re.findall(r"Overfull \\hbox.*", log)
+    """As the forward documents' check, and no warning of any kind."""
+    _assert_clean(log)
     assert not re.search(r"(?i)warning", log), re.findall(r".*[Ww]arning.*", log)
-    assert "undefined" not in log.lower(), re.findall(r".*undefined.*", log)
-
-
-def tags_off_their_line(directory: Path, name: str) -> tuple[int, list[int]]:
-    body, tags, off = None, 0, []
-    for line in (directory / f"{name}.pos").read_text().splitlines():
-        kind, page, y = line.split()
-        if kind == "body":
-            body = (page, y)
-        else:
-            tags += 1
-            if body != (page, y):
-                off.append(tags)
-    return tags, off
 
 
 def with_tag_hooks(document: str) -> str:

@@ -120,8 +120,9 @@ def test_closed_form_equals_enumerated_counts(dims):
         assert seen[category] >= 1000, (category, seen)
 
 
-# how many configurations run through the full reference (values and counted * and +)
-FULL = {1: 3000, 2: 1500, 3: 600}
+# how many configurations run through the full reference (values computed, every * and +
+# counted): the 20 000 per dimensionality, small enough to take seconds each
+FULL = {1: 20_000, 2: 20_000, 3: 20_000}
 
 
 @pytest.mark.slow
@@ -138,9 +139,10 @@ def test_full_reference_counts_equal_closed_form(dims):
         assert counts.total == q["ops"], cfg
         assert counts.multiplications == q["macs"], cfg
         assert counts.scatter_products == q["scatter_products"], cfg
-        want = enumerated_counts(cfg)  # the per-element cost the sweep above relies on
-        assert (counts.multiplications, counts.additions) == \
-            (want["multiplications"], want["additions"]), cfg
+        if index % 10 == 0:  # the per-element cost the sweep above relies on
+            want = enumerated_counts(cfg)
+            assert (counts.multiplications, counts.additions) == \
+                (want["multiplications"], want["additions"]), cfg
         n_out = cfg["out_channels"], *q["output_size"]
         assert counts.output_shape == (n_out if cfg["batch_size"] is None
                                        else (cfg["batch_size"], *n_out))
