@@ -36,8 +36,8 @@ import sympy as sp
 
 from .validation import check_conv1d
 
-__all__ = ["Conv1dCounts", "Conv1dLayer", "Layer", "AnyLayer", "LayerSpecError", "load_layers",
-           "parse_layers", "MAX_DIGITS", "PER_DIMENSION", "format_dims"]
+__all__ = ["Conv1dCounts", "Conv1dLayer", "Layer", "AnyLayer", "LayerSpecError", "read_layer_file",
+           "parse_layer_records", "MAX_DIGITS", "PER_DIMENSION", "format_dims"]
 
 #: Integers in a layer file (and in the command line's options) have at most this many
 #: digits: far beyond any real layer, and it keeps every count printed from them bounded.
@@ -493,7 +493,7 @@ def _layer(index: int, raw: Any, default_batch: Any) -> AnyLayer:
         raise LayerSpecError(f"{where}: {exc}") from None
 
 
-def parse_layers(data: Any) -> list[AnyLayer]:
+def parse_layer_records(data: Any) -> list[AnyLayer]:
     """Layers from decoded JSON (a list, or an object with ``layers``): a
     :class:`Conv1dLayer` for a layer in the Conv1d format, a :class:`Layer` for one with a
     ``type`` and ``input_size``."""
@@ -523,12 +523,13 @@ def _parse_int(text: str) -> int | _TooManyDigits:
     return _TooManyDigits(digits) if digits > MAX_DIGITS else int(text)
 
 
-def load_layers(path: str | Path) -> list[AnyLayer]:
-    """Read a layer file; :class:`LayerSpecError` on malformed content."""
+def read_layer_file(path: str | Path) -> list[AnyLayer]:
+    """Read a layer file into a plain list (:func:`symconv.model.load_layers` gives a
+    :class:`~symconv.model.LayerList`); :class:`LayerSpecError` on malformed content."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"), parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise LayerSpecError(f"{path}: not valid JSON: {exc}") from None
     except RecursionError:
         raise LayerSpecError(f"{path}: not a layer file: JSON nested too deeply") from None
-    return parse_layers(data)
+    return parse_layer_records(data)

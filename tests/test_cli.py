@@ -344,7 +344,7 @@ def test_hostile_layer_files(tmp_path, name, content, needles):
 
 
 def test_longest_integers_in_a_layer_file_print_exactly(tmp_path):
-    from symconv.layers import load_layers
+    from symconv.model import load_layers
     big = 10**999 + 1
     layer = {**LAYER, "in_channels": big, "input_length": big}
     (tmp_path / "big.json").write_text(json.dumps([layer]), encoding="utf-8")

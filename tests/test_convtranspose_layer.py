@@ -23,7 +23,8 @@ import symconv
 from symconv import conventions as cv
 from symconv import convtranspose as ct
 from symconv.cli import main
-from symconv.layers import Layer, LayerSpecError, parse_layers
+from symconv.layers import Layer, LayerSpecError
+from symconv.model import parse_layers
 from symconv.proof import form_result, prove_layer
 from symconv.reference_transpose import count_transpose_nd
 from symconv.registry import LAYERS, get, names

@@ -18,7 +18,8 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 import symconv  # noqa: E402
 from symconv import conventions as cv  # noqa: E402
-from symconv.layers import Conv1dLayer, LayerSpecError, load_layers, parse_layers  # noqa: E402
+from symconv.layers import Conv1dLayer, LayerSpecError  # noqa: E402
+from symconv.model import load_layers, parse_layers  # noqa: E402
 from symconv.torch_interop import (NoConv1dWarning, UncountedConv1dWarning,  # noqa: E402
                                    derive_layer, from_torch)
 

@@ -18,7 +18,8 @@ from torch.nn.parameter import UninitializedParameter  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 import symconv  # noqa: E402
-from symconv.layers import Conv1dLayer, Layer, load_layers  # noqa: E402
+from symconv.layers import Conv1dLayer, Layer  # noqa: E402
+from symconv.model import load_layers  # noqa: E402
 from symconv.torch_interop import (NoConv1dWarning, NoConvolutionWarning,  # noqa: E402
                                    UncountedConv1dWarning, UncountedConvolutionWarning,
                                    from_torch)

@@ -282,7 +282,7 @@ def pdf_text(text: str) -> str:
 
 def test_hostile_names_compile_and_show_as_intended(tmp_path):
     """Regression: < > | printed as ¡ ¿ —; ∑, 漢字, emoji, U+202E and NUL stopped pdflatex."""
-    from symconv.layers import load_layers
+    from symconv.model import load_layers
 
     if subprocess.run(["kpsewhich", "booktabs.sty"], capture_output=True).returncode != 0:
         pytest.skip("booktabs.sty not installed (Debian: texlive-latex-recommended)")

@@ -22,8 +22,8 @@ from symconv.cli import main
 from symconv.conv1d import CONVENTION
 from symconv.latex.tables import (DEFAULT_CAPTION, DEFAULT_CAPTION_MIXED, TableOptions,
                                   render_table, render_table_file)
-from symconv.layers import (MAX_DIGITS, Conv1dLayer, Layer, LayerSpecError, format_dims,
-                            load_layers, parse_layers)
+from symconv.layers import MAX_DIGITS, Conv1dLayer, Layer, LayerSpecError, format_dims
+from symconv.model import load_layers, parse_layers
 from symconv.reference import count_nd
 
 MIXED = {"batch_size": 8, "layers": [

@@ -13,7 +13,8 @@ from symconv import conv1d_ops
 from symconv.cli import main
 from symconv.conv1d import CONVENTION
 from symconv.latex.tables import TableOptions, render_table, render_table_file, si_format
-from symconv.layers import LayerSpecError, load_layers
+from symconv.layers import LayerSpecError
+from symconv.model import load_layers
 
 LAYERS = Path(__file__).resolve().parent / "data" / "layers_small.json"
 
@@ -97,7 +98,7 @@ def test_mixed_batch_sizes_get_a_column():
          "batch_size": 1},
         {"name": "b", "in_channels": 2, "out_channels": 2, "kernel_size": 3, "input_length": 10,
          "batch_size": 4}]}
-    from symconv.layers import parse_layers
+    from symconv.model import parse_layers
     layers = parse_layers(data)
     tex = render_table(layers, "tex")
     assert "& $N$ &" in tex and "per layer for its batch size N" in tex
@@ -299,7 +300,7 @@ def _named(name, typed=False):
 def test_a_layer_named_total_is_not_the_totals_row(name, typed):
     """Regression: a layer named "total" gave two CSV rows named "total" (and in LaTeX a row
     "Total" like the totals row's)."""
-    from symconv.layers import parse_layers
+    from symconv.model import parse_layers
     from symconv.latex.tables import TOTAL_LABEL, reads_as_total
 
     layers = parse_layers([_named("a"), _named(name, typed), _named("b")])

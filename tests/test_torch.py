@@ -318,7 +318,7 @@ def test_from_torch_refuses_a_non_module():
 
 
 def test_from_torch_layer_file_round_trip_and_table(tmp_path):
-    from symconv.layers import load_layers
+    from symconv.model import load_layers
 
     layers = from_torch(AudioStack(), torch.randn(2, 1, 2000))
     path = layers.save(tmp_path / "audio.json")

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..conv1d import CONVENTION
-from ..layers import AnyLayer, Conv1dLayer, format_dims, load_layers
+from ..layers import AnyLayer, Conv1dLayer, format_dims, read_layer_file
 from ..printing.latex import SHORT, latex_escape, latex_number, visible_text
 from ..symbols import C_in, C_out, G, K, L_in, L_out, N, d, p, s
 from .render import environment, markdown_escape
@@ -341,10 +341,10 @@ def _csv(layers: Sequence[AnyLayer], params: list[int], ops: list[int], mixed: b
 
 def render_table_file(path: str | Path, fmt: str = "tex",
                       options: TableOptions = TableOptions()) -> str:
-    """Read a layer file (:func:`symconv.layers.load_layers`) and render its table.
+    """Read a layer file (:func:`symconv.layers.read_layer_file`) and render its table.
 
     Without ``options.label`` the table's label comes from the file name (:func:`label_for`).
     """
     if options.label is None:
         options = replace(options, label=label_for(path))
-    return render_table(load_layers(path), fmt, options)
+    return render_table(read_layer_file(path), fmt, options)
