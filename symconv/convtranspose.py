@@ -113,6 +113,7 @@ the tap sums like every other form). :func:`conv_transpose1d_ops` with
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import operator
@@ -233,14 +234,68 @@ def _tap_sum(a: Axis, body: sp.Expr) -> sp.Sum:
     return sp.Sum(body, (a.k, 0, a.K - 1))
 
 
-def products(a: Axis) -> sp.Sum:
-    """T: the (input position, tap) pairs that land in ``[0, out)``, a sum over the K taps."""
+def _rename(expr: sp.Basic, mapping: Mapping[sp.Symbol, sp.Symbol]) -> sp.Basic:
+    """``expr`` with its symbols renamed, rebuilt bottom-up without SymPy's search for
+    redundant ``Max``/``Min`` arguments (``_find_localzeros``: most of the cost of building the
+    tap sums). Sound for a renaming between symbols with the same assumptions of an expression
+    SymPy built and simplified itself: nothing that search could drop is left (tested: equal
+    to the expression built directly, for every axis)."""
+    memo: dict[sp.Basic, sp.Basic] = {}
+
+    def rebuild(e: sp.Basic) -> sp.Basic:
+        if e in memo:
+            return memo[e]
+        if e.is_Symbol:
+            out = mapping.get(e, e)
+        elif not e.args:
+            out = e
+        else:
+            args = [rebuild(arg) for arg in e.args]
+            out = (e.func(*args, evaluate=False) if isinstance(e, (sp.Max, sp.Min))
+                   else e.func(*args))
+        memo[e] = out
+        return out
+
+    return rebuild(expr)
+
+
+def _from_base_axis(build: Callable[[Axis], sp.Expr], a: Axis) -> sp.Expr:
+    """``build(a)``, as ``build`` of the one-dimensional axis renamed to ``a`` when every symbol
+    of ``a`` has the assumptions of its counterpart there (the axes of the registered layers),
+    else built directly."""
+    base = axis_symbols("")
+    fields = [f.name for f in dataclasses.fields(Axis)][1:]  # the symbols, not the name
+    pairs = [(getattr(base, f), getattr(a, f)) for f in fields]
+    if a == base:
+        return _base_built(build)
+    if any(x.assumptions0 != y.assumptions0 for x, y in pairs):
+        return build(a)
+    return _rename(_base_built(build), dict(pairs))
+
+
+@lru_cache(maxsize=None)
+def _base_built(build: Callable[[Axis], sp.Expr]) -> sp.Expr:
+    return build(axis_symbols(""))
+
+
+def _products(a: Axis) -> sp.Sum:
     return _tap_sum(a, sp.Max(0, tap_high(a) - tap_low(a) + 1))
 
 
+def _reached(a: Axis) -> sp.Sum:
+    return _tap_sum(a, sp.Max(0, tap_high(a) - sp.Max(tap_low(a), first_new(a)) + 1))
+
+
+@lru_cache(maxsize=None)
+def products(a: Axis) -> sp.Sum:
+    """T: the (input position, tap) pairs that land in ``[0, out)``, a sum over the K taps."""
+    return _from_base_axis(_products, a)
+
+
+@lru_cache(maxsize=None)
 def reached(a: Axis) -> sp.Sum:
     """R: the output positions reached by at least one pair, a sum over the K taps."""
-    return _tap_sum(a, sp.Max(0, tap_high(a) - sp.Max(tap_low(a), first_new(a)) + 1))
+    return _from_base_axis(_reached, a)
 
 
 def cropped_before(a: Axis, x: sp.Expr) -> sp.Sum:
