@@ -456,17 +456,40 @@ def _form_function(expr: sp.Expr) -> Callable[..., int]:
     return _compile(expr, a.parameters, {a.k: "k"})
 
 
-def _g(pt: Point) -> int:
-    return math.gcd(pt["s"], pt["d"])
+@lru_cache(maxsize=None)
+def _form_functions(expr: sp.Expr) -> tuple[Callable[..., int], Callable[..., Any] | None]:
+    """The form printed once, compiled twice: over ints (one point at a time) and over NumPy
+    int64 columns (every operation bounded: it raises :class:`symconv.exact_eval.Overflow`
+    rather than wrap; None without NumPy)."""
+    from .exact_eval import (SCALAR_NAMESPACE, VECTOR_NAMESPACE, _numpy, compile_source,
+                             vector_source)
+
+    source = vector_source(expr, axis_symbols("").parameters)
+    if source is None:
+        return _form_function(expr), None
+    return (compile_source(source, SCALAR_NAMESPACE),
+            compile_source(source, VECTOR_NAMESPACE) if _numpy() is not None else None)
 
 
-def _no_holes(pt: Point) -> bool:
-    return ((pt["d"] == 1 and pt["K"] >= pt["s"]) or (pt["s"] == 1 and pt["in"] >= pt["d"]))
+# The conditions are written with ``&`` and ``|`` (not ``and``/``or``): they then hold for a
+# point of ints and, entry by entry, for a point of NumPy columns (the exhaustive check).
+
+def _g(pt: Point) -> Any:
+    s, d = pt["s"], pt["d"]
+    if type(s) is int and type(d) is int:
+        return math.gcd(s, d)
+    import numpy
+
+    return numpy.gcd(s, d)
 
 
-def _no_collisions(pt: Point) -> bool:
+def _no_holes(pt: Point) -> Any:
+    return ((pt["d"] == 1) & (pt["K"] >= pt["s"])) | ((pt["s"] == 1) & (pt["in"] >= pt["d"]))
+
+
+def _no_collisions(pt: Point) -> Any:
     g = _g(pt)
-    return pt["K"] <= pt["s"] // g or pt["in"] <= pt["d"] // g
+    return (pt["K"] <= pt["s"] // g) | (pt["in"] <= pt["d"] // g)
 
 
 def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
@@ -498,9 +521,9 @@ def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
              "d = 1 and K >= s, or s = 1 and in >= d", _no_holes),
         Form("R, no holes and p >= op", "R", out,
              "(d = 1 and K >= s, or s = 1 and in >= d) and p >= op",
-             lambda pt: _no_holes(pt) and pt["p"] >= pt["op"]),
+             lambda pt: _no_holes(pt) & (pt["p"] >= pt["op"])),
         Form("R, stride 1, no cropping", "R", in_ + (K - 1) * sp.Min(in_, d), "s = 1 and p = 0",
-             lambda pt: pt["s"] == 1 and pt["p"] == 0, {"s": 1, "p": 0}),
+             lambda pt: (pt["s"] == 1) & (pt["p"] == 0), {"s": 1, "p": 0}),
         Form("R, no collisions", "R", products(a), "K <= s/gcd(s,d) or in <= d/gcd(s,d)",
              _no_collisions),
         Form("T, symmetric in (in, s) and (K, d)", "T", products(a).xreplace(
@@ -578,6 +601,110 @@ def _landed(in_: int, K: int, s: int, p: int, op: int, d: int) -> tuple[int, int
     return axis_landings(in_, K, s, p, op, d)[:3]
 
 
+_KEYS = ("in", "K", "s", "p", "op", "d")
+
+
+@lru_cache(maxsize=4)
+def _domain_columns(bound: int) -> dict[str, Any] | None:
+    """The points of :func:`_domain`, in its order, as NumPy int64 columns, with ``out``, ``T``
+    and ``R`` counted by enumerating the pairs (None without NumPy).
+
+    The pairs are enumerated once per ``(in, K, s, d)``: the multiset of uncropped positions
+    ``m = i·s + k·d`` (``0 ≤ i < in``, ``0 ≤ k < K``) as a histogram ``h[m]`` — every pair
+    counted one by one — since ``p`` and ``op`` only move the window ``[p, p + out − 1]`` that
+    keeps a pair (:func:`axis_landings`: ``j = m − p`` kept when ``0 ≤ j < out``). Then
+    ``T = Σ_{m in window} h[m]`` and ``R = #{m in window: h[m] ≥ 1}``, by prefix sums.
+    """
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    B = bound
+    if B < 1:
+        return None
+    # every (in, K, s, d, op, p) in _domain's order (C order of the grid), then its filter
+    one, zero = np.arange(1, B + 1, dtype=np.int64), np.arange(0, B + 1, dtype=np.int64)
+    grid = np.meshgrid(one, one, one, one, zero[:-1], zero, indexing="ij")
+    g_in, g_K, g_s, g_d, g_op, g_p = (x.reshape(-1) for x in grid)
+    M = (g_in - 1) * g_s + (g_K - 1) * g_d
+    keep = (g_op < np.maximum(g_s, g_d)) & (M - 2 * g_p + g_op + 1 >= 1)
+    cols = {"in": g_in[keep], "K": g_K[keep], "s": g_s[keep], "p": g_p[keep],
+            "op": g_op[keep], "d": g_d[keep]}
+    # the same grid as broadcastable axes (in, K, s, d, op, p): expressions over fewer
+    # parameters are computed on smaller arrays; keep selects _domain's points in its order
+    shape = (B, B, B, B, B, B + 1)
+    axes = {}
+    for position, (name, values) in enumerate((("in", one), ("K", one), ("s", one), ("d", one),
+                                               ("op", zero[:-1]), ("p", zero))):
+        view = [1] * 6
+        view[position] = values.size
+        axes[name] = values.reshape(view)
+    cols["grid"] = (axes, keep.reshape(shape), shape)
+    # group index of (in, K, s, d), each in 1..B
+    group = (((cols["in"] - 1) * B + cols["K"] - 1) * B + cols["s"] - 1) * B + cols["d"] - 1
+    g_in, g_K, g_s, g_d = (x.reshape(-1) for x in np.meshgrid(
+        *(np.arange(1, B + 1, dtype=np.int64),) * 4, indexing="ij"))
+    width = 2 * B * B + 2 * B + 2  # beyond every window end p + out <= M + op + 1
+    hist = np.zeros((g_in.size, width), dtype=np.int64)
+    rows = np.arange(g_in.size)
+    for i in range(B):
+        for k in range(B):
+            pair = (i < g_in) & (k < g_K)
+            np.add.at(hist, (rows[pair], (i * g_s + k * g_d)[pair]), 1)
+    zero = np.zeros((g_in.size, 1), dtype=np.int64)
+    prefix_t = np.concatenate([zero, np.cumsum(hist, axis=1)], axis=1)
+    prefix_r = np.concatenate([zero, np.cumsum(hist > 0, axis=1)], axis=1)
+    M = (cols["in"] - 1) * cols["s"] + (cols["K"] - 1) * cols["d"]
+    out = M - 2 * cols["p"] + cols["op"] + 1
+    lo, hi = cols["p"], cols["p"] + out  # the window [p, p + out - 1]
+    cols["out"] = out
+    cols["T"] = prefix_t[group, hi] - prefix_t[group, lo]
+    cols["R"] = prefix_r[group, hi] - prefix_r[group, lo]
+    for key in (*_KEYS, "out", "T", "R"):
+        cols[key].setflags(write=False)
+    return cols
+
+
+def _on_domain(value, grid) -> Any:
+    """A value over the broadcastable grid (or a scalar) at _domain's points, in its order."""
+    import numpy as np
+
+    _, keep, shape = grid
+    return np.broadcast_to(np.asarray(value), shape)[keep]
+
+
+def _exhaustive_columns(form: "Form", f: Callable[..., int], bound: int, key: int):
+    """The exhaustive tier of :func:`check_form` over NumPy columns: ``(checked, failure)``
+    with ``failure`` the first failing point in the domain's order ``(point, want, got)`` or
+    None; or None when it cannot be done on columns (no NumPy, or an operation whose bound
+    leaves int64: then the caller checks point by point)."""
+    from .exact_eval import Column, Overflow, Unsupported, evaluate_columns
+
+    cols = _domain_columns(bound)
+    if cols is None:
+        return None
+    import numpy as np
+
+    grid = cols["grid"]
+    axes = grid[0]
+    mask = _on_domain(form.holds_at(axes), grid).astype(bool)
+    index = np.flatnonzero(mask)
+    a = axis_symbols("")
+    env = {sym: Column.of(axes[name]) for sym, name in zip(a.parameters, _KEYS)}
+    try:
+        got = evaluate_columns(form.expr, env)
+    except (Overflow, Unsupported, ZeroDivisionError):
+        return None
+    got_v = _on_domain(got.v if isinstance(got, Column) else got, grid)[index]
+    want = cols["T" if key == 1 else "R"][index]
+    bad = np.flatnonzero(got_v != want)
+    if bad.size == 0:
+        return index.size, None
+    j = int(bad[0])
+    point = {k: int(cols[k][index[j]]) for k in _KEYS}
+    return j + 1, (point, int(want[j]), int(got_v[j]))
+
+
 @dataclass(frozen=True)
 class FormCheck:
     """The outcome of :func:`check_form`."""
@@ -607,7 +734,7 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
 
     A wrong form comes back with ``holds=False``, the first counterexample and both values.
     """
-    f = form.function
+    f = _form_functions(form.expr)[0]
     checked = 0
     key = 1 if form.quantity == "T" else 2
 
@@ -617,14 +744,21 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
     def fail(pt: Point, want: int, got: int, how: str) -> FormCheck:
         return FormCheck(form, False, how, checked, dict(pt), (got, want))
 
-    for pt in _domain(bound):
-        if not form.holds_at(pt):
-            continue
-        args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
-        checked += 1
-        want, got = counted(pt), f(*args)
-        if want != got:
+    columns = _exhaustive_columns(form, f, bound, key)
+    if columns is not None:  # all points at once (NumPy), same points, same first failure
+        checked, failure = columns
+        if failure is not None:
+            pt, want, got = failure
             return fail(pt, want, got, f"exhaustive, in, K, s, d <= {bound}")
+    else:
+        for pt in _domain(bound):
+            if not form.holds_at(pt):
+                continue
+            args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+            checked += 1
+            want, got = counted(pt), f(*args)
+            if want != got:
+                return fail(pt, want, got, f"exhaustive, in, K, s, d <= {bound}")
     exhaustive = checked
     rng = random.Random(seed)
     for _ in range(random_points):

@@ -1,5 +1,6 @@
 """The transposed layers' closed-form checks and tap sums, built and checked fast, unchanged."""
 
+import pytest
 import sympy as sp
 
 from symconv import convtranspose as ct
@@ -19,3 +20,60 @@ def test_an_axis_with_other_assumptions_is_built_directly():
     odd = ct.Axis("V", sp.Symbol("V_in", integer=True), base.out, base.K, base.s, base.p,
                   base.op, base.d, base.k)  # V_in without positive=True
     assert ct.products(odd) == ct._products(odd)
+
+
+def _all_forms():
+    forms, wrong = ct._forms()
+    return forms + wrong
+
+
+def test_domain_columns_are_the_domain_with_enumerated_landings():
+    for bound in (1, 3, 5):
+        cols = ct._domain_columns(bound)
+        points = list(ct._domain(bound))
+        assert len(points) == len(cols["in"])
+        for i, pt in enumerate(points):
+            assert pt == {k: int(cols[k][i]) for k in ct._KEYS}
+            out, T, R, _ = ct.axis_landings(*(pt[k] for k in ct._KEYS))
+            assert (out, T, R) == (cols["out"][i], cols["T"][i], cols["R"][i])
+
+
+def test_columns_check_equals_the_point_by_point_check(monkeypatch):
+    # every form, claimed and wrong, at a bound where wrong forms fail late: the same verdict,
+    # the same number of points, the same first counterexample and values
+    bound = 5
+    fast = [ct.check_form(f, bound=bound, random_points=20, large_points=20) for f in _all_forms()]
+    monkeypatch.setattr(ct, "_domain_columns", lambda bound: None)
+    slow = [ct.check_form(f, bound=bound, random_points=20, large_points=20) for f in _all_forms()]
+    for a, b in zip(fast, slow):
+        assert (a.holds, a.points, a.counterexample, a.values, a.method) == \
+            (b.holds, b.points, b.counterexample, b.values, b.method), a.form.name
+
+
+def test_a_wrong_form_is_refuted_on_columns_at_its_first_failing_point():
+    # a form wrong at exactly one point of the domain, late in its order
+    a = ct.axis_symbols("")
+    from symconv.functions import FloorDiv
+    trap = FloorDiv(a.in_, 8) * FloorDiv(a.K, 8) * FloorDiv(a.s, 7) * FloorDiv(a.d + 1, 8) \
+        * FloorDiv(a.p + 2, 9) * FloorDiv(a.op + 1, 3)  # 1 only at in=K=8, s>=7, d>=7, p>=7, op>=2
+    form = ct.Form("T with a trap", "T", ct.products(a) + trap, "always")
+    r = ct.check_form(form, random_points=0, large_points=0)
+    assert not r.holds
+    pt = r.counterexample
+    assert (pt["in"], pt["K"], pt["s"], pt["d"], pt["op"], pt["p"]) == (8, 8, 7, 7, 2, 7)
+    want = ct.axis_landings(*(pt[k] for k in ct._KEYS))[1]
+    assert r.values == (want + 1, want)
+    points = list(ct._domain(ct.DEFAULT_BOUND))
+    assert r.points == points.index(pt) + 1
+
+
+def test_columns_never_wrap_int64():
+    from symconv.exact_eval import Column, Overflow, evaluate_columns
+    import numpy as np
+    a = ct.axis_symbols("")
+    big = Column.of(np.array([2 ** 40, 3]))
+    with pytest.raises(Overflow):
+        evaluate_columns(a.in_ * a.s * a.d, {a.in_: big, a.s: big, a.d: big})
+    # and check_form then goes point by point, exact: the large tier has sizes up to 10**12
+    forms, _ = ct._forms()
+    assert all(ct.check_form(f, bound=2, random_points=5, large_points=30) for f in forms)
