@@ -723,6 +723,34 @@ class FormCheck:
 _GENERAL: dict[tuple, int] = {}
 
 
+def _args(pt: Point) -> tuple[int, ...]:
+    return (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+
+
+def _batch(expr: sp.Expr, f: Callable[..., int], points: list) -> list:
+    """``expr`` at every point: over NumPy columns at once — int64 with every operation bounded,
+    or, when a bound leaves int64, columns of Python ints (exact, no bound needed) — else
+    point by point with ``f`` (no NumPy, or a node the columns do not evaluate)."""
+    from .exact_eval import Column, Overflow, Unsupported, _numpy, evaluate_columns
+
+    np = _numpy()
+    if np is not None and points:
+        a = axis_symbols("")
+        for exact in (False, True):
+            try:
+                env = {sym: (Column.exact if exact else Column.of)([pt[k] for pt in points])
+                       for sym, k in zip(a.parameters, _KEYS)}
+                got = evaluate_columns(expr, env)
+            except Overflow:
+                continue
+            except (Unsupported, ZeroDivisionError):
+                break
+            values = got.v if isinstance(got, Column) else got
+            return [int(v) for v in np.broadcast_to(np.asarray(values, dtype=object),
+                                                     (len(points),))]
+    return [f(*_args(pt)) for pt in points]
+
+
 def _general(key: int, general: Callable[..., int], args: tuple) -> int:
     """The general tap sum at a large point (cached: forms with the same condition draw the
     same points)."""
@@ -773,16 +801,21 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
             if want != got:
                 return fail(pt, want, got, f"exhaustive, in, K, s, d <= {bound}")
     exhaustive = checked
+    # The random points are drawn first (the draws never depend on a result), then each tier
+    # is evaluated at all its points at once where it can be (:func:`_batch`), else point by
+    # point; the first failing point in drawing order is reported, as point by point.
     rng = random.Random(seed)
-    for _ in range(random_points):
-        pt = _random_point(rng, form, 40)
-        args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+    drawn = [_random_point(rng, form, 40) for _ in range(random_points)]
+    gots = _batch(form.expr, f, drawn)
+    for pt, got in zip(drawn, gots):
         checked += 1
-        want, got = counted(pt), f(*args)
+        want = counted(pt)
         if want != got:
             return fail(pt, want, got, "random point, sizes <= 40")
     a = axis_symbols("")
-    general = _form_functions(products(a) if key == 1 else reached(a))[0]
+    general_expr = products(a) if key == 1 else reached(a)
+    general = _form_functions(general_expr)[0]
+    drawn = []
     for _ in range(large_points):
         pt = _random_point(rng, form, 64)
         for name in form.large:
@@ -792,11 +825,17 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
             M = (pt["in"] - 1) * pt["s"] + (pt["K"] - 1) * pt["d"]
             pt["op"] = rng.randrange(max(pt["s"], pt["d"]))
             pt["p"] = rng.randint(0, (M + pt["op"]) // 2)
-        if not form.holds_at(pt):
-            continue
-        args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+        if form.holds_at(pt):
+            drawn.append(pt)
+    missing = [pt for pt in drawn if (key, _args(pt)) not in _GENERAL]
+    for pt, value in zip(missing, _batch(general_expr, general, missing)):
+        if len(_GENERAL) > 1 << 16:
+            _GENERAL.clear()
+        _GENERAL[(key, _args(pt))] = value
+    gots = _batch(form.expr, f, drawn)
+    for pt, got in zip(drawn, gots):
         checked += 1
-        want, got = _general(key, general, args), f(*args)
+        want = _general(key, general, _args(pt))
         if want != got:
             return fail(pt, want, got, "large random point, against the general tap sum")
     method = (f"exhaustive over {exhaustive} points (in, K, s, d <= {bound}, p <= {bound}, "

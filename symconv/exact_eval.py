@@ -191,16 +191,28 @@ class Column:
     __slots__ = ("v", "m")
     __hash__ = None  # comparisons are elementwise
 
-    def __init__(self, values, bound: int):
-        if bound > INT64_MAX:
+    def __init__(self, values, bound: int | None):
+        if bound is not None and bound > INT64_MAX:
             raise Overflow(f"bound {bound} leaves int64")
         self.v, self.m = values, bound
 
     @staticmethod
     def of(values) -> "Column":
+        """int64 values (their bound checked): ``Overflow`` if one is not an int64."""
         np = _numpy()
+        if not isinstance(values, np.ndarray):
+            if any(abs(v) > INT64_MAX for v in values):
+                raise Overflow("a value is not an int64")
         values = np.asarray(values, dtype=np.int64)
         return Column(values, int(np.abs(values).max()) if values.size else 0)
+
+    @staticmethod
+    def exact(values) -> "Column":
+        """Python ints in an object array: exact whatever the size, no bound (``m`` None)."""
+        np = _numpy()
+        out = np.empty(len(values), dtype=object)
+        out[:] = [int(v) for v in values]
+        return Column(out, None)
 
 
 def _parts(x):
@@ -214,6 +226,8 @@ def _parts(x):
 
 
 def _col(compute, bound):
+    if bound is None:
+        return Column(compute(), None)
     if bound > INT64_MAX:
         raise Overflow(f"bound {bound} leaves int64")
     return Column(compute(), bound)
@@ -232,6 +246,12 @@ def _binary(op: str):
 
 
 def _apply(op, va, ma, vb, mb):
+    if ma is None or mb is None:  # Python ints (object columns): exact, nothing to bound
+        if op == "//":
+            if not _numpy().all(vb != 0):
+                raise ZeroDivisionError("division by zero in a column")
+            return Column(va // vb, None)
+        return Column(va + vb if op == "+" else va - vb if op == "-" else va * vb, None)
     if op == "+":
         return _col(lambda: va + vb, ma + mb)
     if op == "-":
@@ -275,7 +295,8 @@ def _fold(np_function, python_function, args):
     out = parts[0][0]
     for v, _ in parts[1:]:
         out = np_function(out, v)
-    return Column(out, max(m for _, m in parts))
+    bounds = [m for _, m in parts]
+    return Column(out, None if None in bounds else max(bounds))
 
 
 def vmax(*args):
@@ -294,7 +315,8 @@ def vwhere(condition, then, otherwise):
     if condition is True or condition is False:
         return then if condition else otherwise
     (vt, mt), (vo, mo) = _parts(then), _parts(otherwise)
-    return Column(_numpy().where(condition, vt, vo), max(mt, mo))
+    return Column(_numpy().where(condition, vt, vo),
+                  None if mt is None or mo is None else max(mt, mo))
 
 
 def vsum(body, low, high):
@@ -326,6 +348,8 @@ def vfloor_sum(n, m, a, b):
     if not any(isinstance(x, Column) for x in args):
         return floor_sum(n, m, a, b)
     parts = [_parts(x) for x in args]
+    if any(mx is None for _, mx in parts):
+        raise Unsupported("floor_sum over columns of Python ints")
     bound = max(mx for _, mx in parts)
     if bound >= 2 ** 20:
         raise Overflow("floor_sum arguments too large for int64 columns")
@@ -545,12 +569,21 @@ def _sum_columns(body, low, high):
         return total
     lo, hi = _parts(low)[0], _parts(high)[0]
     k_lo, k_hi = int(np.min(lo)), int(np.max(hi))
+    if k_hi - k_lo > 1 << 16:
+        raise Unsupported("a sum over more than 65536 indices: point by point")
+    exact = _parts(low)[1] is None or _parts(high)[1] is None
     total, bound = 0, 0
     for k in range(k_lo, k_hi + 1):
         vt, mt = _parts(body(k))
         inside = (lo <= k) & (k <= hi)
-        bound += mt
-        if bound > INT64_MAX:
-            raise Overflow("sum leaves int64")
-        total = total + np.multiply(vt, inside)
+        if mt is None or exact:
+            exact = True
+        else:
+            bound += mt
+            if bound > INT64_MAX:
+                raise Overflow("sum leaves int64")
+        total = total + (np.asarray(vt, dtype=object) * inside if exact
+                         else np.multiply(vt, inside))
+    if exact:
+        return Column(np.asarray(total, dtype=object), None)
     return Column(np.asarray(total, dtype=np.int64), bound)

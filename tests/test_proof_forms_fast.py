@@ -42,9 +42,11 @@ def test_columns_check_equals_the_point_by_point_check(monkeypatch):
     # every form, claimed and wrong, at a bound where wrong forms fail late: the same verdict,
     # the same number of points, the same first counterexample and values
     bound = 5
-    fast = [ct.check_form(f, bound=bound, random_points=20, large_points=20) for f in _all_forms()]
+    fast = [ct.check_form(f, bound=bound, random_points=40, large_points=40) for f in _all_forms()]
     monkeypatch.setattr(ct, "_domain_columns", lambda bound: None)
-    slow = [ct.check_form(f, bound=bound, random_points=20, large_points=20) for f in _all_forms()]
+    monkeypatch.setattr(ct, "_batch", lambda expr, f, points: [f(*ct._args(pt)) for pt in points])
+    ct._GENERAL.clear()
+    slow = [ct.check_form(f, bound=bound, random_points=40, large_points=40) for f in _all_forms()]
     for a, b in zip(fast, slow):
         assert (a.holds, a.points, a.counterexample, a.values, a.method) == \
             (b.holds, b.points, b.counterexample, b.values, b.method), a.form.name
@@ -77,3 +79,21 @@ def test_columns_never_wrap_int64():
     # and check_form then goes point by point, exact: the large tier has sizes up to 10**12
     forms, _ = ct._forms()
     assert all(ct.check_form(f, bound=2, random_points=5, large_points=30) for f in forms)
+
+
+def test_batch_evaluation_equals_point_by_point_at_large_points():
+    # int64 columns where every bound fits, columns of Python ints where one does not
+    import random
+    rng = random.Random(2)
+    a = ct.axis_symbols("")
+    forms, _ = ct._forms()
+    points = []
+    for _ in range(60):
+        pt = {"in": rng.randint(1, 10 ** 12), "K": rng.randint(1, 30), "s": rng.randint(1, 10 ** 12),
+              "d": rng.randint(1, 10 ** 12), "op": 0}
+        M = (pt["in"] - 1) * pt["s"] + (pt["K"] - 1) * pt["d"]
+        pt["p"] = rng.randint(0, M // 2)
+        points.append(pt)
+    for form in forms[:6] + forms[13:14]:
+        f = ct._form_functions(form.expr)[0]
+        assert ct._batch(form.expr, f, points) == [f(*ct._args(pt)) for pt in points], form.name
