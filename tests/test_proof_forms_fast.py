@@ -97,3 +97,14 @@ def test_batch_evaluation_equals_point_by_point_at_large_points():
     for form in forms[:6] + forms[13:14]:
         f = ct._form_functions(form.expr)[0]
         assert ct._batch(form.expr, f, points) == [f(*ct._args(pt)) for pt in points], form.name
+
+
+def test_random_points_are_drawn_as_with_randint():
+    import random
+    assert ct._same_draws()
+    for form in _all_forms():
+        a, b = random.Random(9), random.Random(9)
+        for high in (40, 64):
+            for _ in range(40):
+                assert ct._random_point(a, form, high) == ct._random_point_randint(b, form, high)
+        assert a.random() == b.random()
