@@ -354,23 +354,25 @@ def vfloor_sum(n, m, a, b):
     if bound >= 2 ** 20:
         raise Overflow("floor_sum arguments too large for int64 columns")
     shape = np.broadcast(*(v for v, _ in parts)).shape
-    n, m, a, b = (np.broadcast_to(np.asarray(v, dtype=np.int64), shape).copy() for v, _ in parts)
-    active = n != 0
-    if np.any(m < 1) or np.any(active & ((n < 0) | (a < 0) | (b < 0))):
+    n, m, a, b = (np.broadcast_to(np.asarray(v, dtype=np.int64), shape).reshape(-1)
+                  for v, _ in parts)
+    if np.any(m < 1) or np.any((n != 0) & ((n < 0) | (a < 0) | (b < 0))):
         raise Overflow("floor_sum outside its domain somewhere: point by point")
-    total = np.zeros(shape, dtype=np.int64)
-    while np.any(active):
-        q = a // m
-        total += np.where(active, n * (n - 1) // 2 * q, 0)
-        a = a % m
-        total += np.where(active, n * (b // m), 0)
-        b = b % m
+    total = np.zeros(n.size, dtype=np.int64)
+    live = np.flatnonzero(n != 0)  # the entries still reducing, and their n, m, a, b
+    n, m, a, b = n[live], m[live], a[live], b[live]
+    while live.size:
+        q, a = np.divmod(a, m)
+        part = n * (n - 1) // 2 * q
+        q, b = np.divmod(b, m)
+        part += n * q
+        np.add.at(total, live, part)
         y = a * n + b
-        active &= y >= m
-        new_n, new_b = np.divmod(y, m)
-        n = np.where(active, new_n, n)
-        b = np.where(active, new_b, b)
-        m, a = np.where(active, a, m), np.where(active, m, a)
+        more = y >= m
+        live, y, m, a = live[more], y[more], m[more], a[more]
+        n, b = np.divmod(y, m)
+        m, a = a, m
+    total = total.reshape(shape)
     return Column(total, bound ** 3 + bound ** 2)
 
 

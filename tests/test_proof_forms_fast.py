@@ -108,3 +108,16 @@ def test_random_points_are_drawn_as_with_randint():
             for _ in range(40):
                 assert ct._random_point(a, form, high) == ct._random_point_randint(b, form, high)
         assert a.random() == b.random()
+
+
+def test_floor_sum_over_columns_equals_floor_sum():
+    import random
+    from symconv.exact_eval import Column, Overflow, vfloor_sum
+    from symconv.functions import floor_sum
+    rng = random.Random(3)
+    vals = [(rng.randint(0, 60), rng.randint(1, 60), rng.randint(0, 200), rng.randint(0, 200))
+            for _ in range(3000)]
+    cols = [Column.of([v[i] for v in vals]) for i in range(4)]
+    assert list(vfloor_sum(*cols).v) == [floor_sum(*v) for v in vals]
+    with pytest.raises(Overflow):  # beyond the proven int64 range: not computed
+        vfloor_sum(Column.of([2 ** 20]), 1, 1, 1)
