@@ -189,6 +189,40 @@ def axis_symbols(name: str = "") -> Axis:
                 sp.Symbol("op", **_NONNEG), sp.Symbol("d", **_SIZE), sp.Symbol("k", **_NONNEG))
 
 
+#: While true (only inside :func:`_forms`), ``_max``/``_min`` build ``Max``/``Min`` as SymPy
+#: does except for its search for arguments that another makes redundant
+#: (``_find_localzeros``: comparing every pair through ``factor_terms``, most of the cost of
+#: building the closed forms). Tested: every form so built equals the one built normally.
+_QUICK_MINMAX = False
+
+
+def _quick(cls, *args):
+    """``cls(*args)`` (``sp.Max`` or ``sp.Min``) as ``MinMaxBase.__new__`` builds it when
+    evaluating, without ``_find_localzeros``."""
+    from sympy.core.operations import ShortCircuit
+
+    try:
+        argset = frozenset(cls._new_args_filter(sp.sympify(a) for a in args))
+    except ShortCircuit:
+        return cls.zero
+    argset = frozenset(cls._collapse_arguments(argset))
+    if not argset:
+        return cls.identity
+    if len(argset) == 1:
+        return next(iter(argset))
+    obj = sp.Expr.__new__(cls, *sp.ordered(argset))
+    obj._argset = argset
+    return obj
+
+
+def _max(*args):
+    return _quick(sp.Max, *args) if _QUICK_MINMAX else sp.Max(*args)
+
+
+def _min(*args):
+    return _quick(sp.Min, *args) if _QUICK_MINMAX else sp.Min(*args)
+
+
 def ceil_div(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     """``⌈a/b⌉ = −⌊−a/b⌋`` for integers, ``b > 0``: an exact floor division."""
     return -FloorDiv(-a, b)
@@ -300,12 +334,12 @@ def reached(a: Axis) -> sp.Sum:
 
 def cropped_before(a: Axis, x: sp.Expr) -> sp.Sum:
     """C(x): the pairs with uncropped position ``i·s + k·d < x`` (0 for ``x ≤ 0``)."""
-    return _tap_sum(a, sp.Max(0, sp.Min(a.in_, ceil_div(x - a.k * a.d, a.s))))
+    return _tap_sum(a, _max(0, _min(a.in_, ceil_div(x - a.k * a.d, a.s))))
 
 
 def reached_before(a: Axis, x: sp.Expr) -> sp.Sum:
     """H(x): the reached uncropped positions ``< x`` (0 for ``x ≤ 0``)."""
-    return _tap_sum(a, sp.Max(0, sp.Min(a.in_, ceil_div(x - a.k * a.d, a.s)) - first_new(a)))
+    return _tap_sum(a, _max(0, _min(a.in_, ceil_div(x - a.k * a.d, a.s)) - first_new(a)))
 
 
 def _closed_count(n_total: sp.Expr, step: sp.Expr, width: sp.Expr, x: sp.Expr) -> sp.Expr:
@@ -314,8 +348,8 @@ def _closed_count(n_total: sp.Expr, step: sp.Expr, width: sp.Expr, x: sp.Expr) -
     ``n_a = clip(⌈x/step⌉, 0, n_total)`` positions contribute at all, the first
     ``n_f = clip(⌊(x − width)/step⌋ + 1, 0, n_total)`` of them the full ``width``.
     """
-    n_a = sp.Max(0, sp.Min(n_total, ceil_div(x, step)))
-    n_f = sp.Max(0, sp.Min(n_total, FloorDiv(x - width, step) + 1))
+    n_a = _max(0, _min(n_total, ceil_div(x, step)))
+    n_f = _max(0, _min(n_total, FloorDiv(x - width, step) + 1))
     return (width * n_f + (n_a - n_f) * x
             - step * FloorDiv(n_a * (n_a - 1) - n_f * (n_f - 1), 2))
 
@@ -332,8 +366,8 @@ def clipped_ceil_sum(a: Axis, k0: sp.Expr, k1: sp.Expr, x: sp.Expr, cap: sp.Expr
     """
     k_a = ceil_div(x - (cap - 1) * a.s, a.d)
     k_b = ceil_div(x, a.d)
-    lo = sp.Max(k0, sp.Min(k1, k_a))
-    hi = sp.Max(lo, sp.Min(k1, k_b))
+    lo = _max(k0, _min(k1, k_a))
+    hi = _max(lo, _min(k1, k_b))
     return cap * (lo - k0) + FloorSum(hi - lo, a.s, a.d, x - (hi - 1) * a.d + a.s - 1)
 
 
@@ -347,8 +381,8 @@ def reached_log(a: Axis) -> sp.Expr:
     """R in O(log): ``R(p = 0) − H(p) − H(p − op)``, where ``H(x) = Σ_k clip(c_k, 0, in) −
     Σ_{k ≥ q} clip(c_k, 0, f)`` with ``f = max(0, in − d′)`` (a tap ``k ≥ q`` adds
     ``max(0, min(in, c) − f) = clip(c, 0, in) − clip(c, 0, f)`` for ``0 ≤ f ≤ in``)."""
-    f = sp.Max(0, a.in_ - shift(a))
-    start = sp.Min(period(a), a.K)
+    f = _max(0, a.in_ - shift(a))
+    start = _min(period(a), a.K)
 
     def h(x: sp.Expr) -> sp.Expr:
         return (clipped_ceil_sum(a, 0, a.K, x, a.in_)
@@ -359,7 +393,7 @@ def reached_log(a: Axis) -> sp.Expr:
 
 def _no_cropping_reached(a: Axis) -> sp.Expr:
     q, dq = period(a), shift(a)
-    return sp.Min(a.K, q) * a.in_ + sp.Max(0, a.K - q) * sp.Min(a.in_, dq)
+    return _min(a.K, q) * a.in_ + _max(0, a.K - q) * _min(a.in_, dq)
 
 
 # --- exact evaluation: the expressions printed to Python integer code --------------------
@@ -517,12 +551,12 @@ def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
         Form("T, stride 1", "T",
              in_ * K - _closed_count(K, d, in_, p) - _closed_count(K, d, in_, p - op),
              "s = 1", lambda pt: pt["s"] == 1, {"s": 1}),
-        Form("R, no holes", "R", out - sp.Max(0, op - p),
+        Form("R, no holes", "R", out - _max(0, op - p),
              "d = 1 and K >= s, or s = 1 and in >= d", _no_holes),
         Form("R, no holes and p >= op", "R", out,
              "(d = 1 and K >= s, or s = 1 and in >= d) and p >= op",
              lambda pt: _no_holes(pt) & (pt["p"] >= pt["op"])),
-        Form("R, stride 1, no cropping", "R", in_ + (K - 1) * sp.Min(in_, d), "s = 1 and p = 0",
+        Form("R, stride 1, no cropping", "R", in_ + (K - 1) * _min(in_, d), "s = 1 and p = 0",
              lambda pt: (pt["s"] == 1) & (pt["p"] == 0), {"s": 1, "p": 0}),
         Form("R, no collisions", "R", products(a), "K <= s/gcd(s,d) or in <= d/gcd(s,d)",
              _no_collisions),
@@ -533,18 +567,30 @@ def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
     )
     wrong = (
         Form("R, no cropping, without the gcd (wrong)", "R",
-             sp.Min(K, s) * in_ + sp.Max(0, K - s) * sp.Min(in_, d), "p = 0",
+             _min(K, s) * in_ + _max(0, K - s) * _min(in_, d), "p = 0",
              lambda pt: pt["p"] == 0, {"p": 0}, claimed=False),
         Form("T = in·K with cropping (wrong)", "T", in_ * K, "always", claimed=False),
         Form("T = out·K, moduleprofiler's multiplication term (wrong)", "T", out * K, "always",
              claimed=False),
-        Form("R = out, no holes without K >= s (wrong)", "R", out - sp.Max(0, op - p),
+        Form("R = out, no holes without K >= s (wrong)", "R", out - _max(0, op - p),
              "d = 1", lambda pt: pt["d"] == 1, {"d": 1}, claimed=False),
     )
     return forms, wrong
 
 
-_forms = lru_cache(maxsize=None)(_forms)
+@lru_cache(maxsize=None)
+def _forms_built() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
+    global _QUICK_MINMAX
+    a = axis_symbols("")
+    products(a), reached(a)  # the tap sums: built (and cached) the normal way first
+    _QUICK_MINMAX = True
+    try:
+        return _forms_normal()
+    finally:
+        _QUICK_MINMAX = False
+
+
+_forms_normal, _forms = _forms, _forms_built
 # FORMS (the claimed closed forms of T and R of one dimension, with their conditions),
 # WRONG_FORMS (deliberately wrong ones, which the checks must refute) and TOTAL_IDENTITIES
 # are built on first use (module __getattr__ below): building them takes about a second.

@@ -121,3 +121,13 @@ def test_floor_sum_over_columns_equals_floor_sum():
     assert list(vfloor_sum(*cols).v) == [floor_sum(*v) for v in vals]
     with pytest.raises(Overflow):  # beyond the proven int64 range: not computed
         vfloor_sum(Column.of([2 ** 20]), 1, 1, 1)
+
+
+def test_forms_built_quickly_equal_the_forms_built_normally():
+    quick_forms, quick_wrong = ct._forms()
+    normal_forms, normal_wrong = ct._forms_normal()
+    for q, n in zip(quick_forms + quick_wrong, normal_forms + normal_wrong):
+        assert q.name == n.name and q.expr == n.expr and sp.srepr(q.expr) == sp.srepr(n.expr)
+    a = ct.axis_symbols("")
+    assert not ct._QUICK_MINMAX
+    assert quick_forms[4].expr == ct.products_log(a) and quick_forms[5].expr == ct.reached_log(a)
