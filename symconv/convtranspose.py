@@ -368,7 +368,8 @@ def clipped_ceil_sum(a: Axis, k0: sp.Expr, k1: sp.Expr, x: sp.Expr, cap: sp.Expr
     k_b = ceil_div(x, a.d)
     lo = _max(k0, _min(k1, k_a))
     hi = _max(lo, _min(k1, k_b))
-    return cap * (lo - k0) + FloorSum(hi - lo, a.s, a.d, x - (hi - 1) * a.d + a.s - 1)
+    return cap * (lo - k0) + FloorSum(hi - lo, a.s, a.d, x - (hi - 1) * a.d + a.s - 1,
+                                      evaluate=not _QUICK_MINMAX)  # (tested: same result)
 
 
 def products_log(a: Axis) -> sp.Expr:
@@ -560,10 +561,8 @@ def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
              lambda pt: (pt["s"] == 1) & (pt["p"] == 0), {"s": 1, "p": 0}),
         Form("R, no collisions", "R", products(a), "K <= s/gcd(s,d) or in <= d/gcd(s,d)",
              _no_collisions),
-        Form("T, symmetric in (in, s) and (K, d)", "T", products(a).xreplace(
-            {in_: K, K: in_, s: d, d: s}), "always", large=("s", "d")),
-        Form("R, symmetric in (in, s) and (K, d)", "R", reached(a).xreplace(
-            {in_: K, K: in_, s: d, d: s}), "always", large=("s", "d")),
+        Form("T, symmetric in (in, s) and (K, d)", "T", _swapped(products(a)), "always", large=("s", "d")),
+        Form("R, symmetric in (in, s) and (K, d)", "R", _swapped(reached(a)), "always", large=("s", "d")),
     )
     wrong = (
         Form("R, no cropping, without the gcd (wrong)", "R",
@@ -576,6 +575,14 @@ def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
              "d = 1", lambda pt: pt["d"] == 1, {"d": 1}, claimed=False),
     )
     return forms, wrong
+
+
+def _swapped(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with ``(in, s)`` and ``(K, d)`` exchanged (as ``xreplace`` would give it; the
+    Max/Min not searched again for redundant arguments, tested equal)."""
+    a = axis_symbols("")
+    swap = {a.in_: a.K, a.K: a.in_, a.s: a.d, a.d: a.s}
+    return _rename(expr, swap) if _QUICK_MINMAX else expr.xreplace(swap)
 
 
 @lru_cache(maxsize=None)
