@@ -246,14 +246,14 @@ def shift(a: Axis) -> sp.Expr:
 def tap_low(a: Axis, k: sp.Expr | None = None) -> sp.Expr:
     """Smallest input position of tap ``k`` inside the window: ``max(0, ⌈(p − k·d)/s⌉)``."""
     k = a.k if k is None else k
-    return sp.Max(0, ceil_div(a.p - k * a.d, a.s))
+    return _max(0, ceil_div(a.p - k * a.d, a.s))
 
 
 def tap_high(a: Axis, k: sp.Expr | None = None) -> sp.Expr:
     """Largest input position of tap ``k`` inside the window:
     ``min(in − 1, ⌊((in − 1)·s − p + d(K − 1 − k) + op)/s⌋)`` (= ``⌊(p + out − 1 − k·d)/s⌋``)."""
     k = a.k if k is None else k
-    return sp.Min(a.in_ - 1,
+    return _min(a.in_ - 1,
                   FloorDiv((a.in_ - 1) * a.s - a.p + a.d * (a.K - 1 - k) + a.op, a.s))
 
 
@@ -261,7 +261,7 @@ def first_new(a: Axis, k: sp.Expr | None = None) -> sp.Expr:
     """First input position whose product with tap ``k`` reaches a position no earlier tap
     reaches: 0 for ``k < q``, else ``max(0, in − d')``."""
     k = a.k if k is None else k
-    return sp.Piecewise((0, k < period(a)), (sp.Max(0, a.in_ - shift(a)), True))
+    return sp.Piecewise((0, k < period(a)), (_max(0, a.in_ - shift(a)), True))
 
 
 def _tap_sum(a: Axis, body: sp.Expr) -> sp.Sum:
@@ -309,7 +309,18 @@ def _from_base_axis(build: Callable[[Axis], sp.Expr], a: Axis) -> sp.Expr:
 
 @lru_cache(maxsize=None)
 def _base_built(build: Callable[[Axis], sp.Expr]) -> sp.Expr:
-    return build(axis_symbols(""))
+    if build is _products:  # built without the Max/Min redundancy search: tested equal
+        return _quickly(build, axis_symbols(""))
+    return build(axis_symbols(""))  # R needs that search (it drops an argument)
+
+
+def _quickly(build: Callable, *args):
+    global _QUICK_MINMAX
+    _QUICK_MINMAX = True
+    try:
+        return build(*args)
+    finally:
+        _QUICK_MINMAX = False
 
 
 def _products(a: Axis) -> sp.Sum:
@@ -587,14 +598,9 @@ def _swapped(expr: sp.Expr) -> sp.Expr:
 
 @lru_cache(maxsize=None)
 def _forms_built() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
-    global _QUICK_MINMAX
     a = axis_symbols("")
-    products(a), reached(a)  # the tap sums: built (and cached) the normal way first
-    _QUICK_MINMAX = True
-    try:
-        return _forms_normal()
-    finally:
-        _QUICK_MINMAX = False
+    products(a), reached(a)  # the tap sums: built (and cached) first
+    return _quickly(_forms_normal)
 
 
 _forms_normal, _forms = _forms, _forms_built
