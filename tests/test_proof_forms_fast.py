@@ -131,3 +131,24 @@ def test_forms_built_quickly_equal_the_forms_built_normally():
     a = ct.axis_symbols("")
     assert not ct._QUICK_MINMAX
     assert quick_forms[4].expr == ct.products_log(a) and quick_forms[5].expr == ct.reached_log(a)
+
+
+def test_symbolic_no_cropping_proofs_decide_without_simplify(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("simplify called")
+
+    monkeypatch.setattr(ct.sp, "simplify", refuse)
+    assert ct.prove_no_cropping_products()[0] and ct.prove_no_cropping_reached()[0]
+
+
+def test_is_zero_says_yes_only_when_zero():
+    a = ct.axis_symbols("")
+    x = sp.Symbol("x", integer=True, positive=True)
+    right = (a.in_ - sp.Max(0, a.in_ - x) - sp.Min(a.in_, x)).rewrite(sp.Piecewise)
+    assert ct._is_zero(right)
+    for wrong in (a.in_ - sp.Max(0, a.in_ - x) - sp.Max(a.in_, x),
+                  sp.Max(a.K, x) - sp.Min(a.K, x), sp.Min(a.K, x) - a.K):
+        assert not ct._is_zero(wrong.rewrite(sp.Piecewise))
+    # the cheap test cannot see that x <= 3 and x >= 5 exclude each other; simplify decides
+    tricky = sp.Piecewise((x, (x <= 3) & (x >= 5)), (0, True))
+    assert ct._is_zero(tricky) == (sp.simplify(tricky) == 0)
