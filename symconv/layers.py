@@ -510,12 +510,13 @@ def parse_layer_records(data: Any, symbolic: dict | None = None) -> list[AnyLaye
     :class:`Conv1dLayer` for a layer in the Conv1d format, a :class:`Layer` for one with a
     ``type`` and ``input_size``.
 
-    A layer's ``input_expr`` and the file's ``input_size`` (the model's input size) are
-    the fields of :mod:`symconv.symbolic`; with ``symbolic`` (a dict) they are stored in it
-    as ``input_exprs`` (one per layer, None when absent) and ``input_size`` (None when
-    absent)."""
+    A layer's ``input_expr``, the file's ``input_size`` (the model's input size) and
+    ``input_constraints`` are the fields of :mod:`symconv.symbolic`; with ``symbolic`` (a
+    dict) they are stored in it as ``input_exprs`` (one per layer, None when absent),
+    ``input_size`` and ``input_constraints`` (None when absent)."""
     batch = None
     model_input = None
+    conditions = None
     if isinstance(data, dict):
         if "layers" not in data:
             raise LayerSpecError("layer file: field 'layers' is missing")
@@ -526,6 +527,11 @@ def parse_layer_records(data: Any, symbolic: dict | None = None) -> list[AnyLaye
                 and all(type(v) is int and v >= 1 for v in model_input)):
             raise LayerSpecError(f"layer file: field 'input_size' (the model's input size) must "
                                  f"be a list of 1 to 3 integers >= 1, got {_kind(model_input)}")
+        conditions = data.get("input_constraints")
+        if conditions is not None and not (isinstance(conditions, list) and len(conditions) <= 100
+                                           and all(isinstance(c, str) for c in conditions)):
+            raise LayerSpecError(f"layer file: field 'input_constraints' must be a list of "
+                                 f"strings ('EXPR >= EXPR'), got {_kind(conditions)}")
         data = data["layers"]
     if not isinstance(data, list):
         raise LayerSpecError(f"layer file: 'layers' must be a list, got {type(data).__name__}")
@@ -534,6 +540,7 @@ def parse_layer_records(data: Any, symbolic: dict | None = None) -> list[AnyLaye
     if symbolic is not None:
         symbolic["input_exprs"] = exprs
         symbolic["input_size"] = model_input
+        symbolic["input_constraints"] = conditions
     return out
 
 

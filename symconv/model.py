@@ -51,10 +51,12 @@ class LayerList(list):
     """
 
     def __init__(self, layers: Any = (), input_exprs: Any = None,
-                 input_size: Any = None) -> None:
+                 input_size: Any = None, input_constraints: Any = None) -> None:
         super().__init__(layers)
         self.input_exprs = list(input_exprs) if input_exprs is not None else None
         self.input_size = list(input_size) if input_size is not None else None
+        self.input_constraints = (list(input_constraints) if input_constraints is not None
+                                  else None)
 
     def size_relations(self):
         """Each layer's batch and input size as expressions of the model's input
@@ -65,7 +67,8 @@ class LayerList(list):
         exprs = self.input_exprs
         if exprs is not None and len(exprs) != len(self):
             exprs = None  # the list was changed after reading: the rule alone
-        return file_relations(list(self), exprs, self.input_size)
+        return file_relations(list(self), exprs, self.input_size,
+                              getattr(self, "input_constraints", None))
 
     def derivations(self) -> list[LayerDerivation]:
         """The derivation of every layer's count (see :func:`symconv.layer_derivation.derive_layer`)."""
@@ -102,6 +105,8 @@ class LayerList(list):
         out: dict[str, Any] = {}
         if getattr(self, "input_size", None) is not None:
             out["input_size"] = list(self.input_size)
+        if getattr(self, "input_constraints", None):
+            out["input_constraints"] = list(self.input_constraints)
         out["layers"] = layers
         return out
 

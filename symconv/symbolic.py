@@ -247,10 +247,13 @@ def _value(expr: sp.Expr, point: Mapping[sp.Symbol, int]) -> sp.Expr:
 
 
 def file_relations(layers: Sequence[Any], input_exprs: Sequence[Any] | None = None,
-                   input_size: Sequence[int] | None = None) -> SizeRelations:
+                   input_size: Sequence[int] | None = None,
+                   input_constraints: Sequence[str] | None = None) -> SizeRelations:
     """The :class:`SizeRelations` of a layer file's layers (the rule in the module
     docstring): ``input_exprs`` holds each layer's ``input_expr`` field (None when absent),
-    ``input_size`` the file's model input size."""
+    ``input_size`` the file's model input size, ``input_constraints`` its further
+    conditions (``"floor((L_in - 1)/4) >= 2"``: what ``torch.export`` derived from the
+    model's code)."""
     if not layers:
         raise SymbolicSizeError("no convolution layer: there is no formula to give")
     exprs = list(input_exprs) if input_exprs is not None else [None] * len(layers)
@@ -306,7 +309,19 @@ def file_relations(layers: Sequence[Any], input_exprs: Sequence[Any] | None = No
         batch.append(symbols["N"])
         inputs.append(size)
         previous_out = _output_exprs(layer, size)
-    return SizeRelations(symbols, point, batch, inputs)
+    bounds = []
+    for index, text in enumerate(input_constraints or (), start=1):
+        where = f"input_constraints[{index}]"
+        if not isinstance(text, str) or text.count(">=") != 1:
+            raise SymbolicSizeError(f"{where}: must be a string 'EXPR >= EXPR', got "
+                                    f"{_short(repr(text))}")
+        lhs, rhs = (parse_size_expression(t, symbols, where) for t in text.split(">="))
+        rel = sp.Ge(sp.expand(lhs - rhs + 1), 1, evaluate=False)
+        if _value(rel.lhs, point) < 1:
+            raise SymbolicSizeError(f"{where}: {text!r} does not hold at the model input "
+                                    f"{_point_text(symbols, point)}")
+        bounds.append(rel)
+    return SizeRelations(symbols, point, batch, inputs, tuple(bounds))
 
 
 def _point_text(symbols: Mapping[str, sp.Symbol], point: Mapping[sp.Symbol, int]) -> str:
@@ -631,22 +646,34 @@ class SymbolicCost:
     def _lhs_args(self) -> list[sp.Symbol]:
         return list(self.symbols.values())
 
+    def display(self, expr: sp.Expr | None = None) -> sp.Expr:
+        """``expr`` (default :attr:`expr`) in the printed form: expanded, each floor's
+        argument over one denominator (``⌊(L_in - 1)/4⌋``), ``N`` factored out when every
+        term has it. Equal to ``expr`` (the same expression, rearranged)."""
+        e = sp.expand(self.expr if expr is None else expr)
+        n = self.symbols["N"]
+        rest = sp.expand(e / n)
+        if not rest.has(n) and rest != 0:
+            return sp.Mul(n, _over_one_denominator(rest), evaluate=False)
+        return _over_one_denominator(e)
+
     def text(self, expr: sp.Expr | None = None) -> str:
         """The equation on one line (Unicode): ``ops(N, L_in) = …``."""
         from .printing.text import one_line
 
         args = ", ".join(s.name for s in self._lhs_args())
-        body = one_line(self.expr if expr is None else expr, order="lex")
+        body = one_line(self.display(expr), order="lex")
         return f"{_FUNCTION_NAME.get(self.convention, self.convention)}({args}) = {body}"
 
     def latex(self, expr: sp.Expr | None = None) -> str:
         r"""The equation ``\mathrm{ops}(N, L_\mathrm{in}) = …`` as LaTeX (math-mode content),
         printed with symconv's LaTeX printer."""
+        from .printing.latex import SHORT
         from .printing.latex import latex as _latex
 
         names = {s: _latex_name(s.name) for s in self._lhs_args()}
         args = ", ".join(names[s] for s in self._lhs_args())
-        body = _latex(self.expr if expr is None else expr, symbol_names=names)
+        body = _latex(self.display(expr), SHORT, symbol_names=names)
         name = _FUNCTION_NAME.get(self.convention, self.convention).replace("-", r"\text{-}")
         return rf"\mathrm{{{name}}}({args}) = {body}"
 
@@ -678,8 +705,8 @@ class SymbolicCost:
                 given = ", ".join(f"{s.name}={point[s]}" for s in sorted(rel.free_symbols,
                                                                          key=str))
                 raise ValueError(f"{given} is outside the sizes this formula holds for: "
-                                 f"{_relation_text(rel)} (every layer needs an input and an "
-                                 f"output of at least 1)")
+                                 f"{_relation_text(rel)} (the smallest sizes for which every "
+                                 f"layer is valid; constraints: {self.constraints_text()})")
         return point
 
     def evaluate_layers(self, **sizes: int) -> dict[str, int]:
@@ -846,6 +873,22 @@ class SymbolicCost:
 
 
 _FUNCTION_NAME = {"symconv": "ops"}
+
+
+def _over_one_denominator(expr: sp.Expr) -> sp.Expr:
+    """Each floor's / ceiling's argument as one fraction ``(L_in - 1)/4`` (unevaluated)."""
+    def rule(x: sp.Expr) -> sp.Expr:
+        num, den = sp.fraction(sp.together(x.args[0]))
+        inner = _over_one_denominator(num)
+        arg = inner if den == 1 else sp.Mul(inner, sp.Pow(den, -1, evaluate=False),
+                                            evaluate=False)
+        return x.func(arg, evaluate=False)
+
+    if isinstance(expr, (sp.floor, sp.ceiling)):
+        return rule(expr)
+    if not expr.args or not expr.has(sp.floor, sp.ceiling):
+        return expr
+    return expr.func(*[_over_one_denominator(a) for a in expr.args], evaluate=False)
 
 
 def _latex_name(name: str) -> str:

@@ -101,7 +101,7 @@ class TorchLayers(LayerList):
                 raise SymbolicSizeError("symbolic(): these layers keep no model to export "
                                         "(build them with symconv.from_torch)")
             self._relations = export_relations(self.model, self.example_input, list(self),
-                                               self.records)
+                                               self.records, _MODULES)
         return self._relations
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,6 +110,8 @@ class TorchLayers(LayerList):
         so that the file gives the same formula."""
         if self._relations is None:
             return super().to_dict()
+        import sympy as sp
+
         from .symbolic import expression_text
 
         rel = self._relations
@@ -117,10 +119,12 @@ class TorchLayers(LayerList):
         self.input_size = [rel.point[s] for s in symbols[1:]]
         self.input_exprs = [expression_text(size[0]) if len(size) == 1
                             else [expression_text(e) for e in size] for size in rel.inputs]
+        self.input_constraints = [f"{expression_text(b.lhs)} >= {expression_text(b.rhs)}"
+                                  for b in rel.bounds if isinstance(b, sp.GreaterThan)]
         try:
             return super().to_dict()
         finally:
-            self.input_size = self.input_exprs = None
+            self.input_size = self.input_exprs = self.input_constraints = None
 
 
 class FromTorchWarning(UserWarning):

@@ -126,13 +126,13 @@ def _the_tensor(example_input: Any):
     return x
 
 
-def export_relations(model: Any, example_input: Any, layers: list, records: list) -> SizeRelations:
+def export_relations(model: Any, example_input: Any, layers: list, records: list,
+                     modules: tuple[str, ...]) -> SizeRelations:
     """The :class:`~symconv.symbolic.SizeRelations` of ``layers`` (recorded by
-    :func:`symconv.from_torch` from ``model`` on ``example_input``), from ``torch.export``."""
+    :func:`symconv.from_torch` from ``model`` on ``example_input``), from ``torch.export``;
+    ``modules``: the names of the convolution module classes (``"Conv1d"``, ...)."""
     import torch
     from torch.export import Dim
-
-    from .torch_interop import _MODULES
 
     if not layers:
         raise SymbolicSizeError("no convolution layer: there is no formula to give")
@@ -195,7 +195,7 @@ def export_relations(model: Any, example_input: Any, layers: list, records: list
                 bounds.append(sp.Ge(names[sym], low))
 
     conv_paths = {name for name, mod in model.named_modules()
-                  if isinstance(mod, tuple(getattr(torch.nn, m) for m in _MODULES))}
+                  if isinstance(mod, tuple(getattr(torch.nn, m) for m in modules))}
     nodes = []
     for node in ep.graph.nodes:
         if node.op != "call_function":
