@@ -316,7 +316,7 @@ def file_relations(layers: Sequence[Any], input_exprs: Sequence[Any] | None = No
             raise SymbolicSizeError(f"{where}: must be a string 'EXPR >= EXPR', got "
                                     f"{_short(repr(text))}")
         lhs, rhs = (parse_size_expression(t, symbols, where) for t in text.split(">="))
-        rel = sp.Ge(sp.expand(lhs - rhs + 1), 1, evaluate=False)
+        rel = sp.Ge(lhs - rhs + 1, 1, evaluate=False)
         if _value(rel.lhs, point) < 1:
             raise SymbolicSizeError(f"{where}: {text!r} does not hold at the model input "
                                     f"{_point_text(symbols, point)}")
@@ -403,6 +403,14 @@ def _monotone(expr: sp.Expr) -> bool:
     if isinstance(expr, (sp.floor, sp.ceiling, sp.Max, sp.Min)):
         return all(_monotone(a) for a in expr.args)
     return False
+
+
+def _degree(expr: sp.Expr, symbol: sp.Symbol) -> int | None:
+    """The degree of ``expr`` in ``symbol`` when it is a polynomial in it, else None."""
+    try:
+        return sp.Poly(expr, symbol).degree()
+    except sp.PolynomialError:
+        return None
 
 
 def _monotone_above(expr: sp.Expr, minimum: Mapping[sp.Symbol, int]) -> bool:
@@ -510,8 +518,10 @@ def _constraints(relations: SizeRelations, outputs: list[tuple[sp.Expr, ...]],
     for rel in excluded:  # an excluded value below the smallest valid size is implied (0 and
         # 1 are export's own assumption: it treats every dynamic size as >= 2)
         e = sp.expand(rel.lhs - rel.rhs)
+        if _holds_above(rel.lhs - rel.rhs, minimum) or _holds_above(rel.rhs - rel.lhs, minimum):
+            continue  # non-zero at every valid size
         free = list(e.free_symbols)
-        if len(free) == 1 and sp.Poly(e, free[0]).degree() == 1:
+        if len(free) == 1 and _degree(e, free[0]) == 1:
             root = sp.solve(e, free[0])[0]
             if not root.is_Integer or root < minimum.get(free[0], 1) or root <= 1:
                 continue
