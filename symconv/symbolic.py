@@ -73,7 +73,8 @@ from typing import Any, Mapping, Sequence
 import sympy as sp
 
 __all__ = ["SymbolicCost", "SymbolicSizeError", "SizeRelations", "LatticeForm",
-           "symbolic_cost", "parse_size_expression", "input_symbols", "MAX_EXPRESSION_LENGTH"]
+           "symbolic_cost", "parse_size_expression", "input_symbols", "merge_floors",
+           "MAX_EXPRESSION_LENGTH"]
 
 
 class SymbolicSizeError(ValueError):
@@ -215,8 +216,9 @@ def _short(text: str) -> str:
 
 
 def expression_text(expr: sp.Expr) -> str:
-    """``expr`` as the text :func:`parse_size_expression` reads back (SymPy's form)."""
-    return sp.sstr(expr)
+    """``expr`` as the text :func:`parse_size_expression` reads back (SymPy's form, each
+    floor's argument over one denominator: ``floor((L_in - 3)/8)``)."""
+    return sp.sstr(_over_one_denominator(sp.sympify(expr)))
 
 
 # --- sizes through a model -----------------------------------------------------------------
@@ -232,6 +234,8 @@ class SizeRelations:
         inputs: one tuple of expressions per layer (one per spatial dimension).
         bounds: further relations that hold for the model (from ``torch.export``).
         source: ``"file"`` or ``"torch.export"``.
+        constraints: the constraints of the last :class:`SymbolicCost` built from these
+            relations (what a saved layer file keeps).
     """
 
     symbols: dict[str, sp.Symbol]
@@ -240,6 +244,7 @@ class SizeRelations:
     inputs: list[tuple[sp.Expr, ...]]
     bounds: tuple[sp.Basic, ...] = ()
     source: str = "file"
+    constraints: tuple[sp.Basic, ...] | None = None
 
 
 def _value(expr: sp.Expr, point: Mapping[sp.Symbol, int]) -> sp.Expr:
@@ -279,7 +284,7 @@ def file_relations(layers: Sequence[Any], input_exprs: Sequence[Any] | None = No
                 raise SymbolicSizeError(f"{where}: input_expr must hold {layer.dims} "
                                         f"expression(s), one per spatial dimension, got "
                                         f"{len(texts)}")
-            size = tuple(parse_size_expression(t, symbols, f"{where}: input_expr")
+            size = tuple(merge_floors(parse_size_expression(t, symbols, f"{where}: input_expr"))
                          for t in texts)
             got = tuple(_value(e, point) for e in size)
             if got != tuple(sp.Integer(v) for v in layer.input_size):
@@ -331,13 +336,54 @@ def _point_text(symbols: Mapping[str, sp.Symbol], point: Mapping[sp.Symbol, int]
 # --- one layer as expressions --------------------------------------------------------------
 
 def _floors(expr: sp.Expr) -> sp.Expr:
-    """symconv's FloorDiv as ``sympy.floor`` (exact), sums over taps expanded."""
+    """symconv's FloorDiv as ``sympy.floor`` (exact), sums over taps expanded, nested
+    floors merged (:func:`merge_floors`)."""
     from .functions import FloorDiv
 
     expr = expr.replace(lambda e: isinstance(e, FloorDiv),
                         lambda e: sp.floor(e.args[0] / e.args[1]))
     if expr.has(sp.Sum):
         expr = expr.doit()
+    return merge_floors(expr)
+
+
+def _integer_valued(expr: sp.Expr) -> bool:
+    """True when ``expr`` is an integer at every integer point, by its form (integer
+    coefficients; integer symbols, floors, ceilings)."""
+    if expr.is_Integer:
+        return True
+    if expr.is_Symbol or isinstance(expr, (sp.floor, sp.ceiling)):
+        return bool(expr.is_integer)
+    if expr.is_Add or expr.is_Mul:
+        return all(_integer_valued(a) for a in expr.args)
+    if expr.is_Pow:
+        return _integer_valued(expr.base) and expr.exp.is_Integer and expr.exp >= 0
+    if isinstance(expr, (sp.Max, sp.Min)):
+        return all(_integer_valued(a) for a in expr.args)
+    return False
+
+
+def merge_floors(expr: sp.Expr) -> sp.Expr:
+    """``⌊(⌊v⌋ + k)/b⌋ = ⌊(v + k)/b⌋`` for an integer-valued ``k`` and a positive integer
+    ``b`` (since ``⌊v⌋ + k = ⌊v + k⌋`` and ``⌊⌊y⌋/b⌋ = ⌊y/b⌋``), applied from the inside
+    out: a chain of strided layers gives one floor per size, as PyTorch writes it."""
+    def rule(e: sp.Expr) -> sp.Expr:
+        num, den = sp.fraction(sp.together(e.args[0]))
+        if not (den.is_Integer and den > 0):
+            return e
+        terms = sp.Add.make_args(sp.expand(num))
+        inner = [t for t in terms if isinstance(t, sp.floor)]
+        if len(inner) != 1:
+            return e
+        rest = sp.Add(*[t for t in terms if t is not inner[0]])
+        if not _integer_valued(rest):
+            return e
+        return sp.floor((inner[0].args[0] + rest) / den)
+
+    previous = None
+    while previous != expr:
+        previous = expr
+        expr = expr.replace(lambda e: isinstance(e, sp.floor), rule)
     return expr
 
 
@@ -958,6 +1004,7 @@ def symbolic_cost(layers: Any, convention: str = "symconv",
         outputs[label] = _output_exprs(layer, size)
         batches[label] = batch
     constraints, minimum = _constraints(relations, list(outputs.values()), names)
+    relations.constraints = constraints  # what a saved layer file keeps (TorchLayers.save)
     per_layer = {k: _resolve_extrema(v, minimum) for k, v in per_layer.items()}
     point = {sym.name: int(v) for sym, v in relations.point.items()}
     cost = SymbolicCost(per_layer, dict(relations.symbols), constraints, name,

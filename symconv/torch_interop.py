@@ -119,8 +119,10 @@ class TorchLayers(LayerList):
         self.input_size = [rel.point[s] for s in symbols[1:]]
         self.input_exprs = [expression_text(size[0]) if len(size) == 1
                             else [expression_text(e) for e in size] for size in rel.inputs]
+        kept = rel.constraints if rel.constraints is not None else rel.bounds
         self.input_constraints = [f"{expression_text(b.lhs)} >= {expression_text(b.rhs)}"
-                                  for b in rel.bounds if isinstance(b, sp.GreaterThan)]
+                                  for b in kept if isinstance(b, sp.GreaterThan)
+                                  and b.lhs != rel.symbols["N"]]
         try:
             return super().to_dict()
         finally:

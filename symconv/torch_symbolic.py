@@ -30,7 +30,7 @@ from typing import Any
 
 import sympy as sp
 
-from .symbolic import SizeRelations, SymbolicSizeError, _monotone, input_symbols
+from .symbolic import SizeRelations, SymbolicSizeError, _monotone, input_symbols, merge_floors
 
 __all__ = ["export_relations"]
 
@@ -98,7 +98,7 @@ def _size_exprs(shape, names: dict, what: str) -> list[sp.Expr]:
     for index, dim in enumerate(shape):
         if isinstance(dim, torch.SymInt):
             try:
-                out.append(_convert(dim.node.expr, names))
+                out.append(merge_floors(_convert(dim.node.expr, names)))
             except _Unbacked as exc:
                 raise SymbolicSizeError(f"{what}: dimension {index} is data-dependent (unbacked "
                                         f"symbol {exc}): it cannot be written as a formula of "
