@@ -216,9 +216,24 @@ def _short(text: str) -> str:
 
 
 def expression_text(expr: sp.Expr) -> str:
-    """``expr`` as the text :func:`parse_size_expression` reads back (SymPy's form, each
-    floor's argument over one denominator: ``floor((L_in - 3)/8)``)."""
-    return sp.sstr(_over_one_denominator(sp.sympify(expr)))
+    """``expr`` as the text :func:`parse_size_expression` reads back: Python's integer form
+    (``(L_in - 3)//8 - 1``), printed by :func:`symconv.printing.code.python_code`."""
+    from .functions import FloorDiv
+    from .printing.code import IntegerCodeError, python_code
+
+    def rule(x: sp.Expr) -> sp.Expr:
+        num, den = sp.fraction(sp.together(x.args[0]))
+        num = to_floordiv(num)
+        return FloorDiv(num, den) if isinstance(x, sp.floor) else -FloorDiv(-num, den)
+
+    def to_floordiv(e: sp.Expr) -> sp.Expr:
+        return e.replace(lambda x: isinstance(x, (sp.floor, sp.ceiling)), rule)
+
+    expr = sp.sympify(expr)
+    try:
+        return python_code(to_floordiv(expr), {s: s.name for s in expr.free_symbols})
+    except IntegerCodeError as exc:
+        raise SymbolicSizeError(f"the size {expr} has no integer form to write: {exc}") from None
 
 
 # --- sizes through a model -----------------------------------------------------------------

@@ -106,3 +106,43 @@ def test_formula_printed_equals_the_total_at_the_recorded_size(path, capsys):
     cost = load_layers(path).symbolic()
     assert cost.evaluate(N=4, L_in=1000) == load_layers(path).total()
     assert sp.expand(cost.display() - cost.expr) == 0
+
+
+def _readme_section():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## A model's cost as a formula of its input size")
+    return readme[start:readme.index("\n## ", start + 3)]
+
+
+def test_readme_formula_is_the_real_output(capsys):
+    """The README shows the formula exactly as ``symconv model --symbolic`` prints it for the
+    committed layer file (and the LaTeX equation of ``--latex``)."""
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data" / "audio_model.json"
+    section = _readme_section()
+    for flag, head in (("--symbolic", "$ symconv model audio.json --symbolic\n"), ("--latex", None)):
+        assert main(["model", str(data), flag]) == 0
+        out = capsys.readouterr().out
+        assert (head or "") + out in section, flag
+
+
+def test_readme_model_gives_the_committed_file(tmp_path):
+    """The committed layer file is what the README's Python snippet writes."""
+    import re
+    from pathlib import Path
+
+    torch = pytest.importorskip("torch")
+    code = re.search(r"```python\n(import torch, torch.nn as nn, symconv.*?)```",
+                     _readme_section(), re.S).group(1)
+    code = code.replace('"audio.json"', repr(str(tmp_path / "audio.json")))
+    torch.manual_seed(0)
+    scope: dict = {}
+    exec(compile(code, "README", "exec"), scope)  # the README's own code, as a user runs it
+    assert scope["cost"].evaluate(N=8, L_in=16000) == scope["layers"].total() == 137093120
+    with pytest.raises(ValueError, match="L_in=18"):
+        scope["cost"].evaluate(N=8, L_in=18)
+    committed = (Path(__file__).parent / "data" / "audio_model.json").read_text()
+    assert (tmp_path / "audio.json").read_text() == committed
