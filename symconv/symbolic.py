@@ -542,7 +542,7 @@ def _constraints(relations: SizeRelations, outputs: list[tuple[sp.Expr, ...]],
             conditions.append((e, f"the input size of {name!r} ({expression_text(e)})"))
         for axis, e in enumerate(out):
             conditions.append((e, f"the output size of {name!r} ({expression_text(e)})"))
-    excluded, implied = [], []
+    excluded, implied, alternatives = [], [], []
     for rel in relations.bounds:
         if isinstance(rel, sp.GreaterThan) and rel.rhs == 1:
             what = f"a condition of the model's code ({_relation_text(rel)}, from torch.export)"
@@ -552,6 +552,8 @@ def _constraints(relations: SizeRelations, outputs: list[tuple[sp.Expr, ...]],
                 implied.append((rel.lhs, what))
         elif isinstance(rel, sp.Unequality):
             excluded.append(rel)
+        elif isinstance(rel, sp.Or):
+            alternatives.append(rel)
     for e, what in conditions:
         if not _monotone(e):
             raise SymbolicSizeError(f"cannot derive the valid input sizes: {what} is not "
@@ -576,6 +578,12 @@ def _constraints(relations: SizeRelations, outputs: list[tuple[sp.Expr, ...]],
         if not _holds_above(e, minimum):
             raise SymbolicSizeError(f"cannot state the valid input sizes: {what} is not "
                                     f"implied by the sizes each layer needs")
+    for rel in alternatives:  # one of several bounds: implied when one of them is
+        if not any(isinstance(a, sp.GreaterThan) and _holds_above(a.lhs, minimum)
+                   for a in rel.args):
+            raise SymbolicSizeError(f"cannot state the valid input sizes: the model's code "
+                                    f"needs {_relation_text(rel)} (from torch.export), which "
+                                    f"is not implied by the sizes each layer needs")
     for rel in excluded:  # an excluded value below the smallest valid size is implied (0 and
         # 1 are export's own assumption: it treats every dynamic size as >= 2)
         e = sp.expand(rel.lhs - rel.rhs)

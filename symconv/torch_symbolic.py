@@ -265,6 +265,11 @@ def _guards(shape, names: dict, ndim: int) -> list[sp.Basic]:
         frame = getattr(sloc, "framework_loc", None)
         where = str(getattr(frame, "filename", "")).replace("\\", "/")
         user = getattr(sloc, "maybe_user_loc", None)
+        if type(rel).__name__ == "Or":  # one of several bounds: kept whole when each is one
+            parts = [_bound(part, names) for part in rel.args]
+            if all(p is not None for p in parts):
+                bounds.append(sp.Or(*parts, evaluate=False))
+                continue
         for part in (rel.args if type(rel).__name__ == "And" else (rel,)):
             kind = type(part).__name__
             if kind == "Unequality" and user is None and \
@@ -292,3 +297,16 @@ def _guards(shape, names: dict, ndim: int) -> list[sp.Basic]:
                                     f"sizes hold only there, the formula would not hold for "
                                     f"other sizes")
     return bounds
+
+
+def _bound(rel: Any, names: dict) -> sp.Basic | None:
+    """An inequality guard as ``e >= 1`` (unevaluated), or None."""
+    kind = type(rel).__name__
+    if kind not in ("GreaterThan", "StrictGreaterThan", "LessThan", "StrictLessThan"):
+        return None
+    try:
+        converted = _convert(rel.lhs - rel.rhs, names)
+    except (_Unbacked, _Foreign, _Unsupported):
+        return None
+    e = converted if kind in ("GreaterThan", "StrictGreaterThan") else -converted
+    return sp.Ge(e + (0 if kind.startswith("Strict") else 1), 1, evaluate=False)

@@ -427,3 +427,36 @@ def test_safe_parser_accepts_the_forms_it_documents():
     assert parse_size_expression("max(L_in, 4) - Min(L_in, 2)", names) == \
         sp.Max(L, 4) - sp.Min(L, 2)
     assert parse_size_expression("L_in**2", names) == L ** 2
+
+
+class Twice(nn.Module):
+    """One module called twice, with an upsampling between the calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(2, 2, 3, padding=1)
+        self.up = nn.Upsample(scale_factor=2)
+
+    def forward(self, x):
+        return self.conv(self.up(self.conv(x)))
+
+
+@pytest.mark.parametrize("model, shape", [
+    (nn.Conv1d(1, 4, 3, stride=2), (2, 1, 50)),
+    (Twice(), (2, 2, 30)),
+    (nn.Sequential(nn.Conv2d(3, 8, 3), nn.AdaptiveAvgPool2d(4), nn.Conv2d(8, 8, 3)), (2, 3, 20, 20)),
+    (nn.Sequential(nn.Conv3d(1, 4, 3, stride=2), nn.MaxPool3d(2), nn.Conv3d(4, 4, (1, 3, 3)),
+                   nn.Upsample(scale_factor=2), nn.Conv3d(4, 2, 3)), (2, 1, 16, 20, 24)),
+])
+def test_more_models_formula_equals_from_torch(model, shape):
+    cost = symconv.from_torch(model, torch.randn(shape)).symbolic()
+    low = cost.minimum()
+    spatial = cost.spatial
+    rng = random.Random(3)
+    points = [{s: low[s] for s in spatial}] + [
+        {s: low[s] + rng.randrange(0, 40) for s in spatial} for _ in range(20)]
+    for point in points:
+        batch = rng.randrange(1, 4)
+        numeric = _numeric(model, (batch, shape[1], *(point[s] for s in spatial)))
+        assert cost.evaluate_layers(N=batch, **{s.name: v for s, v in point.items()}) == numeric
+    assert cost.polynomial().proof.holds
