@@ -896,6 +896,11 @@ class SymbolicCost:
         from .proof import ProofResult
 
         claim = sp.sympify(claim)
+        foreign = claim.free_symbols - set(self.symbols.values())
+        if foreign:
+            raise ValueError(f"the claimed form uses {', '.join(sorted(map(str, foreign)))}, "
+                             f"which is not among this model's sizes "
+                             f"({', '.join(self.symbols)})")
         strides = dict(self.strides() if strides is None else strides)
         ms = {s: sp.Symbol(f"m_{s.name}", **_POSITIVE) for s in self.spatial}
         on = {s: strides[s.name] * ms[s] for s in self.spatial}

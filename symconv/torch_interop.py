@@ -100,8 +100,14 @@ class TorchLayers(LayerList):
             if self.model is None:
                 raise SymbolicSizeError("symbolic(): these layers keep no model to export "
                                         "(build them with symconv.from_torch)")
-            self._relations = export_relations(self.model, self.example_input, list(self),
-                                               self.records, _MODULES)
+            model, example = self.model, self.example_input
+            if _is_lazy(model):  # export would use uninitialized parameters: a meta copy,
+                # initialized by one shape-only run (the user's model stays lazy)
+                model = _meta_copy(model)
+                example = _map_tensors(example, lambda t: t.to("meta"))
+                _call(model, example, None)
+            self._relations = export_relations(model, example, list(self), self.records,
+                                               _MODULES)
         return self._relations
 
     def to_dict(self) -> dict[str, Any]:

@@ -460,3 +460,19 @@ def test_more_models_formula_equals_from_torch(model, shape):
         numeric = _numeric(model, (batch, shape[1], *(point[s] for s in spatial)))
         assert cost.evaluate_layers(N=batch, **{s.name: v for s, v in point.items()}) == numeric
     assert cost.polynomial().proof.holds
+
+
+def test_lazy_model_stays_lazy():
+    from torch.nn.parameter import is_lazy
+
+    model = nn.Sequential(nn.LazyConv1d(4, 3), nn.AvgPool1d(2), nn.LazyConv1d(4, 3))
+    cost = symconv.from_torch(model, torch.randn(2, 1, 50)).symbolic()
+    assert any(is_lazy(p) for p in model.parameters())
+    for size in (9, 10, 77):
+        shaped = nn.Sequential(nn.Conv1d(1, 4, 3), nn.AvgPool1d(2), nn.Conv1d(4, 4, 3))
+        assert cost.evaluate_layers(N=2, L_in=size) == _numeric(shaped, (2, 1, size))
+
+
+def test_check_lattice_form_refuses_foreign_symbols(audio):
+    with pytest.raises(ValueError, match="x, which is not among"):
+        audio[2].check_lattice_form(sp.Symbol("x"))
