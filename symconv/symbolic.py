@@ -22,7 +22,15 @@ Decisions
   recorded size at the example size (else :class:`SymbolicSizeError`). A size that export
   specializes to a constant (the model's code fixes it), an unbacked (data-dependent) size,
   or a failing export raise :class:`SymbolicSizeError` naming the layer and why: a formula
-  is never guessed. See :mod:`symconv.torch_symbolic`.
+  is never guessed. Every guard export recorded on the input sizes is read: lower bounds
+  (a reflect pad needs an input larger than the pad) become constraints; a guard that is
+  not one (a parity ``L_in % 2``, an equality — PyTorch 2.13's ``max_pool1d`` guards on its
+  input size, so a model with ``nn.MaxPool1d`` is refused) raises. Only PyTorch's
+  contiguity checks on size-1 dimensions are ignored (no size depends on them). The batch
+  and the sizes of the example must be >= 2 for export to keep them symbolic: a batch of 1
+  is exported as a batch of 2; a spatial size of 1 is refused; an unbatched example is
+  refused (give ``x.unsqueeze(0)``). A model with lazy modules is exported as an initialized
+  meta copy (the model stays lazy). See :mod:`symconv.torch_symbolic`.
 - A layer file: a layer may carry ``"input_expr"``, the expression of its input size in the
   model's input symbols (a string for a 1-D layer, a list of one string per dimension), and
   the file may carry ``"input_size"`` (the model's input size, one int per dimension, at
@@ -32,7 +40,17 @@ Decisions
   :class:`SymbolicSizeError` asks for the field. A given expression must give the recorded
   input size at the recorded model input (checked). The batch is ``N`` for every layer
   (every layer's ``batch_size`` must be the model's). Expressions are read by
-  :func:`parse_size_expression`, a whitelist parser (no ``eval``).
+  :func:`parse_size_expression`, a whitelist parser (no ``eval``). The file's
+  ``"input_constraints"`` (``["L_in >= 19"]``) adds conditions. ``TorchLayers.save`` writes
+  the three fields once :meth:`~symconv.model.LayerList.symbolic` has run (the sizes are
+  then known), in Python's integer form (``(L_in - 3)//8 - 1``), so the file gives the
+  same formula and constraints; before, it writes the plain layer format.
+
+*Floors*: nested floors of a chain of strided layers are merged
+(``⌊(⌊v⌋ + k)/b⌋ = ⌊(v + k)/b⌋`` for integer-valued ``k`` and a positive integer ``b``,
+:func:`merge_floors`), so a size is one floor as PyTorch writes it; a ``Max`` / ``Min``
+(transposed layers' tap counts) whose winner is decided at every valid size is replaced by
+it (decided exactly: a non-decreasing difference that is >= 0 at the smallest size).
 
 *Each layer's count* is the layer specification's expression in the chosen convention
 (:func:`symconv.conventions.layer_expression`) with the output sizes in the input sizes
