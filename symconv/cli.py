@@ -550,10 +550,11 @@ def _register_model(sub) -> None:
 #: Subcommand registrations, in the order --help lists them.
 COMMANDS: list[Callable] = [_register_derive, _register_prove, _register_eval,
                             _register_generate, _register_conventions,
-                            _register_codegen, _register_model]
+                            _register_codegen]
 
 from .latex.cli import register_latex, register_table  # noqa: E402  (latex, table)
 COMMANDS += [register_latex, register_table]
+COMMANDS.append(_register_model)
 
 
 _EVAL_EXAMPLE = ("symconv eval conv1d --batch-size 8 --in-channels 16 --out-channels 32 "
@@ -584,12 +585,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
               "symconv latex conv2d --format md --batch-size 8 --in-channels 3 "
               "--out-channels 64 --input-size 224 224 --kernel-size 7 --stride 2 --padding 3 "
               "--no-bias"),
-    "model": ("symconv model model.json", "symconv model model.json --symbolic",
-              "symconv model model.json --symbolic --convention macs",
-              "symconv model model.json --latex"),
     "table": ("symconv table model.json --format md",
               "symconv table model.json --format tex --si --caption 'Encoder' --out layers.tex",
               "symconv table model.json --format csv --out layers.csv"),
+    "model": ("symconv model model.json", "symconv model model.json --symbolic",
+              "symconv model model.json --symbolic --convention macs",
+              "symconv model model.json --latex"),
 }
 
 
