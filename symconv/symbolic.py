@@ -362,6 +362,12 @@ def file_relations(layers: Sequence[Any], input_exprs: Sequence[Any] | None = No
     return SizeRelations(symbols, point, batch, inputs, tuple(bounds))
 
 
+def _size_text(expr: sp.Expr) -> str:
+    from .printing.text import one_line
+
+    return one_line(_over_one_denominator(expr))
+
+
 def _point_text(symbols: Mapping[str, sp.Symbol], point: Mapping[sp.Symbol, int]) -> str:
     return ", ".join(f"{name}={point[sym]}" for name, sym in symbols.items() if sym in point)
 
@@ -556,10 +562,10 @@ def _constraints(relations: SizeRelations, outputs: list[tuple[sp.Expr, ...]],
     conditions: list[tuple[sp.Expr, str]] = []
     for name, batch, size, out in zip(names, relations.batch, relations.inputs, outputs):
         conditions.append((batch, f"the batch of {name!r} ({batch})"))
-        for axis, e in enumerate(size):
-            conditions.append((e, f"the input size of {name!r} ({expression_text(e)})"))
-        for axis, e in enumerate(out):
-            conditions.append((e, f"the output size of {name!r} ({expression_text(e)})"))
+        for e in size:
+            conditions.append((e, f"the input size of {name!r} ({_size_text(e)})"))
+        for e in out:
+            conditions.append((e, f"the output size of {name!r} ({_size_text(e)})"))
     excluded, implied, alternatives = [], [], []
     for rel in relations.bounds:
         if isinstance(rel, sp.GreaterThan) and rel.rhs == 1:
@@ -651,8 +657,6 @@ def _resolve_extrema(expr: sp.Expr, minimum: Mapping[sp.Symbol, int]) -> sp.Expr
         for a in args:  # drop an argument that never wins
             dominated = False
             for b in args:
-                if b is a or b in keep and False:
-                    continue
                 if b == a:
                     continue
                 sign = _sign_on_region(a - b, minimum)
