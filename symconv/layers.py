@@ -469,13 +469,25 @@ def _nd_layer(where: str, raw: dict, default_batch: Any, spec) -> Layer:
         raise LayerSpecError(f"{where}: {exc}") from None
 
 
-def _layer(index: int, raw: Any, default_batch: Any) -> AnyLayer:
+def _layer(index: int, raw: Any, default_batch: Any, exprs: list | None = None) -> AnyLayer:
     where = f"layer {index}"
     if not isinstance(raw, dict):
         raise LayerSpecError(f"{where}: expected an object with fields {', '.join(_REQUIRED)}, "
                              f"got {type(raw).__name__}")
     if isinstance(raw.get("name"), str):
         where = f"layer {index} ({raw['name']!r})"
+    if "input_expr" in raw:  # the input size as a formula (symconv.symbolic): kept apart
+        text = raw["input_expr"]
+        if not (isinstance(text, str) or (isinstance(text, list) and 1 <= len(text) <= 3
+                                          and all(isinstance(t, str) for t in text))):
+            raise LayerSpecError(f"{where}: field 'input_expr' must be a string or a list of "
+                                 f"1 to 3 strings (one expression per spatial dimension), "
+                                 f"got {_kind(text)}")
+        raw = {k: v for k, v in raw.items() if k != "input_expr"}
+    else:
+        text = None
+    if exprs is not None:
+        exprs.append(text)
     if "type" in raw:
         from .registry import LAYERS
 
@@ -493,19 +505,43 @@ def _layer(index: int, raw: Any, default_batch: Any) -> AnyLayer:
         raise LayerSpecError(f"{where}: {exc}") from None
 
 
-def parse_layer_records(data: Any) -> list[AnyLayer]:
+def parse_layer_records(data: Any, symbolic: dict | None = None) -> list[AnyLayer]:
     """Layers from decoded JSON (a list, or an object with ``layers``): a
     :class:`Conv1dLayer` for a layer in the Conv1d format, a :class:`Layer` for one with a
-    ``type`` and ``input_size``."""
+    ``type`` and ``input_size``.
+
+    A layer's ``input_expr``, the file's ``input_size`` (the model's input size) and
+    ``input_constraints`` are the fields of :mod:`symconv.symbolic`; with ``symbolic`` (a
+    dict) they are stored in it as ``input_exprs`` (one per layer, None when absent),
+    ``input_size`` and ``input_constraints`` (None when absent)."""
     batch = None
+    model_input = None
+    conditions = None
     if isinstance(data, dict):
         if "layers" not in data:
             raise LayerSpecError("layer file: field 'layers' is missing")
         batch = data.get("batch_size")
+        model_input = data.get("input_size")
+        if model_input is not None and not (
+                isinstance(model_input, list) and 1 <= len(model_input) <= 3
+                and all(type(v) is int and v >= 1 for v in model_input)):
+            raise LayerSpecError(f"layer file: field 'input_size' (the model's input size) must "
+                                 f"be a list of 1 to 3 integers >= 1, got {_kind(model_input)}")
+        conditions = data.get("input_constraints")
+        if conditions is not None and not (isinstance(conditions, list) and len(conditions) <= 100
+                                           and all(isinstance(c, str) for c in conditions)):
+            raise LayerSpecError(f"layer file: field 'input_constraints' must be a list of "
+                                 f"strings ('EXPR >= EXPR'), got {_kind(conditions)}")
         data = data["layers"]
     if not isinstance(data, list):
         raise LayerSpecError(f"layer file: 'layers' must be a list, got {type(data).__name__}")
-    return [_layer(i, raw, batch) for i, raw in enumerate(data, start=1)]
+    exprs: list = []
+    out = [_layer(i, raw, batch, exprs) for i, raw in enumerate(data, start=1)]
+    if symbolic is not None:
+        symbolic["input_exprs"] = exprs
+        symbolic["input_size"] = model_input
+        symbolic["input_constraints"] = conditions
+    return out
 
 
 class _TooManyDigits:
@@ -523,13 +559,14 @@ def _parse_int(text: str) -> int | _TooManyDigits:
     return _TooManyDigits(digits) if digits > MAX_DIGITS else int(text)
 
 
-def read_layer_file(path: str | Path) -> list[AnyLayer]:
+def read_layer_file(path: str | Path, symbolic: dict | None = None) -> list[AnyLayer]:
     """Read a layer file into a plain list (:func:`symconv.model.load_layers` gives a
-    :class:`~symconv.model.LayerList`); :class:`LayerSpecError` on malformed content."""
+    :class:`~symconv.model.LayerList`); :class:`LayerSpecError` on malformed content.
+    ``symbolic``: as :func:`parse_layer_records`."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"), parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise LayerSpecError(f"{path}: not valid JSON: {exc}") from None
     except RecursionError:
         raise LayerSpecError(f"{path}: not a layer file: JSON nested too deeply") from None
-    return parse_layer_records(data)
+    return parse_layer_records(data, symbolic)
