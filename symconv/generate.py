@@ -63,9 +63,9 @@ PROVIDERS.append(_convnd_artifacts)
 
 
 def _transpose_names() -> list[str]:
-    from .codegen.transpose import LAYERS, file_names
+    from .codegen.transpose import file_names, layer_names
 
-    return [name for layer in LAYERS for name in file_names(layer)]
+    return [name for layer in layer_names() for name in file_names(layer)]
 
 
 def _transpose_artifacts() -> dict[str, str]:
