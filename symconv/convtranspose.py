@@ -139,7 +139,7 @@ __all__ = [
     "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
     "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
     "conv_transpose3d_output_size", "QUANTITIES", "build_spec", "convention_text",
-    "CONV_TRANSPOSE1D", "CONV_TRANSPOSE2D", "CONV_TRANSPOSE3D",
+    "CONV_TRANSPOSE1D", "CONV_TRANSPOSE2D", "CONV_TRANSPOSE3D", "symbol_axes",
 ]
 
 #: Bias indicator: 1 with a bias vector, 0 without (the symbol of the other layers).
@@ -1452,6 +1452,13 @@ def convention_text(bias: bool | None = None) -> str:
 #: ``axis_symbols("")`` (L_in, K, s, p, op, d) and is called L, as Conv1d's.
 _AXES = {1: ("",), 2: ("H", "W"), 3: ("D", "H", "W")}
 _AXIS_WORDS = {"": "length", "D": "depth", "H": "height", "W": "width"}
+
+
+def symbol_axes(spec) -> tuple[str, ...]:
+    """The names :func:`axis_symbols` takes for the dimensions of a transposed layer's
+    specification: its axes, but a one-dimensional layer's single axis (called L) is ``""``,
+    whose symbols are L_in, K, s, p, op, d."""
+    return ("",) if spec.dims == 1 else tuple(spec.axes)
 
 
 def _count_symbols(axis: str) -> tuple[sp.Symbol, sp.Symbol]:

@@ -37,7 +37,8 @@ import sympy as sp
 from .validation import check_conv1d
 
 __all__ = ["Conv1dCounts", "Conv1dLayer", "Layer", "AnyLayer", "LayerSpecError", "read_layer_file",
-           "parse_layer_records", "MAX_DIGITS", "PER_DIMENSION", "format_dims"]
+           "parse_layer_records", "MAX_DIGITS", "PER_DIMENSION", "format_dims",
+           "count_arguments"]
 
 #: Integers in a layer file (and in the command line's options) have at most this many
 #: digits: far beyond any real layer, and it keeps every count printed from them bounded.
@@ -173,7 +174,7 @@ class Conv1dLayer(Conv1dCounts):
 
     def count(self, convention: str = "symconv") -> int:
         """The count in ``convention`` (:data:`symconv.conventions.NAMES`), exact."""
-        return _count(self, convention, dict(input_length=self.input_length))
+        return _count(self, convention)
 
 
 def _per_dim_view(layer: Any, field: str) -> tuple[int, ...] | str:
@@ -189,7 +190,30 @@ def _per_dim_view(layer: Any, field: str) -> tuple[int, ...] | str:
     return (_index(value),) * layer.dims
 
 
-def _count(layer: Any, convention: str, size: dict[str, Any]) -> int:
+def count_arguments(config: Any, batch_size: Any) -> dict[str, Any]:
+    """The keyword arguments of :func:`symconv.count` for ``config`` at ``batch_size``.
+
+    ``config`` has PyTorch's parameter names as attributes, ``input_size`` a sequence of one
+    size per spatial dimension and ``spec`` its layer's specification (a :class:`Layer`, a
+    :class:`Conv1dLayer`, a :class:`symconv.latex.LayerExample`); the input size is given as
+    the layer's functions take it (``input_length`` or ``input_size``), and
+    ``output_padding`` for a transposed layer.
+    """
+    spec = config.spec
+    args = dict(batch_size=batch_size, in_channels=config.in_channels,
+                out_channels=config.out_channels, kernel_size=config.kernel_size,
+                stride=config.stride, padding=config.padding, dilation=config.dilation,
+                groups=config.groups, bias=config.bias)
+    if "input_length" in spec.parameter_names:
+        args["input_length"] = config.input_size[0]
+    else:
+        args["input_size"] = config.input_size
+    if spec.family == "transposed":
+        args["output_padding"] = config.output_padding
+    return args
+
+
+def _count(layer: Any, convention: str) -> int:
     """``layer``'s count in ``convention``: 0 per batch for an empty batch, a count per
     sample (which does not depend on N) at N = 1."""
     from . import conventions
@@ -201,12 +225,7 @@ def _count(layer: Any, convention: str, size: dict[str, Any]) -> int:
         if conv.scope != "sample":
             return 0
         batch = 1
-    if layer.spec.family == "transposed":
-        size = {**size, "output_padding": layer.output_padding}
-    return count(layer.type, convention=conv.name, batch_size=batch,
-                 in_channels=layer.in_channels, out_channels=layer.out_channels,
-                 kernel_size=layer.kernel_size, stride=layer.stride, padding=layer.padding,
-                 dilation=layer.dilation, groups=layer.groups, bias=layer.bias, **size)
+    return count(layer.type, convention=conv.name, **count_arguments(layer, batch))
 
 
 def format_dims(value: tuple[int, ...] | str, sep: str = "×", collapse: bool = False) -> str:
@@ -282,7 +301,7 @@ class Layer:
                             f"({', '.join(spec.axes)}), got {tuple(self.input_size)!r}")
         batch = 1 if _empty_batch(self.batch_size) else self.batch_size
         # PyTorch's rules, with the evaluator's messages (parameter, dimension, rule)
-        count(spec.name, **self._params(spec, batch))
+        count(spec.name, **count_arguments(self, batch))
         for field in ("kernel_size", "stride", "padding", "dilation", "input_size",
                       "output_padding"):
             object.__setattr__(self, field, _spatial(dims, getattr(self, field)))
@@ -291,21 +310,6 @@ class Layer:
         if self.batch_size is not None:
             object.__setattr__(self, "batch_size", _index(self.batch_size))
         object.__setattr__(self, "bias", bool(self.bias))
-
-    def _size(self, spec) -> dict[str, Any]:
-        """The input size as the layer's API takes it, and its output_padding if transposed."""
-        size = ({"input_length": self.input_size[0]} if "input_length" in spec.parameter_names
-                else {"input_size": self.input_size})
-        if spec.family == "transposed":
-            size["output_padding"] = self.output_padding
-        return size
-
-    def _params(self, spec, batch: Any) -> dict[str, Any]:
-        size = self._size(spec)
-        return dict(batch_size=batch, in_channels=self.in_channels,
-                    out_channels=self.out_channels, kernel_size=self.kernel_size,
-                    stride=self.stride, padding=self.padding, dilation=self.dilation,
-                    groups=self.groups, bias=self.bias, **size)
 
     @property
     def spec(self):
@@ -367,9 +371,7 @@ class Layer:
 
     def count(self, convention: str = "symconv") -> int:
         """The count in ``convention`` (:data:`symconv.conventions.NAMES`), exact."""
-        size = self._size(self.spec)
-        size.pop("output_padding", None)
-        return _count(self, convention, size)
+        return _count(self, convention)
 
     def to_dict(self) -> dict[str, Any]:
         """The layer-file form: ``type`` and lists of one value per dimension
