@@ -44,6 +44,19 @@ CNN_2D = [
     ("conv", "conv2d", "classifier", dict(in_channels=64, out_channels=10, kernel_size=(1, 1))),
 ]
 
+#: A small 3-D CNN (video): a long total formula, three floors per layer.
+CNN_3D = [
+    ("conv", "conv3d", "stem", dict(in_channels=3, out_channels=32, kernel_size=(3, 7, 7),
+                                    stride=(1, 2, 2), padding=(1, 3, 3))),
+    ("pool", 2),
+    ("conv", "conv3d", "block.conv_a", dict(in_channels=32, out_channels=64, kernel_size=(3, 3, 3),
+                                            stride=(2, 2, 2), padding=(1, 1, 1))),
+    ("pool", 3),
+    ("conv", "conv3d", "block.conv_b", dict(in_channels=64, out_channels=128,
+                                            kernel_size=(1, 3, 5), stride=(1, 3, 2),
+                                            dilation=(1, 2, 1))),
+]
+
 
 def _tuple(v, dims):
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * dims

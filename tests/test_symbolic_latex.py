@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 import sympy as sp
-from _symcost import AUDIO_1D, CNN_2D, build_cost, numeric_counts
+from _symcost import AUDIO_1D, CNN_2D, CNN_3D, build_cost, numeric_counts
 from _tex import assert_clean, compile_tex, squash
 
 from symconv._exact import collapse_floors, display_floors, exact_value
@@ -84,12 +84,14 @@ def test_tex_table_rows_formulas_and_values(audio):
     body = text.split(r"\midrule")[1]
     assert body.count(r"\\[2pt]") == len(audio.per_layer)
     from symconv.printing.latex import latex_number
-    for v in want:
-        assert f"${latex_number(v)}$" in text
-    assert rf"\mathbf{{{latex_number(sum(want))}}}" in text
+    for v in want:  # digit groups with break points between them
+        assert f"${latex_number(v)}$" in text.replace(r"\allowbreak ", "")
+    bold = r"\,\allowbreak ".join(rf"\mathbf{{{g}}}" for g in latex_number(sum(want)).split(r"\,"))
+    assert f"${bold}$" in text
     assert r"\left\lfloor \frac{L_{\text{in}} - 1}{2} \right\rfloor" in text
     assert r"\mathrm{ops}(N, L_{\text{in}})" in text
-    assert "Counting convention: symconv" in text and r"L_{\text{in}} = 16\,001" in text
+    assert "Counting convention: symconv" in text
+    assert r"L_{\text{in}} = 16\,\allowbreak 001" in text
     # hostile names: escaped (the long one with break points), never raw
     joined = text.replace(r"\allowbreak{}", "")
     for name in HOSTILE.values():
@@ -155,19 +157,31 @@ def test_equation_uses_the_costs_own_latex_when_it_has_one(audio):
 
 
 @needs_tex
-@pytest.mark.parametrize("which", ["audio", "cnn"])
+@pytest.mark.parametrize("which", ["audio", "cnn", "cnn3d", "huge"])
 def test_document_compiles_without_overfull_boxes(which, audio, cnn, tmp_path):
-    cost = {"audio": audio, "cnn": cnn}[which]
-    at = {"L_in": 16000} if which == "audio" else {"size": 224, "N": 8}
+    """A 7-layer 1-D encoder, a 2-D CNN, a 3-D CNN (a total too long for the table's totals
+    row) and 40-digit values (broken between digit groups, in the table and the caption)."""
+    cost = {"audio": audio, "cnn": cnn, "huge": audio,
+            "cnn3d": build_cost(CNN_3D, 3) if which == "cnn3d" else None}[which]
+    at = {"audio": {"L_in": 16000}, "cnn": {"size": 224, "N": 8},
+          "cnn3d": {"size": 160, "N": 2}, "huge": {"L_in": 10**40, "N": 10**6}}[which]
     tex = render_symbolic_document(cost, at=at)
     log, text = compile_tex(tmp_path, which, tex)
     assert_clean(log)
+    assert "Float too large" not in log
     words = squash(text)
     assert "Table 1 gives each layer" in words and "(1)" in words
     assert "Counting convention: symconv" in words
-    want = (numeric_counts(AUDIO_1D, 1, 16000) if which == "audio"
-            else numeric_counts(CNN_2D, 2, (224, 224), batch=8))
-    assert f"{sum(want):,}".replace(",", " ") in words
+    want = {"audio": lambda: numeric_counts(AUDIO_1D, 1, 16000),
+            "cnn": lambda: numeric_counts(CNN_2D, 2, (224, 224), batch=8),
+            "cnn3d": lambda: numeric_counts(CNN_3D, 3, (160, 160, 160), batch=2),
+            "huge": lambda: numeric_counts(AUDIO_1D, 1, 10**40, batch=10**6)}[which]()
+    if which != "huge":  # a huge value is broken over lines
+        assert f"{sum(want):,}".replace(",", " ") in words
+    else:  # broken over lines of the value column: check the source
+        from symconv.printing.latex import latex_number
+        bold = r"\,\allowbreak ".join(rf"\mathbf{{{g}}}" for g in latex_number(sum(want)).split(r"\,"))
+        assert bold in tex
 
 
 @needs_tex

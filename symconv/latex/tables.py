@@ -356,6 +356,11 @@ def render_table_file(path: str | Path, fmt: str = "tex",
 #: Symbolic table: width of the layer-name column (points, 10 pt article).
 SYMBOLIC_NAME_WIDTH = 80.0
 #: Symbolic table: default caption.
+#: Symbolic table: widest value column (points); a wider value is broken between digit groups.
+SYMBOLIC_VALUE_WIDTH = 80.0
+#: Symbolic table: the totals row shows the total's formula when it takes at most this many
+#: rows (else "the sum of the rows above").
+SYMBOLIC_TOTAL_ROWS = 4
 DEFAULT_SYMBOLIC_CAPTION = "Operation count of each layer as a formula of the input size"
 DEFAULT_SYMBOLIC_LABEL = "tab:symbolic-cost"
 
@@ -528,33 +533,54 @@ def render_symbolic_table(cost, fmt: str = "tex",
     # LaTeX
     width = ONE_COLUMN if options.line_width is None else float(options.line_width)
     gap = 2 * 6.0  # \tabcolsep on both sides of an inner column edge
-    numbers = ([f"${latex_number(v)}$" for v in values] + [f"$\\mathbf{{{latex_number(sum(values))}}}$"]
-               if at else [])
+    # a value wider than SYMBOLIC_VALUE_WIDTH goes in a column of that width, broken
+    # between digit groups
+    def number(v: int, bold: bool = False) -> str:
+        groups = latex_number(v).split(r"\,")  # breaks only at the formula's top level
+        if bold:
+            groups = [f"\\mathbf{{{g}}}" for g in groups]
+        return "$" + r"\,\allowbreak ".join(groups) + "$"
+
+    numbers = [number(v) for v in values] + [number(sum(values), True)] if at else []
     num_head = "Value" if at else ""
     num_width = max([math_width(latex_number(v)) for v in values + [sum(values)]]
                     + [text_width(num_head)]) if at else 0.0
-    budget = (width - SYMBOLIC_NAME_WIDTH - num_width - gap * (2 if at else 1)) * (1 - WIDTH_MARGIN)
+    wrap_numbers = num_width > SYMBOLIC_VALUE_WIDTH
+    num_width = min(num_width, SYMBOLIC_VALUE_WIDTH)
+    budget = (width - SYMBOLIC_NAME_WIDTH - num_width - gap * (2 if at else 1)) \
+        * (1 - WIDTH_MARGIN) - 6.0
     indent = math_width(r"\quad")
 
-    def cell(expr) -> str:
-        rows = break_rows(_print(cost, expr), budget, budget - indent)
+    def rows_of(expr) -> list[str]:
+        return break_rows(_print(cost, expr), budget, budget - indent)
+
+    def cell(rows: list[str]) -> str:
         if len(rows) == 1:
             return f"$\\displaystyle {rows[0]}$"
         body = " \\\\ ".join([f"& {rows[0]}"] + [f"&\\quad {r}" for r in rows[1:]])
         return f"$\\displaystyle\\begin{{aligned}}[t] {body} \\end{{aligned}}$"
 
+    value_col = (f">{{\\raggedleft\\arraybackslash}}p{{{num_width:.1f}pt}}" if wrap_numbers
+                 else "r") if at else ""
     colspec = f"@{{}}>{{\\raggedright\\arraybackslash}}p{{{SYMBOLIC_NAME_WIDTH:g}pt}}l" + \
-        ("r" if at else "") + "@{}"
+        value_col + "@{}"
     head = ["Layer", f"$\\mathrm{{ops}}({sizes})$"] + ([num_head] if at else [])
     body = []
     for k, (name, expr) in enumerate(cost.per_layer.items()):
-        body.append(" & ".join([_breakable(name), cell(display_expr(expr))]
+        body.append(" & ".join([_breakable(name), cell(rows_of(display_expr(expr)))]
                                + ([numbers[k]] if at else [])) + r" \\[2pt]")
-    total = " & ".join([r"\textbf{Total}", cell(total_expr)] + ([numbers[-1]] if at else []))
+    # the total's formula when it is short; else the sum of the rows (the equation holds it)
+    total_rows = rows_of(total_expr)
+    total_cell = (cell(total_rows) if len(total_rows) <= SYMBOLIC_TOTAL_ROWS
+                  else "the sum of the rows above")
+    total = " & ".join([r"\textbf{Total}", total_cell] + ([numbers[-1]] if at else []))
     stop = "" if caption.endswith(".") or not caption else "."
     note = f"Counting convention: {latex_escape(convention)}"
     if at:
-        note += f"; values at ${at_text}$"
+        # one inline formula per size, digit groups breakable: a long value never overflows
+        note += "; values at " + ", ".join(
+            f"${symbol_latex(str(sym))} = "
+            + latex_number(v).replace(r"\,", r"\,\allowbreak ") + "$" for sym, v in at.items())
     cap = (latex_escape(caption) + stop + " " if caption else "") + note + "."
     return "\n".join([
         r"\begin{table}[htbp]",
