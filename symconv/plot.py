@@ -149,6 +149,8 @@ def cost_series(cost, sizes=None, *, axis: str | Sequence[str] | None = None,
     the smallest valid size to 16 times it. Every size must satisfy ``cost.constraints``
     (:class:`ValueError` naming the size, its value and the rule).
     """
+    if not cost.per_layer:
+        raise ValueError("the model has no layers: there is nothing to plot")
     names = _axis_names(cost, axis)
     fixed = dict(fixed or {})
     for key, value in fixed.items():

@@ -199,6 +199,12 @@ def test_sizes_outside_the_constraints_are_refused(audio):
         plot_cost(audio, (89, 100), fixed={"N": 0})
 
 
+def test_a_model_without_layers_is_refused(audio):
+    empty = type(audio)({}, audio.symbols, audio.constraints)
+    with pytest.raises(ValueError, match="no layers"):
+        plot_cost(empty, (89, 100))
+
+
 def test_large_ranges_are_sampled(audio):
     from symconv.plot import MAX_POINTS
     xs, _, _ = cost_series(audio, (100, 10**6), log=True)
