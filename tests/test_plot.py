@@ -228,15 +228,15 @@ def test_missing_matplotlib_names_the_extra(audio, monkeypatch):
 
 @pytest.fixture
 def patched(monkeypatch, hostile):
-    """`symconv plot` with the symbolic cost of tests/_symcost.py (LayerList.symbolic calls
-    symconv.symbolic.symbolic_cost)."""
+    """`symconv plot` with the symbolic cost of tests/_symcost.py in place of
+    LayerList.symbolic (the CLI's only source of it)."""
     seen = []
 
     def fake(layers, convention="symconv"):
         seen.append((len(layers), convention))
         return type(hostile)(hostile.per_layer, hostile.symbols, hostile.constraints,
                              convention=convention)
-    monkeypatch.setattr("symconv.symbolic.symbolic_cost", fake)
+    monkeypatch.setattr("symconv.model.LayerList.symbolic", fake)
     return seen
 
 
@@ -299,7 +299,7 @@ def test_cli_bad_fixed_and_missing_file(tmp_path, capsys):
 def test_cli_without_symbolic_cost_says_what_is_missing(monkeypatch, tmp_path, capsys):
     def missing(layers, convention="symconv"):
         raise NotImplementedError("symbolic cost: not implemented yet")
-    monkeypatch.setattr("symconv.symbolic.symbolic_cost", missing)
+    monkeypatch.setattr("symconv.model.LayerList.symbolic", missing)
     assert main(["plot", LAYERS, "--out", str(tmp_path / "c.pdf")]) == 2
     err = capsys.readouterr().err
     assert "the cost as a formula of the input size is not available" in err

@@ -202,7 +202,7 @@ LAYERS = "tests/data/layers_small.json"
 def patched(monkeypatch, audio):
     def fake(layers, convention="symconv"):
         return audio
-    monkeypatch.setattr("symconv.symbolic.symbolic_cost", fake)
+    monkeypatch.setattr("symconv.model.LayerList.symbolic", fake)
 
 
 def test_cli_symbolic_formats(patched, audio, capsys):
@@ -237,3 +237,26 @@ def test_cli_symbolic_errors(patched, argv, message, capsys):
     assert main(["table", LAYERS, *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("symconv table: error: ") and message in err and err.count("\n") == 1
+
+
+def test_real_symbolic_cost_end_to_end(tmp_path):
+    """With LayerList.symbolic() itself (issue 11 items 1-2): the table's values and the
+    plotted values are the cost's own expressions evaluated exactly."""
+    from symconv.model import load_layers
+    try:
+        cost = load_layers(LAYERS).symbolic()
+    except NotImplementedError:
+        pytest.skip("LayerList.symbolic() is not implemented yet (issue 11, items 1-2)")
+    from symconv._exact import free_size_names
+    lo = min(int(r.rhs) for r in cost.constraints if getattr(r, "rhs", None) is not None
+             and r.rhs.is_Integer) if cost.constraints else 1
+    at = {name: max(lo, 1) + 1000 for name in free_size_names(cost)}
+    text = render_symbolic_table(cost, "csv", SymbolicTableOptions(at=at))
+    values = {cost.symbols[k]: v for k, v in at.items()}
+    values.setdefault(cost.symbols["N"], 1) if "N" in cost.symbols else None
+    rows = list(csv.reader(io.StringIO(text)))[1:-1]
+    assert [int(r[3]) for r in rows] == [exact_value(e, values) for e in cost.per_layer.values()]
+    pytest.importorskip("matplotlib")
+    from symconv.plot import cost_series
+    xs, series, _ = cost_series(cost, [at[free_size_names(cost)[0]]])
+    assert [s[0] for s in series.values()] == [int(r[3]) for r in rows]
