@@ -253,7 +253,8 @@ def test_real_symbolic_cost_end_to_end(tmp_path):
     at = {name: max(lo, 1) + 1000 for name in free_size_names(cost)}
     text = render_symbolic_table(cost, "csv", SymbolicTableOptions(at=at))
     values = {cost.symbols[k]: v for k, v in at.items()}
-    values.setdefault(cost.symbols["N"], 1) if "N" in cost.symbols else None
+    if "N" in cost.symbols:
+        values.setdefault(cost.symbols["N"], 1)
     rows = list(csv.reader(io.StringIO(text)))[1:-1]
     assert [int(r[3]) for r in rows] == [exact_value(e, values) for e in cost.per_layer.values()]
     pytest.importorskip("matplotlib")
