@@ -218,6 +218,13 @@ def test_unknown_suffix_is_refused_before_drawing(audio, tmp_path):
     assert not (tmp_path / "cost.svg").exists()
 
 
+def test_pgf_without_a_tex_engine_says_so(audio, monkeypatch, tmp_path):
+    monkeypatch.setattr("symconv.plot.shutil.which", lambda name: None)
+    with pytest.raises(RuntimeError, match=r"needs a TeX engine.*not installed; write \.pdf or \.png"):
+        plot_cost(audio, (89, 100), out=tmp_path / "cost.pgf")
+    assert not (tmp_path / "cost.pgf").exists()
+
+
 def test_missing_matplotlib_names_the_extra(audio, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"symconv\[plot\]"):
