@@ -249,7 +249,7 @@ def plot_cost(cost, sizes=None, *, axis: str | Sequence[str] | None = None,
         out: write the figure there (suffix ``.pdf``, ``.png`` or ``.pgf``).
         title: a title (plain text, escaped like the layer names).
     """
-    mpl = _matplotlib()
+    _matplotlib()
     from matplotlib.figure import Figure
 
     if log is True:
@@ -268,7 +268,7 @@ def plot_cost(cost, sizes=None, *, axis: str | Sequence[str] | None = None,
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     shown = [_mathtext_safe(n) for n in layer_names]
-    ys = [[int(v) for v in series[n]] for n in layer_names]
+    ys = [[_drawable(v, n, x) for v, x in zip(series[n], xs)] for n in layer_names]
     if stacked:
         artists = ax.stackplot(xs, *ys, colors=[palette[n] for n in layer_names],
                                labels=layer_names, linewidth=0.5, edgecolor="white")
@@ -285,17 +285,28 @@ def plot_cost(cost, sizes=None, *, axis: str | Sequence[str] | None = None,
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_xlim(xs[0], xs[-1]) if len(xs) > 1 else None
+    if len(xs) > 1:
+        ax.set_xlim(xs[0], xs[-1])
     if title:
         ax.set_title(_mathtext_safe(title))
     # what save_figure needs to write PGF, and what a test may read back
     fig.symconv = {"xs": xs, "series": series, "layers": layer_names, "artists": artists,
                    "legend": legend, "title": title, "colors": palette, "fixed": fixed_used,
                    "axis": names}
-    del mpl
     if out is not None:
         save_figure(fig, out)
     return fig
+
+
+def _drawable(value: int, layer: str, x: int) -> float:
+    """The exact count as the float matplotlib draws (correctly rounded; exact below 2**53).
+    NumPy cannot hold an int beyond 64 bits in a number array, so matplotlib gets floats."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"layer {layer!r} at size {x}: its count ({len(str(value))} digits) "
+                         "is beyond what a plot can draw (a float, at most about 1.8e308)"
+                         ) from None
 
 
 def _suffix(out) -> str:

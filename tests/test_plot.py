@@ -161,6 +161,20 @@ def test_counts_beyond_float_precision_stay_exact(audio):
     assert sum(got) > 2**64 and float(sum(got)) != sum(got)  # a float would have lost it
 
 
+@pytest.mark.parametrize("stacked", [True, False])
+def test_counts_beyond_64_bits_are_drawn(audio, stacked):
+    """NumPy cannot hold such an int in a number array: matplotlib gets correctly rounded
+    floats, the series keep the exact ints."""
+    fig = plot_cost(audio, [10**15, 10**16], fixed={"N": 10**6}, stacked=stacked, log=True)
+    series = fig.symconv["series"]
+    assert max(max(v) for v in series.values()) > 2**64
+    if not stacked:
+        for line, name in zip(fig.axes[0].lines, series):
+            assert list(line.get_ydata()) == [float(v) for v in series[name]]
+    with pytest.raises(ValueError, match=r"beyond what a plot can draw"):
+        plot_cost(audio, [10**305], fixed={"N": 10**6}, stacked=stacked)
+
+
 def test_two_dimensional_square_and_one_axis():
     cnn = build_cost(CNN_2D, 2)
     fig = plot_cost(cnn, (39, 80))
