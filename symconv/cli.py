@@ -555,6 +555,8 @@ COMMANDS: list[Callable] = [_register_derive, _register_prove, _register_eval,
 from .latex.cli import register_latex, register_table  # noqa: E402  (latex, table)
 COMMANDS += [register_latex, register_table]
 COMMANDS.append(_register_model)
+from .plot_cli import register_plot  # noqa: E402  (plot)
+COMMANDS += [register_plot]
 
 
 _EVAL_EXAMPLE = ("symconv eval conv1d --batch-size 8 --in-channels 16 --out-channels 32 "
@@ -587,10 +589,15 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
               "--no-bias"),
     "table": ("symconv table model.json --format md",
               "symconv table model.json --format tex --si --caption 'Encoder' --out layers.tex",
-              "symconv table model.json --format csv --out layers.csv"),
+              "symconv table model.json --format csv --out layers.csv",
+              "symconv table model.json --symbolic --at L_in=16000 --format md",
+              "symconv table model.json --symbolic --document --out cost.tex"),
     "model": ("symconv model model.json", "symconv model model.json --symbolic",
               "symconv model model.json --symbolic --convention macs",
               "symconv model model.json --latex"),
+    "plot": ("symconv plot model.json --out cost.pdf",
+             "symconv plot model.json --out cost.pgf --log --range 1000 100000",
+             "symconv plot model.json --out cost.png --lines --fixed N=8"),
 }
 
 
