@@ -626,7 +626,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv",
                      description="Derive, prove, evaluate and generate the operation count of "
-                                 "convolution layers (torch.nn.Conv1d) from one set of SymPy "
+                                 "convolution layers (Conv1d, Conv2d, Conv3d, ConvTranspose1d/2d/3d) "
+                                 "from one set of SymPy "
                                  "expressions. Every count is exact and states its convention.",
                      epilog=_examples([EXAMPLES["eval"][0], "symconv prove conv1d",
                                        "symconv table model.json --format md",

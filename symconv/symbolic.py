@@ -751,7 +751,9 @@ class SymbolicCost:
         """``expr`` (default :attr:`expr`) in the printed form: expanded, each floor's
         argument over one denominator (``⌊(L_in - 1)/4⌋``), ``N`` factored out when every
         term has it. Equal to ``expr`` (the same expression, rearranged)."""
-        e = sp.expand(self.expr if expr is None else expr)
+        from ._exact import collapse_floors  # nested floors merged where that is exact
+
+        e = sp.expand(collapse_floors(self.expr if expr is None else expr))
         n = self.symbols["N"]
         rest = sp.expand(e / n)
         if not rest.has(n) and rest != 0:
@@ -772,9 +774,11 @@ class SymbolicCost:
         from .printing.latex import SHORT
         from .printing.latex import latex as _latex
 
+        from ._exact import symbols_first  # constant terms last, as the tables print them
+
         names = {s: _latex_name(s.name) for s in self._lhs_args()}
         args = ", ".join(names[s] for s in self._lhs_args())
-        body = _latex(self.display(expr), SHORT, symbol_names=names)
+        body = _latex(symbols_first(self.display(expr)), SHORT, symbol_names=names)
         name = _FUNCTION_NAME.get(self.convention, self.convention).replace("-", r"\text{-}")
         return rf"\mathrm{{{name}}}({args}) = {body}"
 
@@ -998,9 +1002,9 @@ def _over_one_denominator(expr: sp.Expr) -> sp.Expr:
 
 
 def _latex_name(name: str) -> str:
-    if name.endswith("_in"):
-        return rf"{name[:-3]}_\mathrm{{in}}"
-    return name
+    """``L_in`` -> ``L_{\\text{in}}`` (as the symbolic tables write it), ``N`` -> ``N``."""
+    base, sep, sub = name.partition("_")
+    return rf"{base}_{{\text{{{sub}}}}}" if sep else name
 
 
 def _relation_text(rel: sp.Basic) -> str:

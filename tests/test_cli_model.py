@@ -76,7 +76,7 @@ def test_latex(path, capsys):
     status, out, _ = _run(capsys, "model", str(path), "--latex")
     cost = load_layers(path).symbolic()
     assert status == 0 and out.strip() == cost.latex()
-    assert out.startswith(r"\mathrm{ops}(N, L_\mathrm{in}) = ")
+    assert out.startswith(r"\mathrm{ops}(N, L_{\text{in}}) = ")
 
 
 def test_errors_are_one_line(tmp_path, capsys):

@@ -231,7 +231,7 @@ def test_text_and_latex(audio):
     text = cost.text()
     assert text.startswith("ops(N, L_in) = ") and "⌊" in text and "\n" not in text
     latex = cost.latex()
-    assert latex.startswith(r"\mathrm{ops}(N, L_\mathrm{in}) = ") and r"\lfloor" in latex
+    assert latex.startswith(r"\mathrm{ops}(N, L_{\text{in}}) = ") and r"\lfloor" in latex
     assert cost.display() == cost.expr or sp.expand(cost.display() - cost.expr) == 0
     macs = audio[1].symbolic(convention="macs")
     assert macs.text().startswith("macs(N, L_in) = ")
