@@ -30,6 +30,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import timeit
 from pathlib import Path
 
@@ -150,9 +151,9 @@ def _compile(src: Path, out: Path) -> ctypes.CDLL:
     return ctypes.CDLL(str(out))
 
 
-def c_batch(layer: str, cols: dict[str, object], rows: int, tmp: Path):
+def c_batch(layer: str, cols: dict[str, object], rows: int, tmp: Path, where: Path = GENERATED):
     """The generated C batch function on ``cols``: a callable and its (sizes, ops, status)."""
-    lib = _compile(GENERATED / f"{layer}_ops.c", tmp / f"{layer}.so")
+    lib = _compile(where / f"{layer}_ops.c", tmp / f"{layer}-{abs(hash(str(where)))}.so")
     fields = _fields(layer)
     dims = dims_of(layer)
     struct = type("Columns", (ctypes.Structure,), {"_fields_": [
@@ -182,7 +183,7 @@ def c_batch(layer: str, cols: dict[str, object], rows: int, tmp: Path):
             ctypes.cast(status.ctypes.data, ctypes.POINTER(ctypes.c_int)))
 
     def run():
-        keep  # noqa: B018 - the columns stay alive while the function runs
+        keep, sizes, ops, status  # noqa: B018 - inputs and outputs stay alive while it runs
         return fn(*args)
     return run, (sizes, ops, status), keep
 
@@ -229,20 +230,30 @@ def memory_floor(layer: str, arrays: list[np.ndarray], rows: int, tmp: Path):
     return run
 
 
-def best(fn, repeat: int) -> float:
-    return min(timeit.repeat(fn, number=1, repeat=repeat))
+def best(fns: dict[str, object], repeat: int) -> dict[str, float]:
+    """Seconds per call of each function, best of ``repeat`` rounds that call each in turn
+    (interleaved, so that a burst of load on a shared machine hits all of them alike)."""
+    times = {name: float("inf") for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name] = min(times[name], time.perf_counter() - t0)
+    return times
 
 
-def per_row(layer: str, rows: int, repeat: int, tmp: Path) -> dict[str, float]:
+def per_row(layer: str, rows: int, repeat: int, tmp: Path, against: Path | None = None
+            ) -> dict[str, float]:
     cols = columns(layer, rows)
     np_fn = numpy_count(layer, cols)
     want = np_fn()
     run, (sizes, ops, status), keep = c_batch(layer, cols, rows, tmp)
     run()
     assert not status.any() and np.array_equal(ops, want), layer
-    floor = memory_floor(layer, keep, rows, tmp)
-    return {"numpy": best(np_fn, repeat) / rows, "c": best(run, repeat) / rows,
-            "floor": best(floor, repeat) / rows}
+    fns = {"numpy": np_fn, "c": run, "floor": memory_floor(layer, keep, rows, tmp)}
+    if against is not None:
+        fns["before"] = c_batch(layer, cols, rows, tmp, against)[0]
+    return {name: t / rows for name, t in best(fns, repeat).items()}
 
 
 def _inline(layer: str) -> tuple[str, dict[str, int], tuple]:
@@ -289,18 +300,24 @@ def main(argv=None) -> int:
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--layers", default=",".join(LAYERS))
+    ap.add_argument("--against", type=Path, default=None,
+                    help="a directory of other generated C files (e.g. of an earlier commit), "
+                         "timed in the same rounds")
     args = ap.parse_args(argv)
     print(f"Machine: {machine()}")
     print("C flags: " + " ".join(cbackend.CFLAGS) + f"; {args.rows:,} rows, best of "
           f"{args.repeat}\n")
     with tempfile.TemporaryDirectory() as tmp:
         for layer in args.layers.split(","):
-            r = per_row(layer, args.rows, args.repeat, Path(tmp))
+            r = per_row(layer, args.rows, args.repeat, Path(tmp), args.against)
             c = per_call(layer, args.repeat)
             base = "generated NumPy" if layer.startswith("conv_transpose") else "NumPy (hand-written)"
             print(f"### {layer}\n")
             print("| per row | ns/row | ratio |\n|---|---:|---:|")
             print(f"| C batch, 1 thread | {r['c'] * 1e9:.2f} | |")
+            if "before" in r:
+                print(f"| C batch of {args.against.name}, 1 thread | {r['before'] * 1e9:.2f} | "
+                      f"{r['before'] / r['c']:.2f}× the time of this one |")
             print(f"| {base} | {r['numpy'] * 1e9:.2f} | C is {r['numpy'] / r['c']:.2f}× faster "
                   f"(goal ≥ 3) |")
             print(f"| memory floor (stream the inputs, write the outputs) | "
