@@ -81,16 +81,69 @@ static int64_t checked_mul(int64_t a, int64_t b, int *overflow)
 #endif
 }
 
-/* floor(a / b), exact. Non-negative operands below 2^32 take the (much faster) 32-bit division. */
-static int64_t floor_div(int64_t a, int64_t b, int *overflow)
+/* --- exact quotient: the only floating point in this file (SYMCONV_FLOAT_ESTIMATE) --- */
+/*
+ * symconv_quotient(a, b) = floor(a / b) for 0 <= a <= INT64_MAX and 1 <= b <= INT64_MAX, exact.
+ *
+ * A 64-bit integer division costs tens of cycles and does not vectorize. Where the target has
+ * double-precision registers, the quotient is estimated in double and then corrected and
+ * verified in integers (the technique of libdivide and of compilers), so no floating-point
+ * value ever reaches a result:
+ *
+ *   1. Only for a < 2^53 and b < 2^53 (else the 64-bit division below): both convert to
+ *      double exactly, and IEEE 754 division is correctly rounded, so the double quotient
+ *      e = fl(a / b) satisfies |e - a/b| <= 2^-53 * (a/b) < 2^-53 * 2^53 = 1.
+ *      Hence q0 = trunc(e), an integer in [0, 2^53] (the conversion is defined: e < 2^53 + 1),
+ *      differs from q = floor(a / b) by at most 1: q - 1 <= q0 <= q + 1.
+ *   2. The remainder r = a - q0*b is formed in int64: q0*b <= (a/b + 1)*b = a + b < 2^54,
+ *      no overflow. Exactly one of three cases holds: r < 0 (q0 = q + 1), r >= b (q0 = q - 1),
+ *      or 0 <= r < b (q0 = q, by the definition of floor division). The two integer
+ *      comparisons select q; the double is used only for the estimate q0, which the integer
+ *      identity a = q*b + r with 0 <= r < b verifies. (In this range the correction never
+ *      actually fires: rounding a/b up to the next integer q + 1 needs 1/b below half an ulp
+ *      of q + 1, i.e. b*(q + 1) > 2^53, i.e. a >= 2^53. It costs two comparisons and keeps
+ *      the result proved by integers rather than by that floating-point argument.)
+ *
+ * Operands below 2^32 take the unsigned 32-bit division instead (exact, and measured faster
+ * than the estimate on recent x86-64 cores; benchmarks/bench_layers.py); operands at or above
+ * 2^53 take the 64-bit division. Without double-precision registers (e.g.
+ * -mgeneral-regs-only, soft float) or when SYMCONV_INTEGER_DIVISION is defined, the estimate
+ * compiles out and every other quotient is the 64-bit division. Both builds are tested
+ * against Python and C's own division on the boundary cases (quotients near 2^30, 2^53, 2^63;
+ * divisors 1, 2, 3, 7 and large; numerators 0, multiples and their neighbours, INT64_MAX),
+ * under the undefined-behaviour sanitizer (tests/test_c_division.py).
+ */
+#if !defined(SYMCONV_INTEGER_DIVISION) && !defined(_SOFT_FLOAT) \
+    && (defined(__SSE2_MATH__) || (defined(__aarch64__) && defined(__ARM_FP)))
+#  define SYMCONV_FLOAT_ESTIMATE 1
+#endif
+
+static SYMCONV_INLINE int64_t symconv_quotient(int64_t a, int64_t b)
+{
+    if (((uint64_t)a | (uint64_t)b) <= UINT32_MAX) {
+        return (int64_t)((uint32_t)a / (uint32_t)b);
+    }
+#ifdef SYMCONV_FLOAT_ESTIMATE
+    if (a < (INT64_C(1) << 53) && b < (INT64_C(1) << 53)) {
+        const int64_t q0 = (int64_t)((double)a / (double)b);
+        const int64_t r = a - q0 * b;
+        return q0 - (int64_t)(r < 0) + (int64_t)(r >= b);
+    }
+#endif
+    return a / b;
+}
+/* --- end of the floating-point estimate --- */
+
+/* floor(a / b), exact; non-negative operands take the exact quotient above. */
+static SYMCONV_INLINE int64_t floor_div(int64_t a, int64_t b, int *overflow)
 {
     int64_t q;
     if (b == 0 || (a == INT64_MIN && b == -1)) {
         *overflow = 1;
         return 0;
     }
-    if (a >= 0 && b > 0 && ((uint64_t)a | (uint64_t)b) <= UINT32_MAX) {
-        return (int64_t)((uint32_t)a / (uint32_t)b);
+    if (a >= 0 && b > 0) {
+        return symconv_quotient(a, b);
     }
     q = a / b;
     if (a % b != 0 && ((a < 0) != (b < 0))) {
@@ -320,6 +373,67 @@ int symconv_conv2d_ops(int64_t batch_size, int64_t in_channels,
                  padding, dilation, groups, (int64_t)bias, size, ops_out);
 }
 
+/*
+ * Bounded rows of the batch loop: sizes in [1, 2^30], padding in [0, 2^30) (not 'same') and
+ * bias in {0, 1}, tested at once on the OR of the offset values. Such a row breaks no
+ * per-value rule, so count()'s checks reduce to the groups rules and the kernel rule; the
+ * per-group channels, the output size and the count are count()'s own printed expressions,
+ * through the same overflow-checked helpers, and every floor division has non-negative
+ * operands below 2^32 whenever its row is valid: symconv_quotient, exact. Returns 1 with the
+ * outputs written, or 0 (outputs untouched) when the row is outside the bounds, breaks a
+ * rule or overflows: count() then gives its status. Integer results only.
+ */
+static SYMCONV_INLINE int bounded_row(int64_t batch_size, int64_t in_channels,
+                                      int64_t out_channels, const int64_t input_size[2],
+                                      const int64_t kernel_size[2], const int64_t stride[2],
+                                      const int64_t padding[2], const int64_t dilation[2],
+                                      int64_t groups, int64_t b, int64_t size_out[2],
+                                      int64_t *ops_out)
+{
+    int overflow = 0;
+    int64_t in_per_group, out_per_group, ops;
+    const int64_t input_h = input_size[0], kernel_h = kernel_size[0];
+    const int64_t stride_h = stride[0], padding_h = padding[0];
+    const int64_t dilation_h = dilation[0];
+    int64_t out_h;
+    const int64_t input_w = input_size[1], kernel_w = kernel_size[1];
+    const int64_t stride_w = stride[1], padding_w = padding[1];
+    const int64_t dilation_w = dilation[1];
+    int64_t out_w;
+    const uint64_t offsets =
+        ((uint64_t)batch_size - 1u) | ((uint64_t)in_channels - 1u) | ((uint64_t)out_channels - 1u)
+        | ((uint64_t)groups - 1u)
+        | ((uint64_t)input_h - 1u) | ((uint64_t)kernel_h - 1u) | ((uint64_t)stride_h - 1u)
+        | ((uint64_t)dilation_h - 1u) | (uint64_t)padding_h
+        | ((uint64_t)input_w - 1u) | ((uint64_t)kernel_w - 1u) | ((uint64_t)stride_w - 1u)
+        | ((uint64_t)dilation_w - 1u) | (uint64_t)padding_w
+        ;
+    if ((offsets >> 30) != 0 || (uint64_t)b > 1u) {
+        return 0;
+    }
+    in_per_group = floor_div(in_channels, groups, &overflow);
+    out_per_group = floor_div(out_channels, groups, &overflow);
+    if (checked_mul(groups, in_per_group, &overflow) != in_channels) {
+        return 0;
+    }
+    if (checked_mul(groups, out_per_group, &overflow) != out_channels) {
+        return 0;
+    }
+    out_h = checked_add(floor_div(checked_sub(checked_add(checked_sub(input_h, checked_mul(dilation_h, checked_sub(kernel_h, INT64_C(1), &overflow), &overflow), &overflow), checked_mul(INT64_C(2), padding_h, &overflow), &overflow), INT64_C(1), &overflow), stride_h, &overflow), INT64_C(1), &overflow);
+    out_w = checked_add(floor_div(checked_sub(checked_add(checked_sub(input_w, checked_mul(dilation_w, checked_sub(kernel_w, INT64_C(1), &overflow), &overflow), &overflow), checked_mul(INT64_C(2), padding_w, &overflow), &overflow), INT64_C(1), &overflow), stride_w, &overflow), INT64_C(1), &overflow);
+    if (overflow || out_h < 1 || out_w < 1) {
+        return 0;
+    }
+    ops = checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(groups, out_h, &overflow), batch_size, &overflow), out_w, &overflow), out_per_group, &overflow), checked_sub(checked_add(checked_mul(checked_mul(checked_mul(INT64_C(2), kernel_h, &overflow), kernel_w, &overflow), in_per_group, &overflow), b, &overflow), INT64_C(1), &overflow), &overflow);
+    if (overflow) {
+        return 0;
+    }
+    size_out[0] = out_h;
+    size_out[1] = out_w;
+    *ops_out = ops;
+    return 1;
+}
+
 size_t symconv_conv2d_ops_batch(size_t n, const symconv_conv2d_columns *in,
     int64_t *size_out, int64_t *ops_out, int *status_out)
 {
@@ -328,7 +442,7 @@ size_t symconv_conv2d_ops_batch(size_t n, const symconv_conv2d_columns *in,
     for (i = 0; i < n; i++) {
         const ptrdiff_t row = (ptrdiff_t)i;
         int64_t input_size[2], kernel_size[2], stride[2], padding[2], dilation[2];
-        int64_t ops = 0, size[2];
+        int64_t ops = 0, size[2], batch_size, in_channels, out_channels, groups, b;
         for (k = 0; k < 2; k++) {
             input_size[k] = in->input_size[k].data[row * in->input_size[k].step];
             kernel_size[k] = in->kernel_size[k].data[row * in->kernel_size[k].step];
@@ -336,12 +450,18 @@ size_t symconv_conv2d_ops_batch(size_t n, const symconv_conv2d_columns *in,
             padding[k] = in->padding[k].data[row * in->padding[k].step];
             dilation[k] = in->dilation[k].data[row * in->dilation[k].step];
         }
-        status = count(in->batch_size.data[row * in->batch_size.step],
-                       in->in_channels.data[row * in->in_channels.step],
-                       in->out_channels.data[row * in->out_channels.step], input_size,
-                       kernel_size, stride, padding, dilation,
-                       in->groups.data[row * in->groups.step],
-                       in->bias.data[row * in->bias.step], size, &ops);
+        batch_size = in->batch_size.data[row * in->batch_size.step];
+        in_channels = in->in_channels.data[row * in->in_channels.step];
+        out_channels = in->out_channels.data[row * in->out_channels.step];
+        groups = in->groups.data[row * in->groups.step];
+        b = in->bias.data[row * in->bias.step];
+        if (bounded_row(batch_size, in_channels, out_channels, input_size, kernel_size, stride,
+                        padding, dilation, groups, b, size, &ops)) {
+            status = SYMCONV_OK;
+        } else {
+            status = count(batch_size, in_channels, out_channels, input_size, kernel_size,
+                           stride, padding, dilation, groups, b, size, &ops);
+        }
         status_out[i] = status;
         if (status != SYMCONV_OK) {
             failed++;

@@ -102,6 +102,8 @@ def _where(name, dim, value):
 
 
 def _positive(name, value, dim=None, whole=None):
+    if type(value) is int and value > 0:  # the common case first; every other value below
+        return value
     v = _integer(value)
     where, context = _where(name, dim, whole)
     if v is None:
@@ -120,6 +122,8 @@ def _length(name, value, what):
 
 def _per_dimension(name, value):
     """An int (the same in every dimension) or a tuple/list of 3 ints: a tuple of 3 ints."""
+    if type(value) is int and value > 0:
+        return (value,) * _DIMS
     if isinstance(value, (tuple, list)):
         _length(name, value, "an int or a tuple of 3 ints")
         return tuple(_positive(name, v, i, value) for i, v in enumerate(value))
@@ -127,6 +131,12 @@ def _per_dimension(name, value):
 
 
 def _input_size(value):
+    if type(value) is tuple and len(value) == _DIMS:
+        for v in value:
+            if type(v) is not int or v < 1:
+                break
+        else:
+            return value  # the common case; every other value below
     if not isinstance(value, (tuple, list)):
         raise _error(TypeError, "tuple_length",
                      f"input_size must be a tuple of 3 ints (D, H, W), got {_got(value)}")
@@ -140,6 +150,8 @@ _SAME = "same"
 
 def _padding(value):
     """'same', or a tuple of 3 ints >= 0 ('valid' is 0 in every dimension)."""
+    if type(value) is int and value >= 0:
+        return (value,) * _DIMS
     if isinstance(value, str):
         if value == "same":
             return _SAME

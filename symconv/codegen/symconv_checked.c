@@ -82,16 +82,69 @@ static int64_t checked_mul(int64_t a, int64_t b, int *overflow)
 #endif
 }
 
-/* floor(a / b), exact. Non-negative operands below 2^32 take the (much faster) 32-bit division. */
-static int64_t floor_div(int64_t a, int64_t b, int *overflow)
+/* --- exact quotient: the only floating point in this file (SYMCONV_FLOAT_ESTIMATE) --- */
+/*
+ * symconv_quotient(a, b) = floor(a / b) for 0 <= a <= INT64_MAX and 1 <= b <= INT64_MAX, exact.
+ *
+ * A 64-bit integer division costs tens of cycles and does not vectorize. Where the target has
+ * double-precision registers, the quotient is estimated in double and then corrected and
+ * verified in integers (the technique of libdivide and of compilers), so no floating-point
+ * value ever reaches a result:
+ *
+ *   1. Only for a < 2^53 and b < 2^53 (else the 64-bit division below): both convert to
+ *      double exactly, and IEEE 754 division is correctly rounded, so the double quotient
+ *      e = fl(a / b) satisfies |e - a/b| <= 2^-53 * (a/b) < 2^-53 * 2^53 = 1.
+ *      Hence q0 = trunc(e), an integer in [0, 2^53] (the conversion is defined: e < 2^53 + 1),
+ *      differs from q = floor(a / b) by at most 1: q - 1 <= q0 <= q + 1.
+ *   2. The remainder r = a - q0*b is formed in int64: q0*b <= (a/b + 1)*b = a + b < 2^54,
+ *      no overflow. Exactly one of three cases holds: r < 0 (q0 = q + 1), r >= b (q0 = q - 1),
+ *      or 0 <= r < b (q0 = q, by the definition of floor division). The two integer
+ *      comparisons select q; the double is used only for the estimate q0, which the integer
+ *      identity a = q*b + r with 0 <= r < b verifies. (In this range the correction never
+ *      actually fires: rounding a/b up to the next integer q + 1 needs 1/b below half an ulp
+ *      of q + 1, i.e. b*(q + 1) > 2^53, i.e. a >= 2^53. It costs two comparisons and keeps
+ *      the result proved by integers rather than by that floating-point argument.)
+ *
+ * Operands below 2^32 take the unsigned 32-bit division instead (exact, and measured faster
+ * than the estimate on recent x86-64 cores; benchmarks/bench_layers.py); operands at or above
+ * 2^53 take the 64-bit division. Without double-precision registers (e.g.
+ * -mgeneral-regs-only, soft float) or when SYMCONV_INTEGER_DIVISION is defined, the estimate
+ * compiles out and every other quotient is the 64-bit division. Both builds are tested
+ * against Python and C's own division on the boundary cases (quotients near 2^30, 2^53, 2^63;
+ * divisors 1, 2, 3, 7 and large; numerators 0, multiples and their neighbours, INT64_MAX),
+ * under the undefined-behaviour sanitizer (tests/test_c_division.py).
+ */
+#if !defined(SYMCONV_INTEGER_DIVISION) && !defined(_SOFT_FLOAT) \
+    && (defined(__SSE2_MATH__) || (defined(__aarch64__) && defined(__ARM_FP)))
+#  define SYMCONV_FLOAT_ESTIMATE 1
+#endif
+
+static SYMCONV_INLINE int64_t symconv_quotient(int64_t a, int64_t b)
+{
+    if (((uint64_t)a | (uint64_t)b) <= UINT32_MAX) {
+        return (int64_t)((uint32_t)a / (uint32_t)b);
+    }
+#ifdef SYMCONV_FLOAT_ESTIMATE
+    if (a < (INT64_C(1) << 53) && b < (INT64_C(1) << 53)) {
+        const int64_t q0 = (int64_t)((double)a / (double)b);
+        const int64_t r = a - q0 * b;
+        return q0 - (int64_t)(r < 0) + (int64_t)(r >= b);
+    }
+#endif
+    return a / b;
+}
+/* --- end of the floating-point estimate --- */
+
+/* floor(a / b), exact; non-negative operands take the exact quotient above. */
+static SYMCONV_INLINE int64_t floor_div(int64_t a, int64_t b, int *overflow)
 {
     int64_t q;
     if (b == 0 || (a == INT64_MIN && b == -1)) {
         *overflow = 1;
         return 0;
     }
-    if (a >= 0 && b > 0 && ((uint64_t)a | (uint64_t)b) <= UINT32_MAX) {
-        return (int64_t)((uint32_t)a / (uint32_t)b);
+    if (a >= 0 && b > 0) {
+        return symconv_quotient(a, b);
     }
     q = a / b;
     if (a % b != 0 && ((a < 0) != (b < 0))) {
