@@ -85,6 +85,9 @@ class TorchLayers(LayerList):
         self.records: list[TorchRecord] = list(records)
         self.method = method
 
+    def _repr_extra(self) -> str:
+        return f"method={self.method!r}"
+
 
 class FromTorchWarning(UserWarning):
     """:func:`from_torch` left something out of the count (the message says what)."""
