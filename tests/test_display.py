@@ -330,3 +330,53 @@ def test_jupyter_gets_the_intended_representations(layers):
 
     data = _formats(parse_layers([]))
     assert "no convolution layer" in data["text/plain"] and "text/html" in data
+
+
+# --- a model's cost as a formula -------------------------------------------------------------
+
+def _cost():
+    """A SymbolicCost built by hand (floors nested as pooling makes them), hostile names."""
+    from symconv.symbolic import SymbolicCost
+
+    n, length = sp.symbols("N L_in", positive=True, integer=True)
+    per_layer = {name: n * (k + 3) * (sp.floor((length - 1 - k) / (2 + k)) + 1)
+                 for k, name in enumerate(HOSTILE)}
+    return SymbolicCost(per_layer, {"N": n, "L_in": length},
+                        (sp.Ge(n, 1, evaluate=False), sp.Ge(length, 9, evaluate=False)))
+
+
+def test_symbolic_cost_markdown_and_latex():
+    from symconv.printing.display import size_latex, symbolic_latex, symbolic_markdown
+    from symconv.printing.latex import DOCUMENTED, latex
+
+    cost = _cost()
+    names = {sym: size_latex(name) for name, sym in cost.symbols.items()}
+    md, tex = symbolic_markdown(cost), symbolic_latex(cost)
+    tokens = _markdown_tokens_tables(md)
+    blocks = [t.content for t in tokens if t.type == "math_block"]
+    assert len(blocks) == 1
+    assert blocks[0].strip() == r"\mathrm{ops}(N, L_{\text{in}}) = " + latex(cost.expr, DOCUMENTED, names)
+    rows = [t for t in tokens if t.type == "tr_open"]
+    assert len(rows) == 1 + len(cost.per_layer)  # head and one row per layer
+    codes = [t.content for t in tokens if t.type == "code_inline"]
+    assert codes == [visible_text(name) for name in cost.per_layer]
+    inline = [t.content for t in tokens if t.type == "math_inline"]
+    assert inline[1:] == [latex(e, DOCUMENTED, names) for e in cost.per_layer.values()]
+    assert not [t for t in tokens if t.type in ("html_inline", "html_block")]
+    _balanced(tex)
+    assert tex.startswith("$$" + blocks[0].strip()) and r"L_{\text{in}} \geq 9" in tex
+    for name in HOSTILE[:-1]:
+        assert visible_text(name) not in tex
+
+
+def _markdown_tokens_tables(md: str):
+    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py (test extras)")
+    dollarmath = pytest.importorskip("mdit_py_plugins.dollarmath",
+                                     reason="mdit-py-plugins (test extras)")
+    parser = markdown_it.MarkdownIt("commonmark").enable("table")
+    tokens = parser.use(dollarmath.dollarmath_plugin).parse(md)
+    flat = []
+    for t in tokens:
+        flat.append(t)
+        flat.extend(t.children or [])
+    return flat

@@ -9,7 +9,10 @@ The objects carry the ``_repr_*_`` methods Jupyter looks for and call the functi
   and a layer's general derivation (:class:`symconv.derivation.Derivation`): Markdown with
   display equations, and LaTeX (math only) for exports to LaTeX/PDF;
 * proof results (:class:`symconv.proof.ProofResult`, :class:`symconv.proof.ProofReport`): an
-  HTML table of claims with ✓/✗ and the counterexample of a refuted one.
+  HTML table of claims with ✓/✗ and the counterexample of a refuted one;
+* a model's cost as a formula (:class:`symconv.symbolic.SymbolicCost`):
+  :func:`symbolic_markdown` (the total as display math, the sizes it holds for, each
+  layer's formula in a table) and :func:`symbolic_latex`.
 
 Every formula is printed from the object's SymPy expressions by
 :class:`~symconv.printing.latex.SymconvLatexPrinter`; nothing is retyped. Text from the user —
@@ -37,7 +40,8 @@ from .latex import (DOCUMENTED, latex, latex_escape, latex_number, prose_to_late
 
 __all__ = ["IGNORE_MATH", "html_text", "code_span", "short_repr", "layers_html",
            "equation_rows", "aligned", "markdown_prose", "proofs_html", "symbol_names",
-           "derivation_markdown", "derivation_latex"]
+           "derivation_markdown", "derivation_latex", "size_latex", "symbolic_latex",
+           "symbolic_markdown"]
 
 #: Classes on an HTML element whose text MathJax must not typeset (MathJax 2 and 3).
 IGNORE_MATH = "tex2jax_ignore mathjax_ignore"
@@ -232,3 +236,48 @@ def derivation_latex(derivation: Any) -> str:
     for chain in derivation.chains:
         rows += [_step_row(step, names, lhs=k == 0) for k, step in enumerate(chain.steps)]
     return aligned(rows)
+
+
+# --- a model's cost as a formula (symconv.symbolic.SymbolicCost) ----------------------------
+
+def size_latex(name: str) -> str:
+    """LaTeX of a model size symbol's name: ``L_in`` -> ``L_{\\text{in}}``, ``N`` -> ``N``;
+    any other name is escaped as text."""
+    base, sep, sub = name.partition("_")
+    if base.isalpha() and base.isascii() and (not sep or (sub.isalnum() and sub.isascii())):
+        return f"{base}_{{\\text{{{sub}}}}}" if sep else base
+    return r"\text{%s}" % latex_escape(visible_text(name))
+
+
+def _cost_parts(cost: Any) -> tuple[dict, str, str, str]:
+    names = {sym: size_latex(name) for name, sym in cost.symbols.items()}
+    function = "ops" if cost.convention == "symconv" else latex_escape(str(cost.convention))
+    lhs = r"\mathrm{%s}(%s)" % (function, ", ".join(names[s] for s in cost.symbols.values()))
+    total = latex(cost.expr, DOCUMENTED, names)
+    where = ", ".join(latex(c, DOCUMENTED, names) for c in cost.constraints)
+    return names, lhs, total, where
+
+
+def symbolic_latex(cost: Any) -> str:
+    """A :class:`~symconv.symbolic.SymbolicCost` as display math: ``ops(N, L_in) = …`` from
+    its :attr:`expr`, and the sizes it holds for (no text from the user)."""
+    _, lhs, total, where = _cost_parts(cost)
+    tail = r" \qquad \left(%s\right)" % where if where else ""
+    return f"$${lhs} = {total}{tail}$$"
+
+
+def symbolic_markdown(cost: Any) -> str:
+    """A :class:`~symconv.symbolic.SymbolicCost` as Markdown: the total as display math, the
+    sizes it holds for, and a table of each layer's formula (names as code spans)."""
+    names, lhs, total, where = _cost_parts(cost)
+    out = [f"**Operation count** ({markdown_escape(str(cost.convention))} convention)",
+           f"$$\n{lhs} = {total}\n$$"]
+    if where:
+        out.append(f"for ${where}$")
+    rows = ["| layer | count |", "|---|---|"]
+    for name, expr in cost.per_layer.items():
+        cell = code_span(name).replace("|", "\\|")  # a pipe would end the table cell
+        formula = latex(expr, DOCUMENTED, names).replace("|", r"\vert ")
+        rows.append(f"| {cell} | ${formula}$ |")
+    out.append("\n".join(rows))
+    return "\n\n".join(out) + "\n"
