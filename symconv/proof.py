@@ -89,6 +89,10 @@ class ProofResult:
             text += f"\n       counterexample: {point}: {a} != {b}"
         return text
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """IPython's plain text: :meth:`describe` (``repr`` stays the dataclass's)."""
+        printer.text(self.describe())
+
     def _repr_html_(self) -> str:
         """In a notebook: a one-row table (✓/✗, claim, statement, method, counterexample)."""
         from .printing.display import proofs_html

@@ -294,6 +294,9 @@ def test_latex_representations_compile(tmp_path):
     layers = parse_layers(_mixed(HOSTILE))
     bodies = [d._repr_latex_() for d in layers.derivations()]
     bodies += [get(n).derivation._repr_latex_() for n in ("conv1d", "conv2d", "conv_transpose1d")]
+    from symconv.printing.display import symbolic_latex
+
+    bodies.append(symbolic_latex(_cost()))
     document = ("\\documentclass{article}\n\\usepackage{amsmath}\n"
                 "\\usepackage[paperwidth=120cm,paperheight=60cm,margin=1cm]{geometry}\n"
                 "\\begin{document}\n" + "\n\n".join(bodies) + "\n\\end{document}\n")
@@ -326,7 +329,8 @@ def test_jupyter_gets_the_intended_representations(layers):
     report = _failing_report()
     data = _formats(report)
     assert set(data) == {"text/plain", "text/html"} and data["text/plain"] == str(report)
-    assert set(_formats(report[1])) == {"text/plain", "text/html"}
+    data = _formats(report[1])
+    assert set(data) == {"text/plain", "text/html"} and data["text/plain"] == report[1].describe()
 
     data = _formats(parse_layers([]))
     assert "no convolution layer" in data["text/plain"] and "text/html" in data
