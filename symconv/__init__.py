@@ -15,10 +15,10 @@ import sys as _sys
 from typing import TYPE_CHECKING, Any
 
 from ._lazy import LazyApiModule as _LazyApiModule
-from .conv1d import CONVENTION, DERIVATION, convention_text
-from .proof import ProofResult, prove, prove_conv1d, prove_integer
 
 if TYPE_CHECKING:
+    from .conv1d import CONVENTION, DERIVATION, convention_text
+    from .proof import ProofResult, prove, prove_conv1d, prove_integer
     from .torch_interop import TorchLayers
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_ops",
@@ -37,6 +37,13 @@ _API = ("conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_ops",
         "conv2d_output_size", "conv3d_ops", "conv3d_output_size", "conv_transpose1d_ops",
         "conv_transpose1d_output_length", "conv_transpose2d_ops", "conv_transpose2d_output_size",
         "conv_transpose3d_ops", "conv_transpose3d_output_size", "count")
+
+
+#: The symbolic names, each from its module on first use: ``import symconv`` and every numeric
+#: function above run without importing SymPy (it loads when one of these is first used).
+_SYMBOLIC = {"CONVENTION": "conv1d", "DERIVATION": "conv1d", "convention_text": "conv1d",
+             "ProofResult": "proof", "prove": "proof", "prove_conv1d": "proof",
+             "prove_integer": "proof"}
 
 
 _sys.modules[__name__].__class__ = _LazyApiModule

@@ -1,5 +1,8 @@
 """The package's numeric API on first use: the class of the ``symconv`` module.
 
+The names in the package's ``_SYMBOLIC`` (SymPy-backed: the derivation, the proofs) come from
+their modules on first use too, so ``import symconv`` does not import SymPy.
+
 ``symconv.api`` runs the generated evaluators, so ``symconv/__init__.py`` does not import it:
 the first access to one of the names in the package's ``_API`` does. The hooks are methods
 of the module's class (not module-level ``__getattr__``/``__dir__``), so ``help(symconv)``
@@ -17,6 +20,11 @@ class LazyApiModule(types.ModuleType):
     """A package whose ``_API`` names come from its ``api`` submodule, imported on first use."""
 
     def __getattr__(self, name: str) -> Any:
+        symbolic = self.__dict__.get("_SYMBOLIC", {})
+        if name in symbolic:
+            value = getattr(importlib.import_module(f"{self.__name__}.{symbolic[name]}"), name)
+            setattr(self, name, value)
+            return value
         names = self.__dict__.get("_API", ())
         if name not in names:
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
@@ -32,4 +40,5 @@ class LazyApiModule(types.ModuleType):
         return self.__dict__[name]
 
     def __dir__(self) -> list[str]:
-        return sorted(set(self.__dict__) | set(self.__dict__.get("_API", ())))
+        return sorted(set(self.__dict__) | set(self.__dict__.get("_API", ()))
+                      | set(self.__dict__.get("_SYMBOLIC", ())))

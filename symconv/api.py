@@ -10,10 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sympy as sp
-
-from . import conv1d as _m
-from .symbols import C_in, C_out, G, K
 from .validation import check_bias, check_groups, check_size
 
 __all__ = ["conv1d_ops", "conv1d_output_length", "conv1d_parameters", "conv2d_ops",
@@ -35,9 +31,9 @@ def conv1d_parameters(in_channels: int, out_channels: int, kernel_size: int, gro
     cin, cout = check_size("in_channels", in_channels), check_size("out_channels", out_channels)
     k, g, b = check_size("kernel_size", kernel_size), check_size("groups", groups), check_bias(bias)
     check_groups(cin, cout, g)
-    value = _m.PARAMETERS.xreplace({C_in: sp.Integer(cin), C_out: sp.Integer(cout),
-                                    K: sp.Integer(k), G: sp.Integer(g), _m.BIAS: sp.Integer(int(b))})
-    return int(value)
+    from ._generated.counting import conv1d_parameters as parameters  # printed from PARAMETERS
+
+    return parameters(cin // g, cout // g, k, g, int(b))
 
 # conv2d_* and conv3d_* are the generated evaluators themselves (generated/conv2d_ops.py and
 # generated/conv3d_ops.py, printed from the layer specifications by symconv.codegen.nd).
@@ -70,6 +66,37 @@ def _evaluator(layer: str):
     return importlib.import_module(f"{__package__}._generated.{layer}_ops")
 
 
+def _count_without_sympy(layer: Any, convention: Any, params: dict[str, Any]) -> int | None:
+    """The count through ``generated/counting.py`` (no SymPy), or None when the request is not
+    a registered layer and convention with every required parameter: then :func:`count`'s
+    SymPy-backed path words the refusal. Invalid values are refused here, by the evaluators."""
+    from ._generated import counting
+
+    info = counting.LAYERS.get(layer) if isinstance(layer, str) else None
+    if info is None:
+        return None
+    family, names, required, defaults = info
+    accepted = (counting.ACCEPTED_TRANSPOSED if family == "transposed"
+                else counting.ACCEPTED_CONVOLUTION)
+    name = accepted.get(convention) if isinstance(convention, str) else None
+    if (name is None or not set(params) <= set(names) or "batch_size" not in params
+            or any(r not in params for r in required)):
+        return None
+    if name == "symconv":
+        return getattr(_evaluator(layer), f"{layer}_ops")(**params)
+    if layer == "conv1d":
+        quantities = counting.conv1d_quantities(**params)
+    elif family == "transposed":  # as count() below: N and b beside the quantities
+        batch = params["batch_size"]
+        quantities = {**_transposed_quantities(layer, params),
+                      "batch_size": 1 if batch is None else batch,
+                      "b": int(bool(params.get("bias", True)))}
+    else:
+        quantities = _evaluator(layer)._quantities(**{**defaults, **params})
+    forms = counting.FORMS_TRANSPOSED if family == "transposed" else counting.FORMS_CONVOLUTION
+    return forms[name](quantities)
+
+
 def count(layer: str, *, convention: str = "symconv", **params: Any) -> int:
     """The count of one ``layer`` (``"conv1d"``, ``"conv2d"``, ``"conv3d"``,
     ``"conv_transpose1d"``, ...) in ``convention``.
@@ -88,6 +115,9 @@ def count(layer: str, *, convention: str = "symconv", **params: Any) -> int:
         ValueError: an unknown layer or convention, or an invalid configuration
             (``TypeError`` for a parameter of the wrong type), naming it.
     """
+    fast = _count_without_sympy(layer, convention, params)
+    if fast is not None:
+        return fast
     from . import conventions
     from .registry import get
 

@@ -112,6 +112,16 @@ def _transpose_latex_artifacts() -> dict[str, str]:
 _transpose_latex_artifacts.names = _transpose_latex_names  # type: ignore[attr-defined]
 PROVIDERS.append(_transpose_latex_artifacts)
 
+def _counting_artifacts() -> dict[str, str]:
+    """What symconv.count needs without SymPy (symconv.codegen.counting)."""
+    from .codegen.counting import artifacts as counting_artifacts
+
+    return counting_artifacts()
+
+
+_counting_artifacts.names = lambda: ["counting.py"]  # type: ignore[attr-defined]
+PROVIDERS.append(_counting_artifacts)
+
 # The files of one layer's evaluator per language, and the C every layer's C needs: code
 # generation's knowledge (symconv.codegen), named here too for `symconv codegen`.
 from .codegen.files import C_SHARED, LANGUAGE_FILES, layer_files  # noqa: E402
