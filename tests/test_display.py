@@ -264,6 +264,12 @@ def test_layer_derivation_markdown_and_latex(layers):
         assert tex.rstrip("$\n").rstrip().endswith(
             "= " + symconv.printing.latex.latex_number(layer.count()) + "\n\\end{aligned}")
         assert visible_text(layer.name) not in tex or layer.name == "plain"
+        # a division by 1 (groups = 1) is not shown as a product with 1^{-1}; same value
+        from symconv.printing.display import _unit_inverses_dropped
+
+        assert "^{-1}" not in tex
+        for step in derivation.steps:
+            assert sp.sympify(_unit_inverses_dropped(step.substituted)).doit() == step.value
 
 
 def test_general_derivation_markdown_and_latex():
