@@ -37,11 +37,29 @@ def _outputs(nb, kind):
             if kind in o.get("data", {})]
 
 
+def _missing_model_cost_api() -> str:
+    """What of the model-cost API (issue 11) is not in this checkout: '' when all is."""
+    import importlib.util
+
+    from symconv.latex import tables
+    from symconv.symbolic import SymbolicCost
+
+    missing = [] if importlib.util.find_spec("symconv.plot") else ["symconv.plot.plot_cost"]
+    if not hasattr(tables, "render_symbolic_table"):
+        missing.append("symconv.latex.tables.render_symbolic_table")
+    missing += [f"SymbolicCost.{a}" for a in ("latex", "text", "leading", "polynomial")
+                if not hasattr(SymbolicCost, a)]
+    return ", ".join(missing)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_on_a_fresh_kernel(name):
     if name == "model_cost.ipynb":
         pytest.importorskip("torch", reason="model_cost.ipynb reads PyTorch models; PyTorch is "
                                             "not installed (pip install 'symconv[torch]')")
+        missing = _missing_model_cost_api()
+        if missing:
+            pytest.skip(f"model_cost.ipynb needs {missing}, which this checkout does not have yet")
     budget = BUDGETS.get(name, BUDGET_SECONDS)
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=budget, kernel_name="python3",
