@@ -490,6 +490,63 @@ def _register_codegen(sub) -> None:
     p.set_defaults(func=_cmd_codegen)
 
 
+def _cmd_model(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .conventions import get as _convention
+    from .layers import LayerSpecError
+    from .model import load_layers
+    from .symbolic import SymbolicSizeError
+
+    path = Path(args.layers)
+    if not path.is_file():
+        raise CliError(f"{args.layers}: {'no such file' if not path.exists() else 'not a file'}")
+    try:
+        layers = load_layers(path)
+        name = _convention(args.convention).name
+        if not (args.symbolic or args.latex):
+            print(layers.table(name))
+            return 0
+        cost = layers.symbolic(convention=name)
+        if args.latex:
+            print(cost.latex())
+            return 0
+        conv = _convention(name)
+        form = cost.polynomial()
+        lattice = " and ".join(f"{s} is a multiple of {k}" for s, k in form.strides.items())
+        print(f"{cost.text()}    [convention {name}: {conv.tool}, {conv.unit}]")
+        print(f"valid for: {cost.constraints_text()}")
+        print(f"leading term: {cost.text(cost.leading()).split(' = ', 1)[1]}")
+        print(f"when {lattice}: {cost.text(form.expr).split(' = ', 1)[1]}    "
+              f"[{'proved' if form.proof.holds else 'NOT proved'}: {form.proof.method}]")
+    except (LayerSpecError, SymbolicSizeError, ValueError) as exc:
+        raise CliError(f"{args.layers}: {exc}" if str(args.layers) not in str(exc)
+                       else str(exc)) from None
+    return 0
+
+
+def _register_model(sub) -> None:
+    p = sub.add_parser(
+        "model", help="a model's layers and total count; with --symbolic its cost as a formula "
+                      "of the input size",
+        description="Read a layer file (the format of 'symconv table'; what from_torch(...).save "
+                    "writes) and print each layer's count and the total. With --symbolic: the "
+                    "total as an exact formula of the batch size N and the input size (L_in; "
+                    "H_in, W_in; D_in, H_in, W_in), the sizes it holds for, its leading term "
+                    "and its polynomial form where the input size is a multiple of the model's "
+                    "total stride (proved). A layer's input size is the previous layer's output "
+                    "unless the layer gives 'input_expr' (a formula of the model's input "
+                    "size); see symconv.symbolic.")
+    p.add_argument("layers", metavar="LAYERS.json", help="layer file")
+    p.add_argument("--symbolic", action="store_true",
+                   help="print the cost as a formula of the input size")
+    p.add_argument("--latex", action="store_true",
+                   help="print the formula as a LaTeX equation (math mode)")
+    p.add_argument("--convention", default="symconv", metavar="NAME",
+                   help="counting convention (default symconv; see 'symconv conventions')")
+    p.set_defaults(func=_cmd_model)
+
+
 #: Subcommand registrations, in the order --help lists them.
 COMMANDS: list[Callable] = [_register_derive, _register_prove, _register_eval,
                             _register_generate, _register_conventions,
@@ -497,6 +554,9 @@ COMMANDS: list[Callable] = [_register_derive, _register_prove, _register_eval,
 
 from .latex.cli import register_latex, register_table  # noqa: E402  (latex, table)
 COMMANDS += [register_latex, register_table]
+COMMANDS.append(_register_model)
+from .plot_cli import register_plot  # noqa: E402  (plot)
+COMMANDS += [register_plot]
 
 
 _EVAL_EXAMPLE = ("symconv eval conv1d --batch-size 8 --in-channels 16 --out-channels 32 "
@@ -529,7 +589,15 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
               "--no-bias"),
     "table": ("symconv table model.json --format md",
               "symconv table model.json --format tex --si --caption 'Encoder' --out layers.tex",
-              "symconv table model.json --format csv --out layers.csv"),
+              "symconv table model.json --format csv --out layers.csv",
+              "symconv table model.json --symbolic --at L_in=16000 --format md",
+              "symconv table model.json --symbolic --document --out cost.tex"),
+    "model": ("symconv model model.json", "symconv model model.json --symbolic",
+              "symconv model model.json --symbolic --convention macs",
+              "symconv model model.json --latex"),
+    "plot": ("symconv plot model.json --out cost.pdf",
+             "symconv plot model.json --out cost.pgf --log --range 1000 100000",
+             "symconv plot model.json --out cost.png --lines --fixed N=8"),
 }
 
 

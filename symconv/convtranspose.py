@@ -113,6 +113,7 @@ the tap sums like every other form). :func:`conv_transpose1d_ops` with
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import operator
@@ -138,7 +139,7 @@ __all__ = [
     "conv_transpose_quantities", "conv_transpose1d_ops", "conv_transpose1d_output_length",
     "conv_transpose2d_ops", "conv_transpose2d_output_size", "conv_transpose3d_ops",
     "conv_transpose3d_output_size", "QUANTITIES", "build_spec", "convention_text",
-    "CONV_TRANSPOSE1D", "CONV_TRANSPOSE2D", "CONV_TRANSPOSE3D",
+    "CONV_TRANSPOSE1D", "CONV_TRANSPOSE2D", "CONV_TRANSPOSE3D", "symbol_axes",
 ]
 
 #: Bias indicator: 1 with a bias vector, 0 without (the symbol of the other layers).
@@ -188,6 +189,40 @@ def axis_symbols(name: str = "") -> Axis:
                 sp.Symbol("op", **_NONNEG), sp.Symbol("d", **_SIZE), sp.Symbol("k", **_NONNEG))
 
 
+#: While true (only inside :func:`_forms`), ``_max``/``_min`` build ``Max``/``Min`` as SymPy
+#: does except for its search for arguments that another makes redundant
+#: (``_find_localzeros``: comparing every pair through ``factor_terms``, most of the cost of
+#: building the closed forms). Tested: every form so built equals the one built normally.
+_QUICK_MINMAX = False
+
+
+def _quick(cls, *args):
+    """``cls(*args)`` (``sp.Max`` or ``sp.Min``) as ``MinMaxBase.__new__`` builds it when
+    evaluating, without ``_find_localzeros``."""
+    from sympy.core.operations import ShortCircuit
+
+    try:
+        argset = frozenset(cls._new_args_filter(sp.sympify(a) for a in args))
+    except ShortCircuit:
+        return cls.zero
+    argset = frozenset(cls._collapse_arguments(argset))
+    if not argset:
+        return cls.identity
+    if len(argset) == 1:
+        return next(iter(argset))
+    obj = sp.Expr.__new__(cls, *sp.ordered(argset))
+    obj._argset = argset
+    return obj
+
+
+def _max(*args):
+    return _quick(sp.Max, *args) if _QUICK_MINMAX else sp.Max(*args)
+
+
+def _min(*args):
+    return _quick(sp.Min, *args) if _QUICK_MINMAX else sp.Min(*args)
+
+
 def ceil_div(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     """``⌈a/b⌉ = −⌊−a/b⌋`` for integers, ``b > 0``: an exact floor division."""
     return -FloorDiv(-a, b)
@@ -211,14 +246,14 @@ def shift(a: Axis) -> sp.Expr:
 def tap_low(a: Axis, k: sp.Expr | None = None) -> sp.Expr:
     """Smallest input position of tap ``k`` inside the window: ``max(0, ⌈(p − k·d)/s⌉)``."""
     k = a.k if k is None else k
-    return sp.Max(0, ceil_div(a.p - k * a.d, a.s))
+    return _max(0, ceil_div(a.p - k * a.d, a.s))
 
 
 def tap_high(a: Axis, k: sp.Expr | None = None) -> sp.Expr:
     """Largest input position of tap ``k`` inside the window:
     ``min(in − 1, ⌊((in − 1)·s − p + d(K − 1 − k) + op)/s⌋)`` (= ``⌊(p + out − 1 − k·d)/s⌋``)."""
     k = a.k if k is None else k
-    return sp.Min(a.in_ - 1,
+    return _min(a.in_ - 1,
                   FloorDiv((a.in_ - 1) * a.s - a.p + a.d * (a.K - 1 - k) + a.op, a.s))
 
 
@@ -226,31 +261,96 @@ def first_new(a: Axis, k: sp.Expr | None = None) -> sp.Expr:
     """First input position whose product with tap ``k`` reaches a position no earlier tap
     reaches: 0 for ``k < q``, else ``max(0, in − d')``."""
     k = a.k if k is None else k
-    return sp.Piecewise((0, k < period(a)), (sp.Max(0, a.in_ - shift(a)), True))
+    return sp.Piecewise((0, k < period(a)), (_max(0, a.in_ - shift(a)), True))
 
 
 def _tap_sum(a: Axis, body: sp.Expr) -> sp.Sum:
     return sp.Sum(body, (a.k, 0, a.K - 1))
 
 
-def products(a: Axis) -> sp.Sum:
-    """T: the (input position, tap) pairs that land in ``[0, out)``, a sum over the K taps."""
+def _rename(expr: sp.Basic, mapping: Mapping[sp.Symbol, sp.Symbol]) -> sp.Basic:
+    """``expr`` with its symbols renamed, rebuilt bottom-up without SymPy's search for
+    redundant ``Max``/``Min`` arguments (``_find_localzeros``: most of the cost of building the
+    tap sums). Sound for a renaming between symbols with the same assumptions of an expression
+    SymPy built and simplified itself: nothing that search could drop is left (tested: equal
+    to the expression built directly, for every axis)."""
+    memo: dict[sp.Basic, sp.Basic] = {}
+
+    def rebuild(e: sp.Basic) -> sp.Basic:
+        if e in memo:
+            return memo[e]
+        if e.is_Symbol:
+            out = mapping.get(e, e)
+        elif not e.args:
+            out = e
+        else:
+            args = [rebuild(arg) for arg in e.args]
+            out = (e.func(*args, evaluate=False) if isinstance(e, (sp.Max, sp.Min))
+                   else e.func(*args))
+        memo[e] = out
+        return out
+
+    return rebuild(expr)
+
+
+def _from_base_axis(build: Callable[[Axis], sp.Expr], a: Axis) -> sp.Expr:
+    """``build(a)``, as ``build`` of the one-dimensional axis renamed to ``a`` when every symbol
+    of ``a`` has the assumptions of its counterpart there (the axes of the registered layers),
+    else built directly."""
+    base = axis_symbols("")
+    fields = [f.name for f in dataclasses.fields(Axis)][1:]  # the symbols, not the name
+    pairs = [(getattr(base, f), getattr(a, f)) for f in fields]
+    if a == base:
+        return _base_built(build)
+    if any(x.assumptions0 != y.assumptions0 for x, y in pairs):
+        return build(a)
+    return _rename(_base_built(build), dict(pairs))
+
+
+@lru_cache(maxsize=None)
+def _base_built(build: Callable[[Axis], sp.Expr]) -> sp.Expr:
+    if build is _products:  # built without the Max/Min redundancy search: tested equal
+        return _quickly(build, axis_symbols(""))
+    return build(axis_symbols(""))  # R needs that search (it drops an argument)
+
+
+def _quickly(build: Callable, *args):
+    global _QUICK_MINMAX
+    _QUICK_MINMAX = True
+    try:
+        return build(*args)
+    finally:
+        _QUICK_MINMAX = False
+
+
+def _products(a: Axis) -> sp.Sum:
     return _tap_sum(a, sp.Max(0, tap_high(a) - tap_low(a) + 1))
 
 
+def _reached(a: Axis) -> sp.Sum:
+    return _tap_sum(a, sp.Max(0, tap_high(a) - sp.Max(tap_low(a), first_new(a)) + 1))
+
+
+@lru_cache(maxsize=None)
+def products(a: Axis) -> sp.Sum:
+    """T: the (input position, tap) pairs that land in ``[0, out)``, a sum over the K taps."""
+    return _from_base_axis(_products, a)
+
+
+@lru_cache(maxsize=None)
 def reached(a: Axis) -> sp.Sum:
     """R: the output positions reached by at least one pair, a sum over the K taps."""
-    return _tap_sum(a, sp.Max(0, tap_high(a) - sp.Max(tap_low(a), first_new(a)) + 1))
+    return _from_base_axis(_reached, a)
 
 
 def cropped_before(a: Axis, x: sp.Expr) -> sp.Sum:
     """C(x): the pairs with uncropped position ``i·s + k·d < x`` (0 for ``x ≤ 0``)."""
-    return _tap_sum(a, sp.Max(0, sp.Min(a.in_, ceil_div(x - a.k * a.d, a.s))))
+    return _tap_sum(a, _max(0, _min(a.in_, ceil_div(x - a.k * a.d, a.s))))
 
 
 def reached_before(a: Axis, x: sp.Expr) -> sp.Sum:
     """H(x): the reached uncropped positions ``< x`` (0 for ``x ≤ 0``)."""
-    return _tap_sum(a, sp.Max(0, sp.Min(a.in_, ceil_div(x - a.k * a.d, a.s)) - first_new(a)))
+    return _tap_sum(a, _max(0, _min(a.in_, ceil_div(x - a.k * a.d, a.s)) - first_new(a)))
 
 
 def _closed_count(n_total: sp.Expr, step: sp.Expr, width: sp.Expr, x: sp.Expr) -> sp.Expr:
@@ -259,8 +359,8 @@ def _closed_count(n_total: sp.Expr, step: sp.Expr, width: sp.Expr, x: sp.Expr) -
     ``n_a = clip(⌈x/step⌉, 0, n_total)`` positions contribute at all, the first
     ``n_f = clip(⌊(x − width)/step⌋ + 1, 0, n_total)`` of them the full ``width``.
     """
-    n_a = sp.Max(0, sp.Min(n_total, ceil_div(x, step)))
-    n_f = sp.Max(0, sp.Min(n_total, FloorDiv(x - width, step) + 1))
+    n_a = _max(0, _min(n_total, ceil_div(x, step)))
+    n_f = _max(0, _min(n_total, FloorDiv(x - width, step) + 1))
     return (width * n_f + (n_a - n_f) * x
             - step * FloorDiv(n_a * (n_a - 1) - n_f * (n_f - 1), 2))
 
@@ -277,9 +377,10 @@ def clipped_ceil_sum(a: Axis, k0: sp.Expr, k1: sp.Expr, x: sp.Expr, cap: sp.Expr
     """
     k_a = ceil_div(x - (cap - 1) * a.s, a.d)
     k_b = ceil_div(x, a.d)
-    lo = sp.Max(k0, sp.Min(k1, k_a))
-    hi = sp.Max(lo, sp.Min(k1, k_b))
-    return cap * (lo - k0) + FloorSum(hi - lo, a.s, a.d, x - (hi - 1) * a.d + a.s - 1)
+    lo = _max(k0, _min(k1, k_a))
+    hi = _max(lo, _min(k1, k_b))
+    return cap * (lo - k0) + FloorSum(hi - lo, a.s, a.d, x - (hi - 1) * a.d + a.s - 1,
+                                      evaluate=not _QUICK_MINMAX)  # (tested: same result)
 
 
 def products_log(a: Axis) -> sp.Expr:
@@ -292,8 +393,8 @@ def reached_log(a: Axis) -> sp.Expr:
     """R in O(log): ``R(p = 0) − H(p) − H(p − op)``, where ``H(x) = Σ_k clip(c_k, 0, in) −
     Σ_{k ≥ q} clip(c_k, 0, f)`` with ``f = max(0, in − d′)`` (a tap ``k ≥ q`` adds
     ``max(0, min(in, c) − f) = clip(c, 0, in) − clip(c, 0, f)`` for ``0 ≤ f ≤ in``)."""
-    f = sp.Max(0, a.in_ - shift(a))
-    start = sp.Min(period(a), a.K)
+    f = _max(0, a.in_ - shift(a))
+    start = _min(period(a), a.K)
 
     def h(x: sp.Expr) -> sp.Expr:
         return (clipped_ceil_sum(a, 0, a.K, x, a.in_)
@@ -304,7 +405,7 @@ def reached_log(a: Axis) -> sp.Expr:
 
 def _no_cropping_reached(a: Axis) -> sp.Expr:
     q, dq = period(a), shift(a)
-    return sp.Min(a.K, q) * a.in_ + sp.Max(0, a.K - q) * sp.Min(a.in_, dq)
+    return _min(a.K, q) * a.in_ + _max(0, a.K - q) * _min(a.in_, dq)
 
 
 # --- exact evaluation: the expressions printed to Python integer code --------------------
@@ -401,17 +502,40 @@ def _form_function(expr: sp.Expr) -> Callable[..., int]:
     return _compile(expr, a.parameters, {a.k: "k"})
 
 
-def _g(pt: Point) -> int:
-    return math.gcd(pt["s"], pt["d"])
+@lru_cache(maxsize=None)
+def _form_functions(expr: sp.Expr) -> tuple[Callable[..., int], Callable[..., Any] | None]:
+    """The form printed once, compiled twice: over ints (one point at a time) and over NumPy
+    int64 columns (every operation bounded: it raises :class:`symconv.exact_eval.Overflow`
+    rather than wrap; None without NumPy)."""
+    from .exact_eval import (SCALAR_NAMESPACE, VECTOR_NAMESPACE, _numpy, compile_source,
+                             vector_source)
+
+    source = vector_source(expr, axis_symbols("").parameters)
+    if source is None:
+        return _form_function(expr), None
+    return (compile_source(source, SCALAR_NAMESPACE),
+            compile_source(source, VECTOR_NAMESPACE) if _numpy() is not None else None)
 
 
-def _no_holes(pt: Point) -> bool:
-    return ((pt["d"] == 1 and pt["K"] >= pt["s"]) or (pt["s"] == 1 and pt["in"] >= pt["d"]))
+# The conditions are written with ``&`` and ``|`` (not ``and``/``or``): they then hold for a
+# point of ints and, entry by entry, for a point of NumPy columns (the exhaustive check).
+
+def _g(pt: Point) -> Any:
+    s, d = pt["s"], pt["d"]
+    if type(s) is int and type(d) is int:
+        return math.gcd(s, d)
+    import numpy
+
+    return numpy.gcd(s, d)
 
 
-def _no_collisions(pt: Point) -> bool:
+def _no_holes(pt: Point) -> Any:
+    return ((pt["d"] == 1) & (pt["K"] >= pt["s"])) | ((pt["s"] == 1) & (pt["in"] >= pt["d"]))
+
+
+def _no_collisions(pt: Point) -> Any:
     g = _g(pt)
-    return pt["K"] <= pt["s"] // g or pt["in"] <= pt["d"] // g
+    return (pt["K"] <= pt["s"] // g) | (pt["in"] <= pt["d"] // g)
 
 
 def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
@@ -439,34 +563,47 @@ def _forms() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
         Form("T, stride 1", "T",
              in_ * K - _closed_count(K, d, in_, p) - _closed_count(K, d, in_, p - op),
              "s = 1", lambda pt: pt["s"] == 1, {"s": 1}),
-        Form("R, no holes", "R", out - sp.Max(0, op - p),
+        Form("R, no holes", "R", out - _max(0, op - p),
              "d = 1 and K >= s, or s = 1 and in >= d", _no_holes),
         Form("R, no holes and p >= op", "R", out,
              "(d = 1 and K >= s, or s = 1 and in >= d) and p >= op",
-             lambda pt: _no_holes(pt) and pt["p"] >= pt["op"]),
-        Form("R, stride 1, no cropping", "R", in_ + (K - 1) * sp.Min(in_, d), "s = 1 and p = 0",
-             lambda pt: pt["s"] == 1 and pt["p"] == 0, {"s": 1, "p": 0}),
+             lambda pt: _no_holes(pt) & (pt["p"] >= pt["op"])),
+        Form("R, stride 1, no cropping", "R", in_ + (K - 1) * _min(in_, d), "s = 1 and p = 0",
+             lambda pt: (pt["s"] == 1) & (pt["p"] == 0), {"s": 1, "p": 0}),
         Form("R, no collisions", "R", products(a), "K <= s/gcd(s,d) or in <= d/gcd(s,d)",
              _no_collisions),
-        Form("T, symmetric in (in, s) and (K, d)", "T", products(a).xreplace(
-            {in_: K, K: in_, s: d, d: s}), "always", large=("s", "d")),
-        Form("R, symmetric in (in, s) and (K, d)", "R", reached(a).xreplace(
-            {in_: K, K: in_, s: d, d: s}), "always", large=("s", "d")),
+        Form("T, symmetric in (in, s) and (K, d)", "T", _swapped(products(a)), "always", large=("s", "d")),
+        Form("R, symmetric in (in, s) and (K, d)", "R", _swapped(reached(a)), "always", large=("s", "d")),
     )
     wrong = (
         Form("R, no cropping, without the gcd (wrong)", "R",
-             sp.Min(K, s) * in_ + sp.Max(0, K - s) * sp.Min(in_, d), "p = 0",
+             _min(K, s) * in_ + _max(0, K - s) * _min(in_, d), "p = 0",
              lambda pt: pt["p"] == 0, {"p": 0}, claimed=False),
         Form("T = in·K with cropping (wrong)", "T", in_ * K, "always", claimed=False),
         Form("T = out·K, moduleprofiler's multiplication term (wrong)", "T", out * K, "always",
              claimed=False),
-        Form("R = out, no holes without K >= s (wrong)", "R", out - sp.Max(0, op - p),
+        Form("R = out, no holes without K >= s (wrong)", "R", out - _max(0, op - p),
              "d = 1", lambda pt: pt["d"] == 1, {"d": 1}, claimed=False),
     )
     return forms, wrong
 
 
-_forms = lru_cache(maxsize=None)(_forms)
+def _swapped(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with ``(in, s)`` and ``(K, d)`` exchanged (as ``xreplace`` would give it; the
+    Max/Min not searched again for redundant arguments, tested equal)."""
+    a = axis_symbols("")
+    swap = {a.in_: a.K, a.K: a.in_, a.s: a.d, a.d: a.s}
+    return _rename(expr, swap) if _QUICK_MINMAX else expr.xreplace(swap)
+
+
+@lru_cache(maxsize=None)
+def _forms_built() -> tuple[tuple[Form, ...], tuple[Form, ...]]:
+    a = axis_symbols("")
+    products(a), reached(a)  # the tap sums: built (and cached) first
+    return _quickly(_forms_normal)
+
+
+_forms_normal, _forms = _forms, _forms_built
 # FORMS (the claimed closed forms of T and R of one dimension, with their conditions),
 # WRONG_FORMS (deliberately wrong ones, which the checks must refute) and TOTAL_IDENTITIES
 # are built on first use (module __getattr__ below): building them takes about a second.
@@ -484,7 +621,55 @@ def _domain(bound: int):
                     yield {"in": in_, "K": K, "s": s, "p": p, "op": op, "d": d}
 
 
+def _below(rng: random.Random, n: int) -> int:
+    """``rng.randrange(n)`` (``n ≥ 1``), drawn as CPython's ``Random._randbelow`` draws it
+    (``getrandbits`` of ``n.bit_length()`` bits until below ``n``) without its three calls:
+    the same numbers, faster. :func:`_same_draws` checks the equivalence once per process and
+    the points fall back to ``randint`` where it does not hold."""
+    k = n.bit_length()
+    r = rng.getrandbits(k)
+    while r >= n:
+        r = rng.getrandbits(k)
+    return r
+
+
+@lru_cache(maxsize=1)
+def _same_draws() -> bool:
+    a, b = random.Random(20240), random.Random(20240)
+    for n in (1, 2, 3, 7, 40, 41, 64, 10 ** 12, 2 ** 40 + 1):
+        for _ in range(50):
+            if _below(a, n) != b.randrange(n) or a.random() != b.random():
+                return False
+    for _ in range(200):
+        if 1 + _below(a, 40) != b.randint(1, 40):
+            return False
+    return True
+
+
 def _random_point(rng: random.Random, form: Form, high: int) -> dict[str, int]:
+    if not _same_draws():
+        return _random_point_randint(rng, form, high)
+    fixed, holds_at, random_ = form.fixed, form.holds_at, rng.random
+    free_p = "p" not in fixed
+    for _ in range(10_000):
+        pt = {"in": 1 + _below(rng, high), "K": 1 + _below(rng, high),
+              "s": 1 + _below(rng, high), "d": 1 + _below(rng, high)}
+        if fixed:
+            pt.update(fixed)
+        M = (pt["in"] - 1) * pt["s"] + (pt["K"] - 1) * pt["d"]
+        op = _below(rng, max(pt["s"], pt["d"]))  # drawn even when op is fixed, as before
+        pt["op"] = pt.get("op", op)
+        if free_p:
+            # half of the points crop little, half up to the largest valid padding
+            limit = (M + pt["op"]) // 2
+            top = min(limit, high) if random_() < 0.5 else limit
+            pt["p"] = _below(rng, top + 1)
+        if holds_at(pt):
+            return pt
+    raise RuntimeError(f"no random point satisfies the condition of {form.name!r}")
+
+
+def _random_point_randint(rng: random.Random, form: Form, high: int) -> dict[str, int]:
     for _ in range(10_000):
         pt = {key: rng.randint(1, high) for key in ("in", "K", "s", "d")}
         pt.update({key: value for key, value in form.fixed.items()})
@@ -523,6 +708,110 @@ def _landed(in_: int, K: int, s: int, p: int, op: int, d: int) -> tuple[int, int
     return axis_landings(in_, K, s, p, op, d)[:3]
 
 
+_KEYS = ("in", "K", "s", "p", "op", "d")
+
+
+@lru_cache(maxsize=4)
+def _domain_columns(bound: int) -> dict[str, Any] | None:
+    """The points of :func:`_domain`, in its order, as NumPy int64 columns, with ``out``, ``T``
+    and ``R`` counted by enumerating the pairs (None without NumPy).
+
+    The pairs are enumerated once per ``(in, K, s, d)``: the multiset of uncropped positions
+    ``m = i·s + k·d`` (``0 ≤ i < in``, ``0 ≤ k < K``) as a histogram ``h[m]`` — every pair
+    counted one by one — since ``p`` and ``op`` only move the window ``[p, p + out − 1]`` that
+    keeps a pair (:func:`axis_landings`: ``j = m − p`` kept when ``0 ≤ j < out``). Then
+    ``T = Σ_{m in window} h[m]`` and ``R = #{m in window: h[m] ≥ 1}``, by prefix sums.
+    """
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    B = bound
+    if B < 1:
+        return None
+    # every (in, K, s, d, op, p) in _domain's order (C order of the grid), then its filter
+    one, zero = np.arange(1, B + 1, dtype=np.int64), np.arange(0, B + 1, dtype=np.int64)
+    grid = np.meshgrid(one, one, one, one, zero[:-1], zero, indexing="ij")
+    g_in, g_K, g_s, g_d, g_op, g_p = (x.reshape(-1) for x in grid)
+    M = (g_in - 1) * g_s + (g_K - 1) * g_d
+    keep = (g_op < np.maximum(g_s, g_d)) & (M - 2 * g_p + g_op + 1 >= 1)
+    cols = {"in": g_in[keep], "K": g_K[keep], "s": g_s[keep], "p": g_p[keep],
+            "op": g_op[keep], "d": g_d[keep]}
+    # the same grid as broadcastable axes (in, K, s, d, op, p): expressions over fewer
+    # parameters are computed on smaller arrays; keep selects _domain's points in its order
+    shape = (B, B, B, B, B, B + 1)
+    axes = {}
+    for position, (name, values) in enumerate((("in", one), ("K", one), ("s", one), ("d", one),
+                                               ("op", zero[:-1]), ("p", zero))):
+        view = [1] * 6
+        view[position] = values.size
+        axes[name] = values.reshape(view)
+    cols["grid"] = (axes, keep.reshape(shape), shape)
+    # group index of (in, K, s, d), each in 1..B
+    group = (((cols["in"] - 1) * B + cols["K"] - 1) * B + cols["s"] - 1) * B + cols["d"] - 1
+    g_in, g_K, g_s, g_d = (x.reshape(-1) for x in np.meshgrid(
+        *(np.arange(1, B + 1, dtype=np.int64),) * 4, indexing="ij"))
+    width = 2 * B * B + 2 * B + 2  # beyond every window end p + out <= M + op + 1
+    hist = np.zeros((g_in.size, width), dtype=np.int64)
+    rows = np.arange(g_in.size)
+    for i in range(B):
+        for k in range(B):
+            pair = (i < g_in) & (k < g_K)
+            np.add.at(hist, (rows[pair], (i * g_s + k * g_d)[pair]), 1)
+    zero = np.zeros((g_in.size, 1), dtype=np.int64)
+    prefix_t = np.concatenate([zero, np.cumsum(hist, axis=1)], axis=1)
+    prefix_r = np.concatenate([zero, np.cumsum(hist > 0, axis=1)], axis=1)
+    M = (cols["in"] - 1) * cols["s"] + (cols["K"] - 1) * cols["d"]
+    out = M - 2 * cols["p"] + cols["op"] + 1
+    lo, hi = cols["p"], cols["p"] + out  # the window [p, p + out - 1]
+    cols["out"] = out
+    cols["T"] = prefix_t[group, hi] - prefix_t[group, lo]
+    cols["R"] = prefix_r[group, hi] - prefix_r[group, lo]
+    for key in (*_KEYS, "out", "T", "R"):
+        cols[key].setflags(write=False)
+    return cols
+
+
+def _on_domain(value, grid) -> Any:
+    """A value over the broadcastable grid (or a scalar) at _domain's points, in its order."""
+    import numpy as np
+
+    _, keep, shape = grid
+    return np.broadcast_to(np.asarray(value), shape)[keep]
+
+
+def _exhaustive_columns(form: "Form", f: Callable[..., int], bound: int, key: int):
+    """The exhaustive tier of :func:`check_form` over NumPy columns: ``(checked, failure)``
+    with ``failure`` the first failing point in the domain's order ``(point, want, got)`` or
+    None; or None when it cannot be done on columns (no NumPy, or an operation whose bound
+    leaves int64: then the caller checks point by point)."""
+    from .exact_eval import Column, Overflow, Unsupported, evaluate_columns
+
+    cols = _domain_columns(bound)
+    if cols is None:
+        return None
+    import numpy as np
+
+    grid = cols["grid"]
+    axes = grid[0]
+    mask = _on_domain(form.holds_at(axes), grid).astype(bool)
+    index = np.flatnonzero(mask)
+    a = axis_symbols("")
+    env = {sym: Column.of(axes[name]) for sym, name in zip(a.parameters, _KEYS)}
+    try:
+        got = evaluate_columns(form.expr, env)
+    except (Overflow, Unsupported, ZeroDivisionError):
+        return None
+    got_v = _on_domain(got.v if isinstance(got, Column) else got, grid)[index]
+    want = cols["T" if key == 1 else "R"][index]
+    bad = np.flatnonzero(got_v != want)
+    if bad.size == 0:
+        return index.size, None
+    j = int(bad[0])
+    point = {k: int(cols[k][index[j]]) for k in _KEYS}
+    return j + 1, (point, int(want[j]), int(got_v[j]))
+
+
 @dataclass(frozen=True)
 class FormCheck:
     """The outcome of :func:`check_form`."""
@@ -536,6 +825,47 @@ class FormCheck:
 
     def __bool__(self) -> bool:
         return self.holds
+
+
+_GENERAL: dict[tuple, int] = {}
+
+
+def _args(pt: Point) -> tuple[int, ...]:
+    return (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+
+
+def _batch(expr: sp.Expr, f: Callable[..., int], points: list) -> list:
+    """``expr`` at every point: over NumPy columns at once — int64 with every operation bounded,
+    or, when a bound leaves int64, columns of Python ints (exact, no bound needed) — else
+    point by point with ``f`` (no NumPy, or a node the columns do not evaluate)."""
+    from .exact_eval import Column, Overflow, Unsupported, _numpy, evaluate_columns
+
+    np = _numpy()
+    if np is not None and points:
+        a = axis_symbols("")
+        for exact in (False, True):
+            try:
+                env = {sym: (Column.exact if exact else Column.of)([pt[k] for pt in points])
+                       for sym, k in zip(a.parameters, _KEYS)}
+                got = evaluate_columns(expr, env)
+            except Overflow:
+                continue
+            except (Unsupported, ZeroDivisionError):
+                break
+            values = got.v if isinstance(got, Column) else got
+            return [int(v) for v in np.broadcast_to(np.asarray(values, dtype=object),
+                                                     (len(points),))]
+    return [f(*_args(pt)) for pt in points]
+
+
+def _general(key: int, general: Callable[..., int], args: tuple) -> int:
+    """The general tap sum at a large point (cached: forms with the same condition draw the
+    same points)."""
+    if (key, args) not in _GENERAL:
+        if len(_GENERAL) > 1 << 16:
+            _GENERAL.clear()
+        _GENERAL[(key, args)] = general(*args)
+    return _GENERAL[(key, args)]
 
 
 def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 300,
@@ -552,7 +882,7 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
 
     A wrong form comes back with ``holds=False``, the first counterexample and both values.
     """
-    f = form.function
+    f = _form_functions(form.expr)[0]
     checked = 0
     key = 1 if form.quantity == "T" else 2
 
@@ -562,24 +892,37 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
     def fail(pt: Point, want: int, got: int, how: str) -> FormCheck:
         return FormCheck(form, False, how, checked, dict(pt), (got, want))
 
-    for pt in _domain(bound):
-        if not form.holds_at(pt):
-            continue
-        args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
-        checked += 1
-        want, got = counted(pt), f(*args)
-        if want != got:
+    columns = _exhaustive_columns(form, f, bound, key)
+    if columns is not None:  # all points at once (NumPy), same points, same first failure
+        checked, failure = columns
+        if failure is not None:
+            pt, want, got = failure
             return fail(pt, want, got, f"exhaustive, in, K, s, d <= {bound}")
+    else:
+        for pt in _domain(bound):
+            if not form.holds_at(pt):
+                continue
+            args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+            checked += 1
+            want, got = counted(pt), f(*args)
+            if want != got:
+                return fail(pt, want, got, f"exhaustive, in, K, s, d <= {bound}")
     exhaustive = checked
+    # The random points are drawn first (the draws never depend on a result), then each tier
+    # is evaluated at all its points at once where it can be (:func:`_batch`), else point by
+    # point; the first failing point in drawing order is reported, as point by point.
     rng = random.Random(seed)
-    for _ in range(random_points):
-        pt = _random_point(rng, form, 40)
-        args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+    drawn = [_random_point(rng, form, 40) for _ in range(random_points)]
+    gots = _batch(form.expr, f, drawn)
+    for pt, got in zip(drawn, gots):
         checked += 1
-        want, got = counted(pt), f(*args)
+        want = counted(pt)
         if want != got:
             return fail(pt, want, got, "random point, sizes <= 40")
-    general = _axis_functions()["products" if key == 1 else "reached"]
+    a = axis_symbols("")
+    general_expr = products(a) if key == 1 else reached(a)
+    general = _form_functions(general_expr)[0]
+    drawn = []
     for _ in range(large_points):
         pt = _random_point(rng, form, 64)
         for name in form.large:
@@ -589,11 +932,17 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
             M = (pt["in"] - 1) * pt["s"] + (pt["K"] - 1) * pt["d"]
             pt["op"] = rng.randrange(max(pt["s"], pt["d"]))
             pt["p"] = rng.randint(0, (M + pt["op"]) // 2)
-        if not form.holds_at(pt):
-            continue
-        args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
+        if form.holds_at(pt):
+            drawn.append(pt)
+    missing = [pt for pt in drawn if (key, _args(pt)) not in _GENERAL]
+    for pt, value in zip(missing, _batch(general_expr, general, missing)):
+        if len(_GENERAL) > 1 << 16:
+            _GENERAL.clear()
+        _GENERAL[(key, _args(pt))] = value
+    gots = _batch(form.expr, f, drawn)
+    for pt, got in zip(drawn, gots):
         checked += 1
-        want, got = general(*args), f(*args)
+        want = _general(key, general, _args(pt))
         if want != got:
             return fail(pt, want, got, "large random point, against the general tap sum")
     method = (f"exhaustive over {exhaustive} points (in, K, s, d <= {bound}, p <= {bound}, "
@@ -650,6 +999,55 @@ def apply_floor_lemmas(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:
     return rewrite(expr), notes
 
 
+_FLIP = {"<=": ">=", "<": ">", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+#: ``E op 0`` as an atom and whether it is the atom or its negation.
+_ATOM = {"<=": ("<=", True), ">": ("<=", False), "<": ("<", True), ">=": ("<", False),
+         "==": ("==", True), "!=": ("==", False)}
+
+
+def _propositional(cond: sp.Basic, atoms: dict) -> sp.Basic | None:
+    """``cond`` with each relation replaced by a boolean symbol standing for it (one symbol per
+    relation up to how it is written: ``a <= b`` and ``b - a >= 0`` share one, ``a > b`` is its
+    negation), or None for anything else. Unsatisfiable as a propositional formula implies
+    unsatisfiable (each symbol is the truth of its relation; only relations between different
+    symbols are lost)."""
+    if cond in (sp.true, sp.false):
+        return cond
+    if isinstance(cond, (sp.And, sp.Or, sp.Not)):
+        args = [_propositional(c, atoms) for c in cond.args]
+        return None if any(a is None for a in args) else cond.func(*args)
+    if not isinstance(cond, sp.core.relational.Relational):
+        return None
+    e, op = sp.expand(cond.lhs - cond.rhs), cond.rel_op
+    if e.could_extract_minus_sign():
+        e, op = -e, _FLIP[op]
+    kind, positive = _ATOM[op]
+    atom = atoms.setdefault((e, kind), sp.Symbol(f"atom{len(atoms)}"))
+    return atom if positive else sp.Not(atom)
+
+
+def _is_zero(expr: sp.Expr) -> bool:
+    """Whether ``expr`` is 0, decided exactly: cheaply when every branch of its folded
+    piecewise form expands to 0 or cannot be reached (its condition with the negation of every
+    earlier one is propositionally unsatisfiable, relations as atoms), else by
+    ``sympy.simplify`` as before. The cheap test only ever says yes when it is so."""
+    folded = sp.piecewise_fold(expr)
+    if not isinstance(folded, sp.Piecewise):
+        return sp.expand(folded) == 0 or sp.simplify(expr) == 0
+    atoms: dict = {}
+    earlier: list[sp.Basic] = []
+    for value, cond in folded.args:
+        mine = _propositional(cond, atoms)
+        if mine is None:
+            return sp.simplify(expr) == 0
+        if sp.expand(value) != 0:
+            reached_here = sp.And(mine, *[sp.Not(c) for c in earlier])
+            if sp.satisfiable(reached_here) is not False:
+                return sp.simplify(expr) == 0
+        earlier.append(mine)
+    return True
+
+
 def prove_no_cropping_products() -> tuple[bool, list[str]]:
     """Symbolic proof that ``T = in·K`` when ``p = 0``, decided by SymPy after the floor
     lemmas of :func:`apply_floor_lemmas`.
@@ -670,8 +1068,7 @@ def prove_no_cropping_products() -> tuple[bool, list[str]]:
     term = sp.Max(0, high - low + 1)
     total = sp.Sum(term, (a.k, 0, a.K - 1)).doit()
     steps += [f"each term: {term}", f"sum over the K taps: {total}"]
-    holds = low == 0 and sp.simplify(high - (a.in_ - 1)) == 0 and \
-        sp.simplify(total - a.in_ * a.K) == 0
+    holds = low == 0 and _is_zero(high - (a.in_ - 1)) and _is_zero(total - a.in_ * a.K)
     return bool(holds), steps
 
 
@@ -708,14 +1105,14 @@ def prove_no_cropping_reached() -> tuple[bool, list[str]]:
         if isinstance(summand, sp.Piecewise) else {}
     early = branches.get(str(a.k < q), sp.nan)
     late = branches.get("True", sp.nan)
-    late_ok = sp.simplify((late - sp.Min(a.in_, x)).rewrite(sp.Piecewise)) == 0
+    late_ok = _is_zero((late - sp.Min(a.in_, x)).rewrite(sp.Piecewise))
     steps += [f"tap k < q adds {early}",
               f"tap k >= q adds {late} = Min(L_in, d') (decided: {late_ok})"]
     m = sp.Min(a.K, q)
     total = (sp.Sum(early, (a.k, 0, m - 1)).doit()
              + sp.Sum(sp.Min(a.in_, x), (a.k, m, a.K - 1)).doit())
     claimed = sp.Min(a.K, q) * a.in_ + sp.Max(0, a.K - q) * sp.Min(a.in_, x)
-    total_ok = sp.simplify((total - claimed).rewrite(sp.Piecewise)) == 0
+    total_ok = _is_zero((total - claimed).rewrite(sp.Piecewise))
     steps += [f"split at m = min(K, q): {total}",
               f"equals {claimed} (decided: {total_ok}), with q = s/gcd(s, d), d' = d/gcd(s, d)"]
     return bool(early == a.in_ and late_ok and total_ok), steps
@@ -1055,6 +1452,13 @@ def convention_text(bias: bool | None = None) -> str:
 #: ``axis_symbols("")`` (L_in, K, s, p, op, d) and is called L, as Conv1d's.
 _AXES = {1: ("",), 2: ("H", "W"), 3: ("D", "H", "W")}
 _AXIS_WORDS = {"": "length", "D": "depth", "H": "height", "W": "width"}
+
+
+def symbol_axes(spec) -> tuple[str, ...]:
+    """The names :func:`axis_symbols` takes for the dimensions of a transposed layer's
+    specification: its axes, but a one-dimensional layer's single axis (called L) is ``""``,
+    whose symbols are L_in, K, s, p, op, d."""
+    return ("",) if spec.dims == 1 else tuple(spec.axes)
 
 
 def _count_symbols(axis: str) -> tuple[sp.Symbol, sp.Symbol]:

@@ -63,9 +63,9 @@ PROVIDERS.append(_convnd_artifacts)
 
 
 def _transpose_names() -> list[str]:
-    from .codegen.transpose import LAYERS, file_names
+    from .codegen.transpose import file_names, layer_names
 
-    return [name for layer in LAYERS for name in file_names(layer)]
+    return [name for layer in layer_names() for name in file_names(layer)]
 
 
 def _transpose_artifacts() -> dict[str, str]:
@@ -81,36 +81,23 @@ PROVIDERS.append(_transpose_artifacts)
 
 def _latex_names() -> list[str]:
     from .latex import GENERATED_FILES
+    from .latex.transpose import generated_files
 
-    return list(GENERATED_FILES)
+    return [*GENERATED_FILES, *generated_files()]
 
 
 def _latex_artifacts() -> dict[str, str]:
-    """The derivation (LaTeX article, Markdown) and the paper macros (symconv.latex)."""
-    from .latex import artifacts as latex_artifacts
+    """Per layer the derivation (LaTeX article, Markdown) and the paper macros: the forward
+    layers' (symconv.latex), the transposed layers' (symconv.latex.transpose)."""
+    from .latex import artifacts as forward_artifacts
+    from .latex.transpose import artifacts as transpose_artifacts
 
-    return latex_artifacts()
+    return {**forward_artifacts(), **transpose_artifacts()}
 
 
 _latex_artifacts.names = _latex_names  # type: ignore[attr-defined]
 PROVIDERS.append(_latex_artifacts)
 
-
-def _transpose_latex_names() -> list[str]:
-    from .latex.transpose import GENERATED_FILES
-
-    return list(GENERATED_FILES)
-
-
-def _transpose_latex_artifacts() -> dict[str, str]:
-    """The transposed layers' derivations (LaTeX article, Markdown) and paper macros."""
-    from .latex.transpose import artifacts as transpose_artifacts
-
-    return transpose_artifacts()
-
-
-_transpose_latex_artifacts.names = _transpose_latex_names  # type: ignore[attr-defined]
-PROVIDERS.append(_transpose_latex_artifacts)
 
 def _counting_artifacts() -> dict[str, str]:
     """What symconv.count needs without SymPy (symconv.codegen.counting)."""
@@ -121,6 +108,7 @@ def _counting_artifacts() -> dict[str, str]:
 
 _counting_artifacts.names = lambda: ["counting.py"]  # type: ignore[attr-defined]
 PROVIDERS.append(_counting_artifacts)
+
 
 # The files of one layer's evaluator per language, and the C every layer's C needs: code
 # generation's knowledge (symconv.codegen), named here too for `symconv codegen`.

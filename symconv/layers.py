@@ -37,7 +37,8 @@ import sympy as sp
 from .validation import check_conv1d
 
 __all__ = ["Conv1dCounts", "Conv1dLayer", "Layer", "AnyLayer", "LayerSpecError", "read_layer_file",
-           "parse_layer_records", "MAX_DIGITS", "PER_DIMENSION", "format_dims"]
+           "parse_layer_records", "MAX_DIGITS", "PER_DIMENSION", "format_dims",
+           "count_arguments"]
 
 #: Integers in a layer file (and in the command line's options) have at most this many
 #: digits: far beyond any real layer, and it keeps every count printed from them bounded.
@@ -173,7 +174,7 @@ class Conv1dLayer(Conv1dCounts):
 
     def count(self, convention: str = "symconv") -> int:
         """The count in ``convention`` (:data:`symconv.conventions.NAMES`), exact."""
-        return _count(self, convention, dict(input_length=self.input_length))
+        return _count(self, convention)
 
 
 def _per_dim_view(layer: Any, field: str) -> tuple[int, ...] | str:
@@ -189,7 +190,30 @@ def _per_dim_view(layer: Any, field: str) -> tuple[int, ...] | str:
     return (_index(value),) * layer.dims
 
 
-def _count(layer: Any, convention: str, size: dict[str, Any]) -> int:
+def count_arguments(config: Any, batch_size: Any) -> dict[str, Any]:
+    """The keyword arguments of :func:`symconv.count` for ``config`` at ``batch_size``.
+
+    ``config`` has PyTorch's parameter names as attributes, ``input_size`` a sequence of one
+    size per spatial dimension and ``spec`` its layer's specification (a :class:`Layer`, a
+    :class:`Conv1dLayer`, a :class:`symconv.latex.LayerExample`); the input size is given as
+    the layer's functions take it (``input_length`` or ``input_size``), and
+    ``output_padding`` for a transposed layer.
+    """
+    spec = config.spec
+    args = dict(batch_size=batch_size, in_channels=config.in_channels,
+                out_channels=config.out_channels, kernel_size=config.kernel_size,
+                stride=config.stride, padding=config.padding, dilation=config.dilation,
+                groups=config.groups, bias=config.bias)
+    if "input_length" in spec.parameter_names:
+        args["input_length"] = config.input_size[0]
+    else:
+        args["input_size"] = config.input_size
+    if spec.family == "transposed":
+        args["output_padding"] = config.output_padding
+    return args
+
+
+def _count(layer: Any, convention: str) -> int:
     """``layer``'s count in ``convention``: 0 per batch for an empty batch, a count per
     sample (which does not depend on N) at N = 1."""
     from . import conventions
@@ -201,12 +225,7 @@ def _count(layer: Any, convention: str, size: dict[str, Any]) -> int:
         if conv.scope != "sample":
             return 0
         batch = 1
-    if layer.spec.family == "transposed":
-        size = {**size, "output_padding": layer.output_padding}
-    return count(layer.type, convention=conv.name, batch_size=batch,
-                 in_channels=layer.in_channels, out_channels=layer.out_channels,
-                 kernel_size=layer.kernel_size, stride=layer.stride, padding=layer.padding,
-                 dilation=layer.dilation, groups=layer.groups, bias=layer.bias, **size)
+    return count(layer.type, convention=conv.name, **count_arguments(layer, batch))
 
 
 def format_dims(value: tuple[int, ...] | str, sep: str = "×", collapse: bool = False) -> str:
@@ -282,7 +301,7 @@ class Layer:
                             f"({', '.join(spec.axes)}), got {tuple(self.input_size)!r}")
         batch = 1 if _empty_batch(self.batch_size) else self.batch_size
         # PyTorch's rules, with the evaluator's messages (parameter, dimension, rule)
-        count(spec.name, **self._params(spec, batch))
+        count(spec.name, **count_arguments(self, batch))
         for field in ("kernel_size", "stride", "padding", "dilation", "input_size",
                       "output_padding"):
             object.__setattr__(self, field, _spatial(dims, getattr(self, field)))
@@ -291,21 +310,6 @@ class Layer:
         if self.batch_size is not None:
             object.__setattr__(self, "batch_size", _index(self.batch_size))
         object.__setattr__(self, "bias", bool(self.bias))
-
-    def _size(self, spec) -> dict[str, Any]:
-        """The input size as the layer's API takes it, and its output_padding if transposed."""
-        size = ({"input_length": self.input_size[0]} if "input_length" in spec.parameter_names
-                else {"input_size": self.input_size})
-        if spec.family == "transposed":
-            size["output_padding"] = self.output_padding
-        return size
-
-    def _params(self, spec, batch: Any) -> dict[str, Any]:
-        size = self._size(spec)
-        return dict(batch_size=batch, in_channels=self.in_channels,
-                    out_channels=self.out_channels, kernel_size=self.kernel_size,
-                    stride=self.stride, padding=self.padding, dilation=self.dilation,
-                    groups=self.groups, bias=self.bias, **size)
 
     @property
     def spec(self):
@@ -367,9 +371,7 @@ class Layer:
 
     def count(self, convention: str = "symconv") -> int:
         """The count in ``convention`` (:data:`symconv.conventions.NAMES`), exact."""
-        size = self._size(self.spec)
-        size.pop("output_padding", None)
-        return _count(self, convention, size)
+        return _count(self, convention)
 
     def to_dict(self) -> dict[str, Any]:
         """The layer-file form: ``type`` and lists of one value per dimension
@@ -469,13 +471,25 @@ def _nd_layer(where: str, raw: dict, default_batch: Any, spec) -> Layer:
         raise LayerSpecError(f"{where}: {exc}") from None
 
 
-def _layer(index: int, raw: Any, default_batch: Any) -> AnyLayer:
+def _layer(index: int, raw: Any, default_batch: Any, exprs: list | None = None) -> AnyLayer:
     where = f"layer {index}"
     if not isinstance(raw, dict):
         raise LayerSpecError(f"{where}: expected an object with fields {', '.join(_REQUIRED)}, "
                              f"got {type(raw).__name__}")
     if isinstance(raw.get("name"), str):
         where = f"layer {index} ({raw['name']!r})"
+    if "input_expr" in raw:  # the input size as a formula (symconv.symbolic): kept apart
+        text = raw["input_expr"]
+        if not (isinstance(text, str) or (isinstance(text, list) and 1 <= len(text) <= 3
+                                          and all(isinstance(t, str) for t in text))):
+            raise LayerSpecError(f"{where}: field 'input_expr' must be a string or a list of "
+                                 f"1 to 3 strings (one expression per spatial dimension), "
+                                 f"got {_kind(text)}")
+        raw = {k: v for k, v in raw.items() if k != "input_expr"}
+    else:
+        text = None
+    if exprs is not None:
+        exprs.append(text)
     if "type" in raw:
         from .registry import LAYERS
 
@@ -493,19 +507,43 @@ def _layer(index: int, raw: Any, default_batch: Any) -> AnyLayer:
         raise LayerSpecError(f"{where}: {exc}") from None
 
 
-def parse_layer_records(data: Any) -> list[AnyLayer]:
+def parse_layer_records(data: Any, symbolic: dict | None = None) -> list[AnyLayer]:
     """Layers from decoded JSON (a list, or an object with ``layers``): a
     :class:`Conv1dLayer` for a layer in the Conv1d format, a :class:`Layer` for one with a
-    ``type`` and ``input_size``."""
+    ``type`` and ``input_size``.
+
+    A layer's ``input_expr``, the file's ``input_size`` (the model's input size) and
+    ``input_constraints`` are the fields of :mod:`symconv.symbolic`; with ``symbolic`` (a
+    dict) they are stored in it as ``input_exprs`` (one per layer, None when absent),
+    ``input_size`` and ``input_constraints`` (None when absent)."""
     batch = None
+    model_input = None
+    conditions = None
     if isinstance(data, dict):
         if "layers" not in data:
             raise LayerSpecError("layer file: field 'layers' is missing")
         batch = data.get("batch_size")
+        model_input = data.get("input_size")
+        if model_input is not None and not (
+                isinstance(model_input, list) and 1 <= len(model_input) <= 3
+                and all(type(v) is int and v >= 1 for v in model_input)):
+            raise LayerSpecError(f"layer file: field 'input_size' (the model's input size) must "
+                                 f"be a list of 1 to 3 integers >= 1, got {_kind(model_input)}")
+        conditions = data.get("input_constraints")
+        if conditions is not None and not (isinstance(conditions, list) and len(conditions) <= 100
+                                           and all(isinstance(c, str) for c in conditions)):
+            raise LayerSpecError(f"layer file: field 'input_constraints' must be a list of "
+                                 f"strings ('EXPR >= EXPR'), got {_kind(conditions)}")
         data = data["layers"]
     if not isinstance(data, list):
         raise LayerSpecError(f"layer file: 'layers' must be a list, got {type(data).__name__}")
-    return [_layer(i, raw, batch) for i, raw in enumerate(data, start=1)]
+    exprs: list = []
+    out = [_layer(i, raw, batch, exprs) for i, raw in enumerate(data, start=1)]
+    if symbolic is not None:
+        symbolic["input_exprs"] = exprs
+        symbolic["input_size"] = model_input
+        symbolic["input_constraints"] = conditions
+    return out
 
 
 class _TooManyDigits:
@@ -523,13 +561,14 @@ def _parse_int(text: str) -> int | _TooManyDigits:
     return _TooManyDigits(digits) if digits > MAX_DIGITS else int(text)
 
 
-def read_layer_file(path: str | Path) -> list[AnyLayer]:
+def read_layer_file(path: str | Path, symbolic: dict | None = None) -> list[AnyLayer]:
     """Read a layer file into a plain list (:func:`symconv.model.load_layers` gives a
-    :class:`~symconv.model.LayerList`); :class:`LayerSpecError` on malformed content."""
+    :class:`~symconv.model.LayerList`); :class:`LayerSpecError` on malformed content.
+    ``symbolic``: as :func:`parse_layer_records`."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"), parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise LayerSpecError(f"{path}: not valid JSON: {exc}") from None
     except RecursionError:
         raise LayerSpecError(f"{path}: not a layer file: JSON nested too deeply") from None
-    return parse_layer_records(data)
+    return parse_layer_records(data, symbolic)

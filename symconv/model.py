@@ -29,7 +29,8 @@ def parse_layers(data: Any) -> LayerList:
     malformed content."""
     from .layers import parse_layer_records
 
-    return LayerList(parse_layer_records(data))
+    fields: dict[str, Any] = {}
+    return LayerList(parse_layer_records(data, fields), **fields)
 
 
 def load_layers(path: str | Path) -> LayerList:
@@ -37,11 +38,37 @@ def load_layers(path: str | Path) -> LayerList:
     :class:`~symconv.layers.LayerSpecError` on malformed content."""
     from .layers import read_layer_file
 
-    return LayerList(read_layer_file(path))
+    fields: dict[str, Any] = {}
+    return LayerList(read_layer_file(path, fields), **fields)
 
 
 class LayerList(list):
-    """The convolution layers of one model, in call order."""
+    """The convolution layers of one model, in call order.
+
+    ``input_exprs`` (one per layer, None where absent) and ``input_size`` (the model's input
+    size) are the layer file's fields of :mod:`symconv.symbolic`: each layer's input size as
+    a formula of the model's input size.
+    """
+
+    def __init__(self, layers: Any = (), input_exprs: Any = None,
+                 input_size: Any = None, input_constraints: Any = None) -> None:
+        super().__init__(layers)
+        self.input_exprs = list(input_exprs) if input_exprs is not None else None
+        self.input_size = list(input_size) if input_size is not None else None
+        self.input_constraints = (list(input_constraints) if input_constraints is not None
+                                  else None)
+
+    def size_relations(self):
+        """Each layer's batch and input size as expressions of the model's input
+        (:class:`symconv.symbolic.SizeRelations`, by the layer-file rule of
+        :mod:`symconv.symbolic`)."""
+        from .symbolic import file_relations
+
+        exprs = self.input_exprs
+        if exprs is not None and len(exprs) != len(self):
+            exprs = None  # the list was changed after reading: the rule alone
+        return file_relations(list(self), exprs, self.input_size,
+                              getattr(self, "input_constraints", None))
 
     def derivations(self) -> list[LayerDerivation]:
         """The derivation of every layer's count (see :func:`symconv.layer_derivation.derive_layer`)."""
@@ -69,7 +96,19 @@ class LayerList(list):
 
     def to_dict(self) -> dict[str, Any]:
         """The layer-file form (``{"layers": [...]}``) that ``symconv table`` reads."""
-        return {"layers": [layer.to_dict() for layer in self]}
+        layers = [layer.to_dict() for layer in self]
+        exprs = getattr(self, "input_exprs", None)
+        if exprs is not None and len(exprs) == len(layers):
+            for record, text in zip(layers, exprs):
+                if text is not None:
+                    record["input_expr"] = text
+        out: dict[str, Any] = {}
+        if getattr(self, "input_size", None) is not None:
+            out["input_size"] = list(self.input_size)
+        if getattr(self, "input_constraints", None):
+            out["input_constraints"] = list(self.input_constraints)
+        out["layers"] = layers
+        return out
 
     def save(self, path: str | Path) -> Path:
         """Write the layer file (JSON) to ``path``."""

@@ -18,12 +18,14 @@ polynomial with integer coefficients.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
 import sympy as sp
 
+from .exact_eval import compile_exact, is_exact_number, to_sympy
 from .conv1d import BIAS, IDENTITIES, INTEGRALITY, Identity, Integrality, integer_form
 from .spec import LayerSpec, Sampler
 from .symbols import C_in, C_out, G, INFO, c, o, p
@@ -137,6 +139,41 @@ _CONV1D_SAMPLER = Sampler(divides=((G, C_in), (G, C_out)), nonnegative=frozenset
                           binary=frozenset({BIAS}))
 
 
+def _point_drawer(symbols: Iterable[sp.Symbol], sampler: Sampler | None = None,
+                  high: int = 40) -> Callable[[random.Random], dict[sp.Symbol, int]]:
+    """The point generator of :func:`sample_point` for ``symbols``, planned once: called with
+    a ``random.Random`` it draws the same values, in the same order, as ``sample_point``
+    (as Python ints)."""
+    sampler = sampler or _CONV1D_SAMPLER
+    symbols = set(symbols)
+    divisors = {x: g for g, x in sampler.divides}
+    groups = sorted(set(divisors.values()), key=lambda x: x.name)
+    plan = []  # (symbol, kind, argument) in drawing order
+    for g in groups:
+        plan.append((g, "range", (1, 8)))
+    for sym in sorted(symbols - set(groups), key=lambda x: x.name):
+        if sym in divisors:
+            plan.append((sym, "multiple", divisors[sym]))
+        elif sym in sampler.binary:
+            plan.append((sym, "range", (0, 1)))
+        elif sym in sampler.nonnegative:
+            plan.append((sym, "range", (0, high)))
+        else:
+            plan.append((sym, "range", (1, high)))
+    keep = tuple(sym for sym, _, _ in plan if sym in symbols)
+
+    def draw(rng: random.Random) -> dict[sp.Symbol, int]:
+        point: dict[sp.Symbol, int] = {}
+        for sym, kind, arg in plan:
+            if kind == "multiple":
+                point[sym] = point[arg] * rng.randint(1, 8)
+            else:
+                point[sym] = rng.randint(*arg)
+        return {sym: point[sym] for sym in keep}
+
+    return draw
+
+
 def sample_point(symbols: Iterable[sp.Symbol], rng: random.Random,
                  high: int = 40, sampler: Sampler | None = None) -> dict[sp.Symbol, sp.Integer]:
     """A random integer point satisfying the assumptions for ``symbols``.
@@ -146,27 +183,49 @@ def sample_point(symbols: Iterable[sp.Symbol], rng: random.Random,
     of ``G``), which may be 0 (padding) and which are 0 or 1 (``b``); every
     other symbol is a positive integer up to ``high``.
     """
-    sampler = sampler or _CONV1D_SAMPLER
-    symbols = set(symbols)
-    divisors = {x: g for g, x in sampler.divides}
-    point: dict[sp.Symbol, sp.Integer] = {}
-    for g in sorted(set(divisors.values()), key=lambda x: x.name):
-        point[g] = sp.Integer(rng.randint(1, 8))
-    for sym in sorted(symbols - set(point), key=lambda x: x.name):
-        if sym in divisors:
-            value = int(point[divisors[sym]]) * rng.randint(1, 8)
-        elif sym in sampler.binary:
-            value = rng.randint(0, 1)
-        elif sym in sampler.nonnegative:
-            value = rng.randint(0, high)
-        else:
-            value = rng.randint(1, high)
-        point[sym] = sp.Integer(value)
-    return {sym: v for sym, v in point.items() if sym in symbols}
+    point = _point_drawer(symbols, sampler, high)(rng)
+    return {sym: sp.Integer(v) for sym, v in point.items()}
 
 
-def _evaluate(expr: sp.Expr, point: Mapping[sp.Symbol, sp.Integer]) -> sp.Expr:
-    return sp.sympify(expr).xreplace(dict(point))
+def _evaluate(expr: sp.Expr, point: Mapping[sp.Symbol, int]) -> sp.Expr:
+    """``expr`` at ``point`` by SymPy substitution (the reference the compiled witness is
+    tested against, and its fallback)."""
+    return sp.sympify(expr).xreplace({s: sp.Integer(v) for s, v in point.items()})
+
+
+@lru_cache(maxsize=512)
+def _compiled(expr: sp.Expr, args: tuple[sp.Symbol, ...]):
+    return compile_exact(expr, args)
+
+
+def exact_evaluator(expr: sp.Expr, args: Sequence[sp.Symbol]
+                    ) -> Callable[[Mapping[sp.Symbol, int]], object]:
+    """``point -> value of expr``, exact: the expression compiled once to Python integer and
+    :class:`fractions.Fraction` arithmetic (:func:`symconv.exact_eval.compile_exact`); SymPy
+    substitution where it cannot be compiled, or where the compiled code raises or returns
+    anything but an int or a Fraction at a point. ``args`` must hold every free symbol."""
+    expr = sp.sympify(expr)
+    args = tuple(args)
+    function = _compiled(expr, args)
+    if function is None:
+        return lambda point: _evaluate(expr, point)
+
+    def evaluate(point: Mapping[sp.Symbol, int]):
+        try:
+            value = function(*[point[a] for a in args])
+        except Exception:  # noqa: BLE001 - whatever went wrong there, SymPy decides
+            return _evaluate(expr, point)
+        return value if is_exact_number(value) else _evaluate(expr, point)
+
+    return evaluate
+
+
+def _is_integer(value) -> bool:
+    if type(value) is int:
+        return True
+    if type(value) is Fraction:
+        return value.denominator == 1
+    return bool(getattr(value, "is_Integer", False))
 
 
 def _named(point: Mapping[sp.Symbol, sp.Integer]) -> dict[str, int]:
@@ -196,12 +255,16 @@ def _witness(lhs: sp.Expr, rhs: sp.Expr, samples: int, seed: int,
              sampler: Sampler | None = None):
     """Evaluate both sides exactly at random valid points; first difference or None."""
     rng = random.Random(seed)
-    free = sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols
+    lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    free = lhs.free_symbols | rhs.free_symbols
+    args = tuple(sorted(free, key=lambda x: x.name))
+    draw = _point_drawer(free, sampler)
+    left, right = exact_evaluator(lhs, args), exact_evaluator(rhs, args)
     for _ in range(samples):
-        point = sample_point(free, rng, sampler=sampler)
-        a, b = _evaluate(lhs, point), _evaluate(rhs, point)
+        point = draw(rng)
+        a, b = left(point), right(point)
         if a != b:
-            return point, (a, b)
+            return point, (to_sympy(a), to_sympy(b))
     return None
 
 
@@ -269,12 +332,16 @@ def prove_integer(expr: sp.Expr, *, name: str = "integrality", statement: str = 
         ok = form.is_Integer is True
     rng = random.Random(seed)
     bad = None
+    drawn = set(gens) | {G}
+    draw = _point_drawer(drawn, sampler)
+    evaluate = exact_evaluator(form, tuple(sorted(drawn, key=lambda x: x.name)))
     for _ in range(samples if ok else samples * 20):
-        point = sample_point(set(gens) | {G}, rng, sampler=sampler)
-        value = _evaluate(form, point)
-        if not value.is_Integer:
+        point = draw(rng)
+        value = evaluate(point)
+        if not _is_integer(value):
             full = {**point, C_in: point[G] * point.get(c, 1), C_out: point[G] * point.get(o, 1)}
             shown = {s: v for s, v in full.items() if s in sp.sympify(expr).free_symbols}
+            value = to_sympy(value)
             bad = (shown, (value, sp.floor(value)))
             break
     if ok and bad is None:
@@ -316,9 +383,23 @@ def prove_layer(layer: str | LayerSpec, samples: int = 200, seed: int = 0) -> Pr
     _check_samples(samples)
     spec = get(layer)
     kw = dict(samples=samples, seed=seed, sampler=spec.sampler, assumptions=spec.assumptions())
-    results = [prove(i.lhs, i.rhs, name=i.name, statement=i.statement, **kw)
+    # A claim stated twice (the same two sides under two names: a chain step that is also a
+    # stated identity) is decided once; each name gets the verdict.
+    decided: dict[tuple, ProofResult] = {}
+
+    def once(key: tuple, run: Callable[[], ProofResult], name: str, statement: str
+             ) -> ProofResult:
+        if key not in decided:
+            decided[key] = run()
+        return replace(decided[key], name=name, statement=statement)
+
+    results = [once(("identity", sp.sympify(i.lhs), sp.sympify(i.rhs)),
+                    lambda i=i: prove(i.lhs, i.rhs, name=i.name, statement=i.statement, **kw),
+                    i.name, i.statement)
                for i in spec.identities]
-    results += [prove_integer(i.expr, name=i.name, statement=i.statement, **kw)
+    results += [once(("integer", sp.sympify(i.expr)),
+                     lambda i=i: prove_integer(i.expr, name=i.name, statement=i.statement, **kw),
+                     i.name, i.statement)
                 for i in spec.integrality]
     for check in spec.checks:  # e.g. a transposed layer's closed forms of T and R
         results += run_check(check, samples=samples, seed=seed)

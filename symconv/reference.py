@@ -177,11 +177,7 @@ def conv1d(input: Nested, weight: Nested, bias: Nested | None = None, stride: in
         raise ValueError(f"weight of shape {w_shape} with groups={groups} expects input with "
                          f"{weight_in * groups} channels, got in_channels={in_channels} "
                          f"(input shape {in_shape})")
-    if bias is not None:
-        b_shape = _shape(bias, "bias")
-        if b_shape != (out_channels,):
-            raise ValueError(f"bias must be 1-D of length out_channels={out_channels}, "
-                             f"got shape {b_shape}")
+    _check_bias(bias, out_channels)
 
     if v["padding"] == "same":
         left, right = _same_padding(kernel_size, dilation)
@@ -553,6 +549,15 @@ def _conv_flat(x: Sequence[Any], batch: int, in_channels: int, sizes: tuple[int,
     return output, multiplications, additions
 
 
+def _check_bias(bias: Any, out_channels: int) -> None:
+    """``ValueError`` unless ``bias`` is ``None`` or a 1-D sequence of ``out_channels`` values."""
+    if bias is not None:
+        b_shape = _shape(bias, "bias")
+        if b_shape != (out_channels,):
+            raise ValueError(f"bias must be 1-D of length out_channels={out_channels}, "
+                             f"got shape {b_shape}")
+
+
 def _flatten(value: Any, depth: int) -> list[Any]:
     flat = value
     for _ in range(depth - 1):
@@ -618,11 +623,7 @@ def conv_nd(input: Nested, weight: Nested, bias: Nested | None = None,
                          f"{weight_in * groups} channels, got in_channels={in_channels} "
                          f"(input shape {in_shape})")
     groups = _check_groups_nd(in_channels, out_channels, groups)
-    if bias is not None:
-        b_shape = _shape(bias, "bias")
-        if b_shape != (out_channels,):
-            raise ValueError(f"bias must be 1-D of length out_channels={out_channels}, "
-                             f"got shape {b_shape}")
+    _check_bias(bias, out_channels)
     strides, dilations, pads, out_sizes = _plan(sizes, kernel, stride, padding, dilation)
 
     x_flat = _flatten(input, len(in_shape))

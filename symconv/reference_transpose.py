@@ -33,7 +33,7 @@ import random
 from typing import Any, NamedTuple, Sequence
 
 from .convtranspose import axis_landings, validate
-from .reference import _nest, _shape
+from .reference import _check_bias, _flatten, _nest, _shape
 
 __all__ = ["axis_landings", "landings_nd", "landings_nd_array", "TransposeCounts",
            "conv_transpose_nd", "conv_transpose_scatter_nd", "random_operands_transpose",
@@ -98,17 +98,8 @@ def _prepare(input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
     v = validate(n, batch if batched else None, cin, cout, tuple(sizes) if n > 1 else sizes[0],
                  tuple(w_shape[2:]) if n > 1 else w_shape[2], stride, padding, output_padding,
                  dilation, groups, bias is not None)
-    if bias is not None and _shape(bias, "bias") != (cout,):
-        raise ValueError(f"bias must be 1-D of length out_channels={cout}, got shape "
-                         f"{_shape(bias, 'bias')}")
+    _check_bias(bias, cout)
     return n, batched, batch, cin, cout, v
-
-
-def _flat(value: Any, depth: int) -> list[Any]:
-    flat = value
-    for _ in range(depth - 1):
-        flat = list(itertools.chain.from_iterable(flat))
-    return list(flat)
 
 
 def conv_transpose_nd(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
@@ -125,8 +116,8 @@ def conv_transpose_nd(input: Any, weight: Any, bias: Any = None, stride: Any = 1
     strides, pads, dils, out = v["stride"], v["padding"], v["dilation"], v["output_size"]
     G = v["groups"]
     cg, og = cin // G, cout // G
-    x = _flat(input if batched else [input], n + 2)
-    w = _flat(weight, n + 2)
+    x = _flatten(input if batched else [input], n + 2)
+    w = _flatten(weight, n + 2)
     plane = 1
     for size in sizes:
         plane *= size
@@ -194,8 +185,8 @@ def conv_transpose_scatter_nd(input: Any, weight: Any, bias: Any = None, stride:
     strides, pads, dils, out = v["stride"], v["padding"], v["dilation"], v["output_size"]
     G = v["groups"]
     cg, og = cin // G, cout // G
-    x = _flat(input if batched else [input], n + 2)
-    w = _flat(weight, n + 2)
+    x = _flatten(input if batched else [input], n + 2)
+    w = _flatten(weight, n + 2)
     positions = list(itertools.product(*(range(s) for s in sizes)))
     taps = list(itertools.product(*(range(k) for k in kernel)))
     out_plane = 1

@@ -80,10 +80,59 @@ class TorchLayers(LayerList):
     """
 
     def __init__(self, layers: Iterable[AnyLayer], records: Iterable[TorchRecord],
-                 method: str) -> None:
+                 method: str, model: Any = None, example_input: Any = None) -> None:
         super().__init__(layers)
         self.records: list[TorchRecord] = list(records)
         self.method = method
+        # what symbolic() exports (lazily): the user's model and example input, not a copy
+        self.model = model
+        self.example_input = example_input
+        self._relations = None
+
+    def size_relations(self):
+        """Each layer's batch and input size as expressions of the model input, from
+        PyTorch's symbolic shapes (``torch.export``; :mod:`symconv.torch_symbolic`), computed
+        once. :class:`symconv.symbolic.SymbolicSizeError` when they cannot be expressed."""
+        if self._relations is None:
+            from .symbolic import SymbolicSizeError
+            from .torch_symbolic import export_relations
+
+            if self.model is None:
+                raise SymbolicSizeError("symbolic(): these layers keep no model to export "
+                                        "(build them with symconv.from_torch)")
+            model, example = self.model, self.example_input
+            if _is_lazy(model):  # export would use uninitialized parameters: a meta copy,
+                # initialized by one shape-only run (the user's model stays lazy)
+                model = _meta_copy(model)
+                example = _map_tensors(example, lambda t: t.to("meta"))
+                _call(model, example, None)
+            self._relations = export_relations(model, example, list(self), self.records,
+                                               _MODULES)
+        return self._relations
+
+    def to_dict(self) -> dict[str, Any]:
+        """The layer-file form; once :meth:`size_relations` is known (after
+        :meth:`symbolic`), with each layer's ``input_expr`` and the model's ``input_size``,
+        so that the file gives the same formula."""
+        if self._relations is None:
+            return super().to_dict()
+        import sympy as sp
+
+        from .symbolic import expression_text
+
+        rel = self._relations
+        symbols = list(rel.symbols.values())
+        self.input_size = [rel.point[s] for s in symbols[1:]]
+        self.input_exprs = [expression_text(size[0]) if len(size) == 1
+                            else [expression_text(e) for e in size] for size in rel.inputs]
+        kept = rel.constraints if rel.constraints is not None else rel.bounds
+        self.input_constraints = [f"{expression_text(b.lhs)} >= {expression_text(b.rhs)}"
+                                  for b in kept if isinstance(b, sp.GreaterThan)
+                                  and b.lhs != rel.symbols["N"]]
+        try:
+            return super().to_dict()
+        finally:
+            self.input_size = self.input_exprs = self.input_constraints = None
 
     def _repr_extra(self) -> str:
         return f"method={self.method!r}"
@@ -542,4 +591,4 @@ def _from_torch(model, example_input: Any, meta: bool, stacklevel: int) -> Torch
                  f"this input")
         warnings.warn(NoConvolutionWarning(f"from_torch: no convolution layer to count: {where}; "
                                            f"the result is empty"), stacklevel=stacklevel)
-    return TorchLayers(layers, records, method)
+    return TorchLayers(layers, records, method, model, example_input)

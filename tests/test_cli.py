@@ -250,13 +250,13 @@ def test_every_integer_option_goes_through_cli_integer():
 
 def test_the_integer_options_are_all_found():
     names = {cmd for cmd, _, _ in INTEGER_OPTIONS}
-    assert names == {"prove", *(f"eval {n}" for n in LAYER_NAMES), "conventions", "latex"}
+    assert names == {"prove", *(f"eval {n}" for n in LAYER_NAMES), "conventions", "latex", "plot"}
     # eval: the integer parameters of each registered layer (all but bias); latex: the
     # worked example's 9 and --input-size (conv2d, conv3d) beside --input-length (conv1d)
     eval_options = sum(len(get(n).parameters) - 1 for n in LAYER_NAMES)
     # 9 each; a transposed layer also has output_padding
     assert eval_options == sum(9 + get(n).transposed for n in LAYER_NAMES)
-    assert len(INTEGER_OPTIONS) == 2 + eval_options + 1 + 10
+    assert len(INTEGER_OPTIONS) == 2 + eval_options + 1 + 10 + 1  # plot: --range
 
 
 @pytest.mark.parametrize("command, option, nargs", INTEGER_OPTIONS)

@@ -30,6 +30,7 @@ from _helpers import TRANSPOSED
 from symconv import convtranspose as ct
 from symconv.codegen import transpose
 from symconv.functions import floor_sum
+from symconv.registry import get
 
 GENERATED = Path(__file__).resolve().parent.parent / "generated"
 CODEGEN = Path(transpose.__file__).resolve().parent
@@ -37,12 +38,12 @@ INT64_MAX = 2**63 - 1
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 CC = next((cc for cc in ("gcc", "clang", "cc") if shutil.which(cc)), None)
 needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler")
-TLAYERS = tuple(transpose.LAYERS)
+TLAYERS = transpose.layer_names()
 
 #: Every per-layer test here runs for the registered transposed layers (the registry coverage
 #: check compares the parametrization with layer_names(TRANSPOSED)).
 pytestmark = pytest.mark.layers(where=TRANSPOSED, reason="the transposed layers' own artefacts")
-DIMS = {name: spec[0] for name, spec in transpose.LAYERS.items()}
+DIMS = {name: get(name).dims for name in TLAYERS}
 QUANTITIES = transpose.QUANTITIES
 SWEEP = 100_000
 AXIS_NAMES = ("input_size", "kernel_size", "stride", "padding", "output_padding", "dilation")

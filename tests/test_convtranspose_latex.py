@@ -286,7 +286,7 @@ def test_cli_refuses_forward_options(capsys, argv):
 def test_transposed_layer_list_is_the_renderers():
     from symconv.latex import TRANSPOSED_LAYERS
 
-    assert tr.LAYERS is TRANSPOSED_LAYERS
+    assert tr.LAYERS == TRANSPOSED_LAYERS
     assert set(tr.GENERATED_FILES) <= {p.name for p in GENERATED.iterdir()}
 
 

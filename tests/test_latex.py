@@ -728,6 +728,16 @@ def test_layer_example_refuses_bad_input_naming_the_parameter():
         LayerExample("conv4d", 1, 3, 8, (32, 32), 3)
 
 
+@pytest.mark.layers(where=lambda spec: spec.family == "transposed",
+                    reason="LayerExample refuses the transposed layers")
+def test_layer_example_refuses_a_transposed_layer_naming_its_example_class(layer):
+    """Not a deep error from the forward expressions (a non-integer output size, a parameter
+    the layer lacks) but a refusal naming the layer and the class of its worked example."""
+    dims = LAYERS[layer].dims
+    with pytest.raises(ValueError, match=f"layer '{layer}'.*TransposeExample"):
+        LayerExample(layer, 1, 2, 2, (5,) * dims, 3)
+
+
 @pytest.mark.layers(where=FORWARD, reason=PENDING_LATEX)
 @pytest.mark.parametrize("layer", sorted(TYPICAL))
 def test_every_derivation_document_ends_with_its_worked_example(layer):

@@ -97,6 +97,37 @@ def test_no_test_module_lists_the_layers_by_hand():
     assert offending == [], "use _helpers.LAYER_NAMES (the registry) instead"
 
 
+#: The package's literals naming several layers that are data, not a list of the layers:
+#: (file under symconv/, function).
+SOURCE_LITERALS_ALLOWED = {
+    # the worked example of each forward layer's derivation document
+    ("latex/example.py", "<module>"),
+    # the worked example of each transposed layer's document
+    ("latex/transpose.py", "<module>"),
+    # the C evaluators of the n-d forward layers the ctypes backend wraps
+    ("cbackend.py", "<module>"),
+}
+SOURCES = TESTS.parent / "symconv"
+
+
+def test_no_source_module_lists_the_layers_by_hand():
+    """symconv reads its layer lists from the registry (codegen, the documents, the command
+    line), so a newly registered layer is listed everywhere without editing a module."""
+    offending = [f"{path.relative_to(SOURCES).as_posix()}:{line} ({function}): {text}"
+                 for path in sorted(SOURCES.rglob("*.py"))
+                 for line, function, text in _hand_written_lists(path)
+                 if (path.relative_to(SOURCES).as_posix(), function)
+                 not in SOURCE_LITERALS_ALLOWED]
+    assert offending == [], "read symconv.registry (names(), names(family)) instead"
+
+
+def test_the_source_check_finds_a_literal_list(tmp_path):
+    source = tmp_path / "listing.py"
+    source.write_text(f"def f():\n    return {{{LAYER_NAMES[0]!r}: 1, {LAYER_NAMES[-1]!r}: 2}}\n",
+                      encoding="utf-8")
+    assert [(line, function) for line, function, _ in _hand_written_lists(source)] == [(2, "f")]
+
+
 def test_no_test_module_imports_another():
     offending = []
     for path in sorted(TESTS.glob("*.py")):

@@ -26,10 +26,8 @@ def layer_files(layer, language: str) -> tuple[str, ...]:
     The C of a layer comes with :data:`C_SHARED`, so that the directory compiles alone.
     """
     from ..registry import get
-    from .transpose import LAYERS as TRANSPOSED
 
-    # the transposed layers' evaluators are generated whether or not the registry knows them
-    name = layer if isinstance(layer, str) and layer in TRANSPOSED else get(layer).name
+    name = get(layer).name
     if language not in LANGUAGE_FILES:
         raise ValueError(f"unknown language {language!r}; choose from {', '.join(LANGUAGE_FILES)}")
     names = tuple(pattern.format(layer=name) for pattern in LANGUAGE_FILES[language])

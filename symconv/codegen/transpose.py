@@ -18,8 +18,9 @@ Everything printed here comes from :mod:`symconv.convtranspose`:
   floor sum, after the checked arithmetic of ``symconv_checked.c``) and
   ``floorsum_numpy.py`` (checked int64 rows), both code beside this module.
 
-:data:`LAYERS` names the three layers (the registry may not know them yet); :func:`artifacts`
-is the provider of :data:`symconv.generate.PROVIDERS`.
+:func:`layer_names` are the registered transposed layers (``family == "transposed"``, read from
+:data:`symconv.registry.LAYERS` on each call); :func:`artifacts` is the provider of
+:data:`symconv.generate.PROVIDERS`.
 """
 
 from __future__ import annotations
@@ -37,16 +38,10 @@ from ..printing.code import c_code, python_code, wide_c_code
 from ..symbols import C_in, C_out, G, N, c, o
 from .common import _INT64, C_HELPERS, WIDE_HELPERS, c_helpers, environment, wide_bound
 
-__all__ = ["LAYERS", "TEMPLATES", "QUANTITIES", "CONVENTION", "C_FUNCTIONS", "NUMPY_FUNCTIONS",
-           "statuses", "context", "render", "artifacts", "file_names", "floorsum_helpers",
+__all__ = ["layer_names", "TEMPLATES", "QUANTITIES", "CONVENTION", "C_FUNCTIONS",
+           "NUMPY_FUNCTIONS", "statuses", "context", "render", "artifacts", "file_names", "floorsum_helpers",
            "c_floorsum_helpers"]
 
-#: layer name -> (dimensions, axes, PyTorch class).
-LAYERS = {
-    "conv_transpose1d": (1, ("",), "torch.nn.ConvTranspose1d"),
-    "conv_transpose2d": (2, ("H", "W"), "torch.nn.ConvTranspose2d"),
-    "conv_transpose3d": (3, ("D", "H", "W"), "torch.nn.ConvTranspose3d"),
-}
 #: language -> ((template, file name pattern), ...).
 TEMPLATES = {
     "python": (("conv_transpose_ops.py.jinja", "{layer}_ops.py"),),
@@ -73,6 +68,13 @@ _VALIDATION = ("_error", "_is_bool", "_int", "_per_dim", "_positive", "validate"
 _HERE = Path(__file__).resolve().parent
 _NUMPY_MARKER = "# --- copied into the generated NumPy evaluators from here ---"
 _C_MARKER = "/* --- copied into the generated C evaluators from here --- */"
+
+
+def layer_names() -> tuple[str, ...]:
+    """The names of the registered transposed layers, in registry order."""
+    from ..registry import names
+
+    return names("transposed")
 
 
 def file_names(layer: str) -> list[str]:
@@ -203,7 +205,10 @@ def statuses() -> list[dict]:
 
 @lru_cache(maxsize=None)
 def context(layer: str) -> dict:
-    dims, axes, torch_class = LAYERS[layer]
+    from ..registry import get
+
+    spec = get(layer)
+    dims, axes, torch_class = spec.dims, ct.symbol_axes(spec), spec.torch_class
     totals = _totals(axes)
     names = _total_names(axes)
     from .model import OVERFLOW_MESSAGE
@@ -252,5 +257,5 @@ def render(layer: str, language: str = "python", template: str | None = None) ->
 def artifacts() -> dict[str, str]:
     """Provider for :data:`symconv.generate.PROVIDERS`: the evaluators of every transposed layer."""
     return {pattern.format(layer=layer): render(layer, language, template)
-            for layer in LAYERS for language, files in TEMPLATES.items()
+            for layer in layer_names() for language, files in TEMPLATES.items()
             for template, pattern in files}

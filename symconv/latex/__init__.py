@@ -28,11 +28,17 @@ _WHERE = {
     "TableOptions": "tables", "render_table": "tables", "render_table_file": "tables",
 }
 
-#: The transposed layers and their axes, whose documents :mod:`symconv.latex.transpose` renders
-#: (here so that the command line lists them without importing it).
-TRANSPOSED_LAYERS: dict[str, tuple[str, ...]] = {
-    "conv_transpose1d": ("",), "conv_transpose2d": ("H", "W"),
-    "conv_transpose3d": ("D", "H", "W")}
+
+def _transposed_layers() -> dict[str, tuple[str, ...]]:
+    """``TRANSPOSED_LAYERS``: the registered transposed layers (``family == "transposed"``),
+    whose documents :mod:`symconv.latex.transpose` renders, each with the axes of its symbols
+    (:func:`symconv.convtranspose.symbol_axes`); read from the registry on each access, and
+    here so that the command line lists them without importing that module."""
+    from ..convtranspose import symbol_axes
+    from ..registry import LAYERS
+
+    return {name: symbol_axes(spec) for name, spec in LAYERS.items()
+            if spec.family == "transposed"}
 
 
 def _forward_layers() -> list[str]:
@@ -54,6 +60,8 @@ GENERATED_FILES = _generated_files()
 
 
 def __getattr__(name: str):
+    if name == "TRANSPOSED_LAYERS":
+        return _transposed_layers()
     if name in _WHERE:
         return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

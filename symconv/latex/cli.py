@@ -191,10 +191,52 @@ def _text_arg(text: str) -> str:
     return text
 
 
+def _at_arg(text: str) -> tuple[str, int]:
+    """``--at``: ``NAME=VALUE`` (``L_in=16000``, ``N=8``) or one integer (every spatial size)."""
+    from .._cli import positive_integer
+
+    name, sep, value = text.partition("=")
+    if not sep:
+        return "size", positive_integer(text)
+    if not name.strip():
+        raise argparse.ArgumentTypeError(f"must be NAME=VALUE or a size, got {text!r}")
+    return name.strip(), positive_integer(value)
+
+
+def _cmd_table_symbolic(args: argparse.Namespace) -> int:
+    """``symconv table --symbolic``: each layer's count as a formula of the input size."""
+    from ..plot_cli import load_symbolic
+    from .tables import SymbolicTableOptions, label_for, render_symbolic_table
+
+    if args.si:
+        raise CliError("--si applies to the numeric table, not to --symbolic")
+    if args.document and args.format != "tex":
+        raise CliError(f"--document writes a LaTeX article: give --format tex, not {args.format}")
+    cost = load_symbolic(args.layers)
+    at = dict(args.at) if args.at else None
+    label = args.label if args.label is not None else label_for(args.layers) + "-symbolic"
+    try:
+        if args.document:
+            from .model_doc import render_symbolic_document
+
+            text = render_symbolic_document(cost, at=at, caption=args.caption, label=label)
+        else:
+            text = render_symbolic_table(cost, args.format, SymbolicTableOptions(
+                at=at, caption=args.caption, label=label))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    write_output(text, args.out)
+    return 0
+
+
 def _cmd_table(args: argparse.Namespace) -> int:
     from ..layers import LayerSpecError
     from .tables import TableOptions, render_table_file
 
+    if args.symbolic or args.document or args.at:
+        if not args.symbolic:
+            raise CliError(f"{'--document' if args.document else '--at'} goes with --symbolic")
+        return _cmd_table_symbolic(args)
     path = Path(args.layers)
     if not path.is_file():
         what = ("no such file" if not path.exists() else "a directory, not a layer file"
@@ -229,5 +271,14 @@ def register_table(sub) -> None:
     p.add_argument("--label", type=_table_label, metavar="LABEL",
                    help="\\label of the LaTeX table (letters, digits and : . _ -; default: "
                         "tab: and the layer file's name, e.g. tab:model for model.json)")
+    p.add_argument("--symbolic", action="store_true",
+                   help="each layer's count as a formula of the model's input size (N, L_in or "
+                        "H_in, W_in, ...) instead of the configuration columns")
+    p.add_argument("--at", type=_at_arg, nargs="+", metavar="SIZE",
+                   help="with --symbolic: also the counts at these sizes: NAME=VALUE (L_in=16000, "
+                        "N=8; N is 1 unless given) or one integer for every spatial size")
+    p.add_argument("--document", action="store_true",
+                   help="with --symbolic: a standalone LaTeX article with the model's equation "
+                        "and the table (compiles with pdflatex)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=_cmd_table)

@@ -27,7 +27,7 @@ from typing import Any
 import sympy as sp
 
 from .. import conv1d as m
-from ..layers import Conv1dCounts
+from ..layers import Conv1dCounts, _spatial, count_arguments
 from ..printing.latex import (DOCUMENTED, LatexNotation, drop_unit_divisors, for_layer, latex,
                               latex_number)
 from ..symbols import C_in, C_out, G, K, L_in, L_out, N, d, p, s
@@ -68,14 +68,6 @@ class Example(Conv1dCounts):
                             self.dilation, self.groups, self.bias)
 
 
-def _per_dim(value: Any, dims: int) -> tuple[int, ...] | str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (tuple, list)):
-        return tuple(_index(v) for v in value)
-    return (_index(value),) * dims
-
-
 @dataclass(frozen=True)
 class LayerExample:
     """One configuration of a registered layer (``"conv1d"``, ``"conv2d"``, ``"conv3d"``).
@@ -108,14 +100,19 @@ class LayerExample:
         from ..registry import get
 
         spec = get(self.layer)  # ValueError naming the registered layers
+        if spec.family != "convolution":
+            raise ValueError(f"layer {spec.name!r}: LayerExample is a forward convolution's "
+                             f"worked example; a transposed layer's is "
+                             f"symconv.latex.transpose.TransposeExample")
         object.__setattr__(self, "layer", spec.name)
         if not isinstance(self.input_size, (tuple, list)) or len(self.input_size) != spec.dims:
             raise TypeError(f"input_size must be a tuple of {spec.dims} int(s) "
                             f"({', '.join(spec.axes)}), got {self.input_size!r}")
+        object.__setattr__(self, "input_size", tuple(self.input_size))
         value = self._evaluate(spec) if self.check else None
         object.__setattr__(self, "input_size", tuple(_index(v) for v in self.input_size))
         for name in ("kernel_size", "stride", "padding", "dilation"):
-            object.__setattr__(self, name, _per_dim(getattr(self, name), spec.dims))
+            object.__setattr__(self, name, _spatial(spec.dims, getattr(self, name)))
         object.__setattr__(self, "bias", bool(self.bias))
         if min(self.output_size) < 1:
             raise ValueError(f"{spec.name}: the kernel does not fit the padded input "
@@ -129,12 +126,7 @@ class LayerExample:
         """The evaluator's count (``TypeError``/``ValueError`` naming a bad parameter)."""
         from ..api import count
 
-        size = ({"input_length": self.input_size[0]} if spec.name == "conv1d"
-                else {"input_size": tuple(self.input_size)})
-        return count(spec.name, batch_size=self.batch_size, in_channels=self.in_channels,
-                     out_channels=self.out_channels, kernel_size=self.kernel_size,
-                     stride=self.stride, padding=self.padding, dilation=self.dilation,
-                     groups=self.groups, bias=self.bias, **size)
+        return count(spec.name, **count_arguments(self, self.batch_size))
 
     @property
     def spec(self):

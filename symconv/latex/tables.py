@@ -53,7 +53,8 @@ from .render import environment, markdown_escape
 
 __all__ = ["TableOptions", "TABLE_FORMATS", "render_table", "render_table_file", "si_format",
            "csv_cell", "label_for", "TOTAL_LABEL", "reads_as_total", "DEFAULT_LABEL",
-           "DEFAULT_CAPTION", "DEFAULT_CAPTION_MIXED"]
+           "DEFAULT_CAPTION", "DEFAULT_CAPTION_MIXED", "SymbolicTableOptions",
+           "render_symbolic_table", "formula_latex", "symbol_latex", "display_expr", "resolve_at"]
 
 TABLE_FORMATS = ("tex", "md", "csv")
 #: ``\\label`` of a table rendered from layers with no file name and no ``label``.
@@ -348,3 +349,268 @@ def render_table_file(path: str | Path, fmt: str = "tex",
     if options.label is None:
         options = replace(options, label=label_for(path))
     return render_table(read_layer_file(path), fmt, options)
+
+
+# --- the symbolic table: each layer's count as a formula of the model's input size ----------
+
+#: Symbolic table: width of the layer-name column (points, 10 pt article).
+SYMBOLIC_NAME_WIDTH = 80.0
+#: Symbolic table: default caption.
+#: Symbolic table: widest value column (points); a wider value is broken between digit groups.
+SYMBOLIC_VALUE_WIDTH = 80.0
+#: Symbolic table: the totals row shows the total's formula when it takes at most this many
+#: rows (else "the sum of the rows above").
+SYMBOLIC_TOTAL_ROWS = 4
+DEFAULT_SYMBOLIC_CAPTION = "Operation count of each layer as a formula of the input size"
+DEFAULT_SYMBOLIC_LABEL = "tab:symbolic-cost"
+
+
+@dataclass(frozen=True)
+class SymbolicTableOptions:
+    """How :func:`render_symbolic_table` renders.
+
+    Attributes:
+        at: also give each count at these sizes (``{"L_in": 16000}``; ``N`` is 1 unless
+            given; one size of a 2-D/3-D model may stand for all: ``{"size": 224}``).
+        caption / label: as :class:`TableOptions` (``None``: the defaults above).
+        line_width: the width in points the LaTeX table must fit (default: a one-column
+            article, :data:`symconv.latex.layout.ONE_COLUMN`); long formulas are broken
+            into rows.
+    """
+
+    at: dict | None = None
+    caption: str | None = None
+    label: str | None = None
+    line_width: float | None = None
+
+
+def symbol_latex(name: str) -> str:
+    """LaTeX of a model size symbol: ``L_in`` -> ``L_{\\text{in}}``, ``N`` -> ``N``."""
+    base, sep, sub = name.partition("_")
+    return f"{base}_{{\\text{{{sub}}}}}" if sep else name
+
+
+def symbolic_names(cost) -> dict:
+    """``symbol_names`` for the project's LaTeX printer: each of ``cost.symbols``."""
+    return {sym: symbol_latex(name) for name, sym in cost.symbols.items()}
+
+
+def display_expr(expr):
+    """A count expression in its display form: nested floors merged, each floor one
+    fraction (:func:`symconv._exact.collapse_floors`, :func:`symconv._exact.display_floors`);
+    the same value at every size."""
+    from .._exact import collapse_floors, display_floors, symbols_first
+
+    return symbols_first(display_floors(collapse_floors(expr)))
+
+
+def formula_latex(cost, expr) -> str:
+    """``expr`` (one of ``cost``'s expressions) in LaTeX, printed by the project's printer in
+    the short notation (``\\cdot``) in its display form (:func:`display_expr`)."""
+    from ..printing.latex import SHORT, latex
+
+    return latex(display_expr(expr), SHORT, symbolic_names(cost))
+
+
+def resolve_at(cost, at) -> dict:
+    """``at`` as ``{symbol: int}`` for every symbol of ``cost`` (``N`` 1 by default; key
+    ``"size"`` for every spatial size), checked against ``cost.constraints``."""
+    from .._exact import check_sizes, free_size_names
+
+    values: dict = {}
+    for key, value in dict(at).items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"at: {key} must be an integer >= 1, got {value!r}")
+        if key == "size":
+            for name in free_size_names(cost):
+                values.setdefault(name, value)
+        elif key in cost.symbols:
+            values[key] = value
+        else:
+            raise ValueError(f"at: {key!r} is not an input size of this model "
+                             f"(its sizes: {', '.join(cost.symbols)})")
+    if "N" in cost.symbols:
+        values.setdefault("N", 1)
+    missing = [n for n in cost.symbols if n not in values]
+    if missing:
+        raise ValueError(f"at: give {', '.join(missing)}")
+    out = {cost.symbols[n]: values[n] for n in cost.symbols}
+    check_sizes(cost, out)
+    return out
+
+
+def _breakable(name: str) -> str:
+    """A layer name, LaTeX-escaped, with break points after ``. _ - / :`` and every 8
+    characters of a longer run (dotted module paths fit a narrow column)."""
+    chunks, run = [], ""
+    for ch in visible_text(name):
+        run += ch
+        if ch in "._-/:" or len(run) >= 8:
+            chunks.append(run)
+            run = ""
+    if run:
+        chunks.append(run)
+    return r"\allowbreak{}".join(latex_escape(c) for c in chunks)
+
+
+def render_symbolic_table(cost, fmt: str = "tex",
+                          options: SymbolicTableOptions = SymbolicTableOptions()) -> str:
+    """A table of ``cost`` (:class:`symconv.symbolic.SymbolicCost`): per layer its count as a
+    formula of the input size, and its value at ``options.at``; a totals row.
+
+    ``tex``: a booktabs ``table`` (needs ``amsmath``, ``booktabs`` and ``array``) that fits
+    ``options.line_width`` (long formulas broken into rows by
+    :func:`symconv.latex.layout.break_rows`); ``md``: formulas as ``$…$``; ``csv``: the
+    formula as text (``name,formula,latex[,value]``). Layer names are escaped as in
+    :func:`render_table`.
+    """
+    import sympy as sp
+
+    from ..printing.text import one_line
+    from .layout import ONE_COLUMN, WIDTH_MARGIN, break_rows, math_width, text_width
+
+    if fmt not in TABLE_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(TABLE_FORMATS)}, got {fmt!r}")
+    if not cost.per_layer:
+        raise ValueError("the model has no layers: there is no table to render")
+    label = _check_label(DEFAULT_SYMBOLIC_LABEL if options.label is None else options.label)
+    caption = DEFAULT_SYMBOLIC_CAPTION if options.caption is None else options.caption
+    if not isinstance(caption, str):
+        raise TypeError(f"caption must be a string, got {type(caption).__name__}")
+    caption = caption.strip()
+    at = resolve_at(cost, options.at) if options.at is not None else None
+    values = None
+    if at is not None:
+        from .._exact import exact_value
+
+        values = [exact_value(e, at) for e in cost.per_layer.values()]
+    names = list(cost.per_layer)
+    n_sym = cost.symbols.get("N")
+    total_expr = display_expr(cost.expr)
+    total_expr = display_expr(sp.collect(sp.expand(_floors(total_expr)), n_sym)
+                              if n_sym is not None else sp.expand(_floors(total_expr)))
+    convention = str(cost.convention)
+    sizes = ", ".join(symbol_latex(n) for n in cost.symbols)
+    at_text = (", ".join(f"{symbol_latex(str(s))} = {latex_number(v)}" for s, v in at.items())
+               if at else "")
+
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["name", "formula", "latex"] + (["value"] if at else []) + ["convention"])
+        plain = {sym: name for name, sym in cost.symbols.items()}
+        for k, (name, expr) in enumerate(cost.per_layer.items()):
+            shown = display_expr(expr)
+            row = [_csv_name(name), csv_cell(one_line(shown, plain)),
+                   csv_cell(formula_latex(cost, expr))]
+            writer.writerow(row + ([values[k]] if at else []) + [convention])
+        writer.writerow([TOTAL_LABEL, csv_cell(one_line(total_expr, plain)),
+                         csv_cell(_print(cost, total_expr))]
+                        + ([sum(values)] if at else []) + [convention])
+        return out.getvalue()
+
+    if fmt == "md":
+        head = ["Layer", f"Operations $\\mathrm{{ops}}({sizes})$"]
+        if at:
+            head.append(f"At ${at_text}$")
+        lines = ["| " + " | ".join(head) + " |",
+                 "|" + "|".join([":---", ":---"] + (["---:"] if at else [])) + "|"]
+        rows = [(markdown_escape(visible_text(n)), _print(cost, display_expr(e)))
+                for n, e in cost.per_layer.items()]
+        rows.append(("**Total**", _print(cost, total_expr)))
+        for k, (name, tex) in enumerate(rows):
+            cells = [name, "$" + tex.replace("|", r"\vert ") + "$"]
+            if at:
+                v = values[k] if k < len(values) else sum(values)
+                cells.append(f"{v:,}" if k < len(values) else f"**{v:,}**")
+            lines.append("| " + " | ".join(cells) + " |")
+        title = f"**{markdown_escape(visible_text(caption))}**\n\n" if caption else ""
+        note = f"\n\nCounting convention: {markdown_escape(convention)}"
+        if at:
+            note += "; values at " + ", ".join(f"{s} = {v:,}" for s, v in at.items())
+        return title + "\n".join(lines) + note + ".\n"
+
+    # LaTeX
+    width = ONE_COLUMN if options.line_width is None else float(options.line_width)
+    gap = 2 * 6.0  # \tabcolsep on both sides of an inner column edge
+    # a value wider than SYMBOLIC_VALUE_WIDTH goes in a column of that width, broken
+    # between digit groups
+    def number(v: int, bold: bool = False) -> str:
+        groups = latex_number(v).split(r"\,")  # breaks only at the formula's top level
+        if bold:
+            groups = [f"\\mathbf{{{g}}}" for g in groups]
+        return "$" + r"\,\allowbreak ".join(groups) + "$"
+
+    numbers = [number(v) for v in values] + [number(sum(values), True)] if at else []
+    num_head = "Value" if at else ""
+    num_width = max([math_width(latex_number(v)) for v in values + [sum(values)]]
+                    + [text_width(num_head)]) if at else 0.0
+    wrap_numbers = num_width > SYMBOLIC_VALUE_WIDTH
+    num_width = min(num_width, SYMBOLIC_VALUE_WIDTH)
+    budget = (width - SYMBOLIC_NAME_WIDTH - num_width - gap * (2 if at else 1)) \
+        * (1 - WIDTH_MARGIN) - 6.0
+    indent = math_width(r"\quad")
+
+    def rows_of(expr) -> list[str]:
+        return break_rows(_print(cost, expr), budget, budget - indent)
+
+    def cell(rows: list[str]) -> str:
+        if len(rows) == 1:
+            return f"$\\displaystyle {rows[0]}$"
+        body = " \\\\ ".join([f"& {rows[0]}"] + [f"&\\quad {r}" for r in rows[1:]])
+        return f"$\\displaystyle\\begin{{aligned}}[t] {body} \\end{{aligned}}$"
+
+    value_col = (f">{{\\raggedleft\\arraybackslash}}p{{{num_width:.1f}pt}}" if wrap_numbers
+                 else "r") if at else ""
+    colspec = f"@{{}}>{{\\raggedright\\arraybackslash}}p{{{SYMBOLIC_NAME_WIDTH:g}pt}}l" + \
+        value_col + "@{}"
+    head = ["Layer", f"$\\mathrm{{ops}}({sizes})$"] + ([num_head] if at else [])
+    body = []
+    for k, (name, expr) in enumerate(cost.per_layer.items()):
+        body.append(" & ".join([_breakable(name), cell(rows_of(display_expr(expr)))]
+                               + ([numbers[k]] if at else [])) + r" \\[2pt]")
+    # the total's formula when it is short; else the sum of the rows (the equation holds it)
+    total_rows = rows_of(total_expr)
+    total_cell = (cell(total_rows) if len(total_rows) <= SYMBOLIC_TOTAL_ROWS
+                  else "the sum of the rows above")
+    total = " & ".join([r"\textbf{Total}", total_cell] + ([numbers[-1]] if at else []))
+    stop = "" if caption.endswith(".") or not caption else "."
+    note = f"Counting convention: {latex_escape(convention)}"
+    if at:
+        # one inline formula per size, digit groups breakable: a long value never overflows
+        note += "; values at " + ", ".join(
+            f"${symbol_latex(str(sym))} = "
+            + latex_number(v).replace(r"\,", r"\,\allowbreak ") + "$" for sym, v in at.items())
+    cap = (latex_escape(caption) + stop + " " if caption else "") + note + "."
+    return "\n".join([
+        r"\begin{table}[htbp]",
+        r"\centering",
+        f"\\begin{{tabular}}{{{colspec}}}",
+        r"\toprule",
+        " & ".join(head) + r" \\",
+        r"\midrule",
+        *body,
+        r"\midrule",
+        total + r" \\",
+        r"\bottomrule",
+        r"\end{tabular}",
+        f"\\caption{{{cap}}}",
+        f"\\label{{{label}}}",
+        r"\end{table}",
+    ]) + "\n"
+
+
+def _floors(expr):
+    """:class:`~symconv.functions.FloorDiv` as ``floor`` (so that SymPy combines like terms)."""
+    import sympy as sp
+
+    from ..functions import FloorDiv
+
+    return expr.replace(lambda e: isinstance(e, FloorDiv),
+                        lambda e: sp.floor(e.args[0] / e.args[1]))
+
+
+def _print(cost, expr) -> str:
+    from ..printing.latex import SHORT, latex
+
+    return latex(expr, SHORT, symbolic_names(cost))

@@ -19,10 +19,10 @@ The worked example substitutes its numbers into the same expressions (the printe
 symbol as its value), and lists where every (input position, tap) pair lands; the tests compare
 each number with the counting reference :mod:`symconv.reference_transpose`.
 
-Outputs per layer (:data:`LAYERS`): ``tex`` (standalone article), ``fragment`` (to ``\\input``)
-and ``md``; :func:`render_macros` the ``\\newcommand`` file (prefix
-``\\symconvConvTransposeTwoD…``); labels ``eq:conv_transpose2d-…``, so that the documents and
-macros of forward and transposed layers coexist in one paper.
+Outputs per layer (:data:`LAYERS`, the registered transposed layers): ``tex`` (standalone
+article), ``fragment`` (to ``\\input``) and ``md``; :func:`render_macros` the ``\\newcommand``
+file (prefix ``\\symconvConvTransposeTwoD…``); labels ``eq:conv_transpose2d-…``, so that the
+documents and macros of forward and transposed layers coexist in one paper.
 """
 
 from __future__ import annotations
@@ -42,18 +42,14 @@ from ..convtranspose import (BIAS, IN_PROD, K_PROD, R_SYM, T_SYM, Axis, axis_sym
 from ..functions import FloorDiv, FloorSum
 from ..printing.latex import latex_escape, latex_number
 from ..symbols import C_in, C_out, G, N
-from . import TRANSPOSED_LAYERS
 from ._base import BASE_NOTE, STANDALONE_PACKAGES, environment, equation_width, label, \
     markdown_escape
 from .layout import ONE_COLUMN, layout_equation
 
-__all__ = ["LAYERS", "TITLES", "FORMATS", "TransposeExample", "EXAMPLES", "abbreviate",
-           "render_derivation", "render_macros", "macros", "prefix", "artifacts",
-           "GENERATED_FILES", "example_numbers", "landing", "Macro"]
+__all__ = ["LAYERS", "TITLES", "layers", "FORMATS", "TransposeExample", "EXAMPLES", "example",
+           "abbreviate", "render_derivation", "render_macros", "macros", "prefix", "artifacts",
+           "GENERATED_FILES", "generated_files", "example_numbers", "landing", "Macro"]
 
-#: The transposed layers and their axes (until the layer registry lists them).
-LAYERS: dict[str, tuple[str, ...]] = TRANSPOSED_LAYERS
-TITLES = {name: f"ConvTranspose{len(axes)}d" for name, axes in LAYERS.items()}
 FORMATS = ("tex", "fragment", "md")
 
 #: The convention of every count of these documents.
@@ -64,15 +60,48 @@ CONVENTION = ("symconv's count: every multiplication and addition of a direct im
 _DIGITS = dict(zip("123", ("One", "Two", "Three")))
 
 
+def layers() -> dict[str, tuple[str, ...]]:
+    """The registered transposed layers, each with the axes of its symbols
+    (:data:`symconv.latex.TRANSPOSED_LAYERS`, read from the registry on each call)."""
+    from . import _transposed_layers
+
+    return _transposed_layers()
+
+
+def __getattr__(name: str):
+    # LAYERS (name -> axes), TITLES (name -> class name) and GENERATED_FILES: read from the
+    # registry on each access, so a newly registered transposed layer is listed
+    if name == "LAYERS":
+        return layers()
+    if name == "TITLES":
+        return {layer: _title(layer) for layer in layers()}
+    if name == "GENERATED_FILES":
+        return generated_files()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _axes(layer: str) -> tuple[str, ...]:
+    _check_layer(layer)
+    return layers()[layer]
+
+
+def _title(layer: str) -> str:
+    """``ConvTranspose2d``: the layer's PyTorch class name."""
+    from ..registry import get
+
+    _check_layer(layer)
+    return get(layer).title
+
+
 def prefix(layer: str) -> str:
     """``symconvConvTransposeTwoD``: the start of a layer's macro names (letters only)."""
-    _check_layer(layer)
-    return "symconvConvTranspose" + _DIGITS[str(len(LAYERS[layer]))] + "D"
+    return "symconvConvTranspose" + _DIGITS[str(len(_axes(layer)))] + "D"
 
 
 def _check_layer(layer: str) -> None:
-    if layer not in LAYERS:
-        raise ValueError(f"layer must be one of {', '.join(LAYERS)}, got {layer!r}")
+    known = layers()
+    if layer not in known:
+        raise ValueError(f"layer must be one of {', '.join(known)}, got {layer!r}")
 
 
 # --- printing ---------------------------------------------------------------------------------
@@ -694,8 +723,7 @@ class TransposeExample:
     def __post_init__(self) -> None:
         """PyTorch's rules (:func:`symconv.convtranspose.validate`: errors name the parameter,
         its value and the rule)."""
-        _check_layer(self.layer)
-        dims = len(LAYERS[self.layer])
+        dims = len(_axes(self.layer))
         ct.validate(dims, self.batch_size, self.in_channels, self.out_channels,
                     self.input_size[0] if dims == 1 else self.input_size, self.kernel_size,
                     self.stride, self.padding, self.output_padding, self.dilation, self.groups,
@@ -718,6 +746,19 @@ EXAMPLES = {
 }
 
 
+def example(layer: str) -> TransposeExample:
+    """The worked example of ``layer``'s document: its entry of :data:`EXAMPLES`, or for a
+    registered transposed layer without one, that of a listed layer with as many dimensions."""
+    dims = len(_axes(layer))
+    if layer in EXAMPLES:
+        return EXAMPLES[layer]
+    for ex in EXAMPLES.values():
+        if len(ex.input_size) == dims:
+            return replace(ex, layer=layer)
+    raise ValueError(f"no worked example of {dims} dimensions for {layer!r}; add one to "
+                     "symconv.latex.transpose.EXAMPLES")
+
+
 def _axis_values(a: Axis, values: tuple[int, ...]) -> dict[sp.Symbol, int]:
     return dict(zip(a.parameters, values))
 
@@ -734,7 +775,7 @@ def example_numbers(ex: TransposeExample) -> dict[str, Any]:
     :mod:`symconv.convtranspose` by substitution: per dimension ``out``, ``lo``/``hi``/``f``
     per tap, ``T``, ``R``, the landing position of each pair; then the totals."""
     dims = []
-    for name, vals in zip(LAYERS[ex.layer], ex.per_dim()):
+    for name, vals in zip(_axes(ex.layer), ex.per_dim()):
         a = axis_symbols(name)
         v = _axis_values(a, vals)
         out = _value(output_size(a), v)
@@ -769,7 +810,7 @@ def _example_sections(ex: TransposeExample, dims: list[_Dim]) -> list[_Section]:
                   f"dilation={_tup(ex.dilation)}, groups={ex.groups}, bias={ex.bias}")
     intro = [f"A batch of {ex.batch_size} "
              f"input{'s' if ex.batch_size != 1 else ''} of size "
-             f"{' × '.join(map(str, ex.input_size))} through the layer {TITLES[ex.layer]} "
+             f"{' × '.join(map(str, ex.input_size))} through the layer {_title(ex.layer)} "
              f"with {torch_args}. Every number below is the expression above with the values "
              "substituted."]
     for dim, d in zip(dims, nums["dims"]):
@@ -897,7 +938,7 @@ def _legend(layer: str, dims: list[_Dim]) -> list[dict[str, str]]:
 
 @lru_cache(maxsize=None)
 def _sections(layer: str) -> tuple[list[_Section], list[_Dim]]:
-    axes = LAYERS[layer]
+    axes = _axes(layer)
     generic = len(axes) > 1
     dims = [_dim(name) for name in axes]
     sections = list(_per_dimension("", generic))
@@ -906,9 +947,9 @@ def _sections(layer: str) -> tuple[list[_Section], list[_Dim]]:
     tot = _totals_sections(layer, dims)
     tot[0] = replace(tot[0], heading="The whole layer")
     sections += tot
-    example = _example_sections(EXAMPLES[layer], dims)
-    example[0] = replace(example[0], heading="Worked example")
-    sections += example
+    worked = _example_sections(example(layer), dims)
+    worked[0] = replace(worked[0], heading="Worked example")
+    sections += worked
     return sections, dims
 
 
@@ -931,7 +972,7 @@ def render_derivation(layer: str, fmt: str = "tex", line_width: float = ONE_COLU
                          prose=_words(s.prose, md),
                          body=body, number=number,
                          label=label(layer, s.name) if body is not None else ""))
-    title = f"Operation count of torch.nn.{TITLES[layer]}"
+    title = f"Operation count of torch.nn.{_title(layer)}"
     ctx = dict(sections=rows, title=title, layer=layer, convention=CONVENTION,
                legend=_legend(layer, dims))
     env = environment()
@@ -959,10 +1000,9 @@ class Macro:
 def macros(layer: str) -> list[Macro]:
     """One ``\\newcommand`` per quantity: per dimension the output size, the tap range, q, d',
     f_k, T and R; then T, R of the layer and the totals."""
-    _check_layer(layer)
     pre = prefix(layer)
     out: list[Macro] = []
-    dims = [_dim(name) for name in LAYERS[layer]]
+    dims = [_dim(name) for name in _axes(layer)]
     for dim in dims:
         a = dim.axis
         P = TransposePrinter(dim.names)
@@ -1006,20 +1046,22 @@ def macros(layer: str) -> list[Macro]:
 def render_macros(layer: str) -> str:
     """A layer's macro file (``\\newcommand``s; needs amsmath)."""
     return environment().get_template("macros.tex.jinja").render(
-        macros=macros(layer), convention=CONVENTION, title=TITLES[layer], layer=layer,
+        macros=macros(layer), convention=CONVENTION, title=_title(layer), layer=layer,
         prefix=prefix(layer), notation="short", template="macros.tex.jinja")
 
 
 # --- generated files ----------------------------------------------------------------------------
 
-GENERATED_FILES = tuple(f"{layer}_{kind}" for layer in LAYERS
-                        for kind in ("derivation.tex", "derivation.md", "macros.tex"))
+def generated_files() -> tuple[str, ...]:
+    """The files :func:`artifacts` writes: per transposed layer its derivation and macros."""
+    return tuple(f"{layer}_{kind}" for layer in layers()
+                 for kind in ("derivation.tex", "derivation.md", "macros.tex"))
 
 
 def artifacts() -> dict[str, str]:
     """``{file name in generated/: text}``: per transposed layer its derivation and macros."""
     files = {}
-    for layer in LAYERS:
+    for layer in layers():
         files[f"{layer}_derivation.tex"] = render_derivation(layer, "tex")
         files[f"{layer}_derivation.md"] = render_derivation(layer, "md")
         files[f"{layer}_macros.tex"] = render_macros(layer)

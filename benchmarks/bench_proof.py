@@ -1,0 +1,113 @@
+"""`symconv prove <layer>`, the whole process, against `python -c "import sympy"`, side by side.
+
+Run by hand (not part of the test suite):
+
+    .venv/bin/python benchmarks/bench_proof.py [--repeat 7] [--layers conv1d conv_transpose2d]
+
+Each repetition runs, one after the other, `python -c "import sympy"` and then
+`symconv prove LAYER` for every registered layer (a fresh process each: imports, building
+the specifications, the exact decisions, the witness points and the closed-form checks of
+the transposed layers). symconv keeps no proof results on disk, so every run is cold; only
+Python's own bytecode cache (`__pycache__`) is warm, as for any installed package.
+
+Printed per layer: the median wall time, the median of import sympy, and the ratio of the
+two medians (goal: at most 3), with the number of witness points per claim (the default,
+200) and the claims that hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+GOAL = 3.0
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        import numpy
+        np_text = f"NumPy {numpy.__version__}"
+    except ImportError:
+        np_text = "no NumPy"
+    import sympy
+
+    return (f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; "
+            f"SymPy {sympy.__version__}; {np_text}")
+
+
+def symconv_command() -> list[str]:
+    """The installed console script next to this interpreter, else ``python -m symconv``."""
+    script = Path(sys.executable).with_name("symconv")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("symconv")
+    return [found] if found else [sys.executable, "-m", "symconv"]
+
+
+def run(command: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n"
+                         f"{done.stderr}")
+    return elapsed, done.stdout
+
+
+def main() -> int:
+    from symconv.registry import names
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--layers", nargs="*", default=None)
+    args = parser.parse_args()
+    layers = args.layers or list(names())
+    prove = symconv_command()
+    baseline = [sys.executable, "-c", "import sympy"]
+
+    times: dict[str, list[float]] = {"import sympy": [], **{layer: [] for layer in layers}}
+    summary: dict[str, str] = {}
+    run(baseline)  # warm the file cache once
+    for _ in range(args.repeat):
+        times["import sympy"].append(run(baseline)[0])
+        for layer in layers:
+            elapsed, out = run([*prove, "prove", layer])
+            times[layer].append(elapsed)
+            summary[layer] = out.strip().splitlines()[-1]
+
+    base = statistics.median(times["import sympy"])
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"{args.repeat} repetitions, medians; import sympy: {base:.3f} s "
+          f"(min {min(times['import sympy']):.3f} s)")
+    print(f"{'layer':<18} {'prove (s)':>9} {'min (s)':>8} {'ratio':>6}  goal <= {GOAL:g}  claims")
+    worst = 0.0
+    for layer in layers:
+        median = statistics.median(times[layer])
+        ratio = median / base
+        worst = max(worst, ratio)
+        points = re.search(r"(\d+) witness points each", summary[layer])
+        claims = re.match(r"(\d+/\d+) claims hold", summary[layer])
+        print(f"{layer:<18} {median:>9.3f} {min(times[layer]):>8.3f} {ratio:>6.2f}  "
+              f"{'met' if ratio <= GOAL else 'MISSED':<10} "
+              f"{claims.group(1) if claims else '?'} claims, "
+              f"{points.group(1) if points else '?'} witness points each")
+    print(f"worst ratio {worst:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
