@@ -12,6 +12,7 @@ lists the API's functions and not the hooks.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import types
 from typing import Any
 
@@ -27,6 +28,10 @@ class LazyApiModule(types.ModuleType):
             return value
         names = self.__dict__.get("_API", ())
         if name not in names:
+            # a submodule (``symconv.proof``) once ``import symconv`` stopped importing it
+            if not name.startswith("__") and importlib.util.find_spec(
+                    f"{self.__name__}.{name}") is not None:
+                return importlib.import_module(f"{self.__name__}.{name}")
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
         try:
             api = importlib.import_module(f"{self.__name__}.api")

@@ -174,7 +174,8 @@ def build(name: str, title: str, torch_class: str, axes: tuple[str, ...]) -> Lay
         Step("summary_no_bias", "Summary (no bias)", ops, SUMMARY_NO_BIAS_DISPLAY,
              "C_in (2 K_prod - 1) + C_in = C_in 2 K_prod: the second summary form."),
     ), definitions={psi: PSI, lam: LAMBDA, gamma: gamma_no_bias})
-    derivation = Derivation(name, tuple(definitions), (chain_bias, chain_no_bias))
+    derivation = Derivation(name, tuple(definitions), (chain_bias, chain_no_bias),
+                            _notation(axes, ops, title))
 
     ops_bias, ops_no_bias = OPS.subs(b, 1), OPS.subs(b, 0)
     summary_bias, summary_no_bias = SUMMARY_BIAS_DISPLAY.doit(), SUMMARY_NO_BIAS_DISPLAY.doit()

@@ -1585,7 +1585,8 @@ def build_spec(dims: int):
              "multiply over the dimensions: a pair lands on a multi-index iff each component "
              "lands)."),
     ))
-    derivation = Derivation(name, tuple(steps), (chain_bias, chain_no_bias))
+    derivation = Derivation(name, tuple(steps), (chain_bias, chain_no_bias),
+                            _spec_notation(dims, ops, title))
 
     identities = step_identities(Derivation(name, (), derivation.chains))
     identities += [

@@ -14,7 +14,7 @@ and code generation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 import sympy as sp
 
@@ -119,6 +119,8 @@ class Derivation:
     layer: str
     definitions: tuple[Step, ...]
     chains: tuple[Chain, ...]
+    #: the layer's symbols and their names (a specification's ``notation``); empty: Conv1d's
+    notation: Mapping[sp.Symbol, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def chain(self, name: str) -> Chain:
         for ch in self.chains:
@@ -131,3 +133,16 @@ class Derivation:
             if step.name == name:
                 return step
         raise KeyError(name)
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: each step's title and justification, and its equation as display
+        math printed from the step's expression; one section per chain."""
+        from .printing.display import derivation_markdown
+
+        return derivation_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        """The equations alone (definitions, then each chain), as display math."""
+        from .printing.display import derivation_latex
+
+        return derivation_latex(self)

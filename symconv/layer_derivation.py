@@ -91,27 +91,9 @@ class LayerDerivation:
         """The steps, one per line (no final newline: ``print`` adds it); optionally the
         count in every convention."""
         ly = self.layer
-        pad = f"'{ly.padding}'" if isinstance(ly.padding, str) else ly.padding
-        if isinstance(ly, Conv1dLayer):
-            head = (f"{visible_text(ly.name)}: Conv1d({ly.in_channels}, {ly.out_channels}, kernel_size={ly.kernel_size}, "
-                    f"stride={ly.stride}, padding={pad}, dilation={ly.dilation}, groups={ly.groups}, "
-                    f"bias={ly.bias}) on N={ly.batch_size}, L_in={ly.input_length}")
-        else:
-            spec = ly.spec
-            sizes = ", ".join(f"{a}_in={v}" for a, v in zip(spec.axes, ly.input_size))
-            transposed = spec.family == "transposed"
-            extra = f"output_padding={ly.output_padding}, " if transposed else ""
-            head = (f"{visible_text(ly.name)}: {spec.title}({ly.in_channels}, {ly.out_channels}, "
-                    f"kernel_size={ly.kernel_size}, stride={ly.stride}, padding={pad}, {extra}"
-                    f"dilation={ly.dilation}, groups={ly.groups}, bias={ly.bias}) "
-                    f"on N={ly.batch_size}, {sizes}")
+        head = f"{visible_text(ly.name)}: {self._signature()}"
         lines = [head] + [f"  {st.text()}" for st in self.steps]
-        if ly.spec.family == "transposed":
-            from .convtranspose import convention_text
-
-            lines.append(f"  ({convention_text(ly.bias)})")
-        else:
-            lines.append(f"  ({_m.convention_text(ly.bias)})")
+        lines.append(f"  ({self._convention_text()})")
         if conventions:
             listed = conventions_of(ly.spec)
             width = max(len(c.name) for c in CONVENTIONS)
@@ -119,6 +101,60 @@ class LayerDerivation:
             lines += [f"  {c.name:<{width}}  {self.counts[c.name]:>{digits},}  {c.unit}, "
                       f"{c.bias_note(ly.bias)}, per {c.scope}" for c in listed]
         return "\n".join(lines)
+
+    def _convention_text(self) -> str:
+        if self.layer.spec.family == "transposed":
+            from .convtranspose import convention_text
+
+            return convention_text(self.layer.bias)
+        return _m.convention_text(self.layer.bias)
+
+    def _signature(self) -> str:
+        """The layer's class, parameters and input size (everything of the first line of
+        :meth:`text` but its name)."""
+        ly = self.layer
+        pad = f"'{ly.padding}'" if isinstance(ly.padding, str) else ly.padding
+        if isinstance(ly, Conv1dLayer):
+            head = (f"Conv1d({ly.in_channels}, {ly.out_channels}, kernel_size={ly.kernel_size}, "
+                    f"stride={ly.stride}, padding={pad}, dilation={ly.dilation}, groups={ly.groups}, "
+                    f"bias={ly.bias}) on N={ly.batch_size}, L_in={ly.input_length}")
+        else:
+            spec = ly.spec
+            sizes = ", ".join(f"{a}_in={v}" for a, v in zip(spec.axes, ly.input_size))
+            transposed = spec.family == "transposed"
+            extra = f"output_padding={ly.output_padding}, " if transposed else ""
+            head = (f"{spec.title}({ly.in_channels}, {ly.out_channels}, "
+                    f"kernel_size={ly.kernel_size}, stride={ly.stride}, padding={pad}, {extra}"
+                    f"dilation={ly.dilation}, groups={ly.groups}, bias={ly.bias}) "
+                    f"on N={ly.batch_size}, {sizes}")
+        return head
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _rows(self) -> list[str]:
+        """The steps as rows of an ``aligned`` block: ``lhs = expr = substituted = value``."""
+        from .printing.display import equation_rows, symbol_names
+
+        names = symbol_names(self.steps[0].notation if self.steps else None)
+        return equation_rows([(st.lhs, st.expr, st.substituted, st.value) for st in self.steps],
+                             names)
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: the layer (its name a code span), every step as display math from
+        its expressions, and the convention."""
+        from .latex._base import markdown_escape
+        from .printing.display import aligned, code_span
+
+        return (f"**Layer** {code_span(self.layer.name)}: {code_span(self._signature())}\n\n"
+                f"{aligned(self._rows())}\n\n"
+                f"{markdown_escape(self._convention_text())}\n")
+
+    def _repr_latex_(self) -> str:
+        """The steps as display math (no text: for exports to LaTeX)."""
+        from .printing.display import aligned
+
+        return aligned(self._rows())
 
 
 def _definition(name: str):

@@ -149,9 +149,11 @@ class LayerList(list):
             out.append({**layer.to_dict(), **size, name: layer.count(name)})
         return out
 
-    def table(self, convention: str = "symconv") -> str:
-        """A plain-text table of the layers and their counts in ``convention`` (no final
-        newline: ``print`` adds it)."""
+    def _table_cells(self, convention: str = "symconv"
+                     ) -> tuple[list[str], list[list[str]], str, str, list[str]]:
+        """The cells of :meth:`table` and of the notebook table: header, one row per layer
+        (names made visible, not escaped), the convention's name, the total and one
+        description per layer family present."""
         from .conventions import get as _convention
         from .layers import Conv1dLayer, format_dims
         from .printing.latex import visible_text
@@ -175,16 +177,53 @@ class LayerList(list):
                      "yes" if ly.bias else "no", ly.batch_size,
                      format_dims(ly.input_size), format_dims(ly.output_size),
                      f"{ly.count(conv.name):,}"] for ly in self]
-        body.append(["total"] + [""] * (len(head) - 2) + [f"{self.total(conv.name):,}"])
-        cells = [[str(x) for x in row] for row in [head] + body]
+        # one description per layer family present (a transposed layer's torch counts the
+        # scatter products)
+        described = list(dict.fromkeys(conv.description if ly.spec.family != "transposed"
+                                       else _convention(conv.name, ly.spec).description_for(ly.spec)
+                                       for ly in self)) or [conv.description]
+        return (head, [[str(x) for x in row] for row in body], conv.name,
+                f"{self.total(conv.name):,}", described)
+
+    def table(self, convention: str = "symconv") -> str:
+        """A plain-text table of the layers and their counts in ``convention`` (no final
+        newline: ``print`` adds it)."""
+        head, body, name, total, described = self._table_cells(convention)
+        body = body + [["total"] + [""] * (len(head) - 2) + [total]]
+        cells = [head] + body
         widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
         lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
                            enumerate(zip(row, widths))).rstrip() for row in cells]
         lines.insert(1, "-" * len(lines[0]))
         lines.insert(len(lines) - 1, "-" * len(lines[0]))
-        # one description per layer family present (a transposed layer's torch counts the
-        # scatter products)
-        described = dict.fromkeys(conv.description if ly.spec.family != "transposed"
-                                  else _convention(conv.name, ly.spec).description_for(ly.spec)
-                                  for ly in self) or [conv.description]
-        return "\n".join(lines) + f"\n({conv.name}: {'; '.join(described)})"
+        return "\n".join(lines) + f"\n({name}: {'; '.join(described)})"
+
+    # --- display: print(), repr() and the notebook ---------------------------------------
+
+    def __str__(self) -> str:
+        """:meth:`table` (each layer's count and the total); an empty list says so."""
+        if not self:
+            return (f"{type(self).__name__}: no convolution layer (Conv1d, Conv2d, Conv3d, "
+                    "ConvTranspose1d/2d/3d); total 0")
+        return self.table()
+
+    def __repr__(self) -> str:
+        """Short: the class, the layer count and the first layers' types and names."""
+        from .printing.display import short_repr
+
+        return short_repr(type(self).__name__, self, self._repr_extra())
+
+    def _repr_extra(self) -> str:
+        return ""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain text: the table, as ``print`` shows it."""
+        printer.text(repr(self) if cycle else str(self))
+
+    def _repr_html_(self) -> str:
+        """The table in a notebook: one row per layer and the total (names escaped)."""
+        from .printing.display import layers_html
+
+        if not self:
+            return layers_html(type(self).__name__, None)
+        return layers_html(type(self).__name__, self._table_cells())

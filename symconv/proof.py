@@ -30,7 +30,7 @@ from .conv1d import BIAS, IDENTITIES, INTEGRALITY, Identity, Integrality, intege
 from .spec import LayerSpec, Sampler
 from .symbols import C_in, C_out, G, INFO, c, o, p
 
-__all__ = ["ProofResult", "prove", "prove_integer", "prove_conv1d", "prove_layer", "sample_point",
+__all__ = ["ProofResult", "ProofReport", "prove", "prove_integer", "prove_conv1d", "prove_layer", "sample_point",
            "ASSUMPTIONS", "CHECKS", "run_check", "prove_transposed_forms",
            "prove_transposed_totals"]
 
@@ -90,6 +90,48 @@ class ProofResult:
             a, b = self.counterexample_values or ("?", "?")
             text += f"\n       counterexample: {point}: {a} != {b}"
         return text
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """IPython's plain text: :meth:`describe` (``repr`` stays the dataclass's)."""
+        printer.text(self.describe())
+
+    def _repr_html_(self) -> str:
+        """In a notebook: a one-row table (✓/✗, claim, statement, method, counterexample)."""
+        from .printing.display import proofs_html
+
+        return proofs_html([self])
+
+
+class ProofReport(list):
+    """A list of :class:`ProofResult` (what :func:`prove_conv1d` and :func:`prove_layer`
+    return) that reads as a report: ``print`` gives one line per claim (two for a
+    counterexample) and the tally, a notebook a table of claims with ✓/✗ and
+    counterexamples. It stays a list (``bool`` is non-empty); :attr:`all_hold` is the verdict."""
+
+    @property
+    def all_hold(self) -> bool:
+        """Every claim holds (and there is one)."""
+        return len(self) > 0 and all(r.holds for r in self)
+
+    @property
+    def failed(self) -> list[ProofResult]:
+        return [r for r in self if not r.holds]
+
+    def __str__(self) -> str:
+        held = sum(1 for r in self if r.holds)
+        return "\n".join([r.describe() for r in self] + [f"{held}/{len(self)} claims hold"])
+
+    def __repr__(self) -> str:
+        held = sum(1 for r in self if r.holds)
+        return f"ProofReport([{held}/{len(self)} claims hold])"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(repr(self) if cycle else str(self))
+
+    def _repr_html_(self) -> str:
+        from .printing.display import proofs_html
+
+        return proofs_html(self)
 
 
 #: Conv1d's sampler: G divides both channel counts, p may be 0, b is 0 or 1.
@@ -321,15 +363,15 @@ def prove_integrality(claim: Integrality, **kwargs) -> ProofResult:
     return prove_integer(claim.expr, name=claim.name, statement=claim.statement, **kwargs)
 
 
-def prove_conv1d(samples: int = 200, seed: int = 0) -> list[ProofResult]:
+def prove_conv1d(samples: int = 200, seed: int = 0) -> ProofReport:
     """Every Conv1d identity and integrality claim, proved (``samples`` >= 1 witness points)."""
     _check_samples(samples)
     results = [prove_identity(i, samples=samples, seed=seed) for i in IDENTITIES]
     results += [prove_integrality(i, samples=samples, seed=seed) for i in INTEGRALITY]
-    return results
+    return ProofReport(results)
 
 
-def prove_layer(layer: str | LayerSpec, samples: int = 200, seed: int = 0) -> list[ProofResult]:
+def prove_layer(layer: str | LayerSpec, samples: int = 200, seed: int = 0) -> ProofReport:
     """Every identity and integrality claim of a registered layer, proved.
 
     ``layer`` is a name of :data:`symconv.registry.LAYERS` (``"conv2d"``) or a
@@ -361,7 +403,7 @@ def prove_layer(layer: str | LayerSpec, samples: int = 200, seed: int = 0) -> li
                 for i in spec.integrality]
     for check in spec.checks:  # e.g. a transposed layer's closed forms of T and R
         results += run_check(check, samples=samples, seed=seed)
-    return results
+    return ProofReport(results)
 
 
 # --- transposed convolutions: the totals and the closed forms of T and R ------------------------

@@ -134,6 +134,9 @@ class TorchLayers(LayerList):
         finally:
             self.input_size = self.input_exprs = self.input_constraints = None
 
+    def _repr_extra(self) -> str:
+        return f"method={self.method!r}"
+
 
 class FromTorchWarning(UserWarning):
     """:func:`from_torch` left something out of the count (the message says what)."""
