@@ -782,6 +782,18 @@ class SymbolicCost:
         name = _FUNCTION_NAME.get(self.convention, self.convention).replace("-", r"\text{-}")
         return rf"\mathrm{{{name}}}({args}) = {body}"
 
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the equation, the sizes it holds for and each layer's formula."""
+        from .printing.display import symbolic_markdown
+
+        return symbolic_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter / LaTeX exports: the equation and the sizes it holds for."""
+        from .printing.display import symbolic_latex
+
+        return symbolic_latex(self)
+
     def constraints_text(self) -> str:
         """The constraints on one line: ``N ≥ 1, L_in ≥ 7``."""
         from .printing.text import one_line

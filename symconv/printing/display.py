@@ -251,11 +251,19 @@ def size_latex(name: str) -> str:
 
 def _cost_parts(cost: Any) -> tuple[dict, str, str, str]:
     names = {sym: size_latex(name) for name, sym in cost.symbols.items()}
+    where = ", ".join(latex(c, DOCUMENTED, names) for c in cost.constraints)
+    own = getattr(cost, "latex", None)
+    if callable(own):  # the cost's own equation: the same text as cost.latex() and the tables
+        lhs, _, total = own().partition(" = ")
+        return names, lhs, total, where
     function = "ops" if cost.convention == "symconv" else latex_escape(str(cost.convention))
     lhs = r"\mathrm{%s}(%s)" % (function, ", ".join(names[s] for s in cost.symbols.values()))
-    total = latex(cost.expr, DOCUMENTED, names)
-    where = ", ".join(latex(c, DOCUMENTED, names) for c in cost.constraints)
-    return names, lhs, total, where
+    return names, lhs, latex(cost.expr, DOCUMENTED, names), where
+
+
+def _layer_formula(cost: Any, expr: Any, names: dict) -> str:
+    own = getattr(cost, "latex", None)
+    return own(expr).partition(" = ")[2] if callable(own) else latex(expr, DOCUMENTED, names)
 
 
 def symbolic_latex(cost: Any) -> str:
@@ -277,7 +285,7 @@ def symbolic_markdown(cost: Any) -> str:
     rows = ["| layer | count |", "|---|---|"]
     for name, expr in cost.per_layer.items():
         cell = code_span(name).replace("|", "\\|")  # a pipe would end the table cell
-        formula = latex(expr, DOCUMENTED, names).replace("|", r"\vert ")
+        formula = _layer_formula(cost, expr, names).replace("|", r"\vert ")
         rows.append(f"| {cell} | ${formula}$ |")
     out.append("\n".join(rows))
     return "\n\n".join(out) + "\n"
