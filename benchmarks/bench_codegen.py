@@ -25,9 +25,6 @@ Times are the best of --repeat runs; ratios are to the baseline of each table.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import subprocess
 import sys
 import time
 import timeit
@@ -41,23 +38,9 @@ from symconv import conv1d as m
 from symconv._generated import conv1d_ops_numpy as gen_np
 from symconv.symbols import C_in, C_out, G, K, L_in, L_out, N, d, p, s
 
+from _machine import machine  # noqa: E402  (benchmarks/_machine.py)
+
 ARGS = (8, 16, 32, 100, 3, 1, 0, 1, 1, True)
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    try:
-        cc = subprocess.run([*cbackend.compiler(), "--version"], capture_output=True,
-                            text=True).stdout.splitlines()[0]
-    except Exception:  # noqa: BLE001 - description only
-        cc = "no C compiler"
-    return (f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; "
-            f"NumPy {np.__version__}; {cc}")
 
 
 def best(fn, number: int, repeat: int) -> float:

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import os
-import platform
 import re
 import subprocess
 import sys
@@ -37,28 +35,14 @@ from pathlib import Path
 import numpy as np
 
 from symconv import cbackend
+from symconv._generated import counting
+
+from _machine import machine  # noqa: E402  (benchmarks/_machine.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
-LAYERS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-          "conv_transpose3d")
+LAYERS = tuple(counting.LAYERS)  # every registered layer (as generated from the registry)
 P64 = ctypes.POINTER(ctypes.c_int64)
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    try:
-        cc = subprocess.run([*cbackend.compiler(), "--version"], capture_output=True,
-                            text=True).stdout.splitlines()[0]
-    except Exception:  # noqa: BLE001 - description only
-        cc = "no C compiler"
-    return (f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; "
-            f"NumPy {np.__version__}; {cc}")
 
 
 def dims_of(layer: str) -> int:

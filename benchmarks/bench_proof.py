@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -28,25 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+from _machine import machine  # noqa: E402  (benchmarks/_machine.py)
+
 GOAL = 3.0
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    try:
-        import numpy
-        np_text = f"NumPy {numpy.__version__}"
-    except ImportError:
-        np_text = "no NumPy"
-    import sympy
-
-    return (f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; "
-            f"SymPy {sympy.__version__}; {np_text}")
 
 
 def symconv_command() -> list[str]:
@@ -90,7 +73,7 @@ def main() -> int:
             summary[layer] = out.strip().splitlines()[-1]
 
     base = statistics.median(times["import sympy"])
-    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"machine: {machine(sympy=True, compiler=False)}; load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{args.repeat} repetitions, medians; import sympy: {base:.3f} s "
           f"(min {min(times['import sympy']):.3f} s)")
     print(f"{'layer':<18} {'prove (s)':>9} {'min (s)':>8} {'ratio':>6}  goal <= {GOAL:g}  claims")

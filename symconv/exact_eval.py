@@ -319,17 +319,31 @@ def vwhere(condition, then, otherwise):
                   None if mt is None or mo is None else max(mt, mo))
 
 
+def _summed_by_point(body, low, high):
+    """``Σ_{k=low}^{high} body(k)`` when both bounds are ints (else None)."""
+    if isinstance(low, Column) or isinstance(high, Column):
+        return None
+    total = 0
+    for k in range(low, high + 1):
+        total = total + body(k)
+    return total
+
+
+def _index_range(low, high):
+    """The bounds' values per entry and the widest range of ``k``: ``(lo, hi, k_lo, k_hi)``."""
+    np = _numpy()
+    lo, hi = _parts(low)[0], _parts(high)[0]
+    return lo, hi, int(np.min(lo)), int(np.max(hi))
+
+
 def vsum(body, low, high):
     """``Σ_{k=low}^{high} body(k)`` per entry (``low``, ``high`` columns or ints): ``k`` runs
     over the widest range, each entry adds only its own terms."""
     np = _numpy()
-    if not isinstance(low, Column) and not isinstance(high, Column):
-        total = 0
-        for k in range(low, high + 1):
-            total = total + body(k)
-        return total
-    lo, hi = _parts(low)[0], _parts(high)[0]
-    k_lo, k_hi = int(np.min(lo)), int(np.max(hi))
+    plain = _summed_by_point(body, low, high)
+    if plain is not None:
+        return plain
+    lo, hi, k_lo, k_hi = _index_range(low, high)
     total = Column(np.zeros(np.broadcast(lo, hi).shape, dtype=np.int64), 0)
     for k in range(k_lo, k_hi + 1):
         term = body(k)
@@ -564,13 +578,10 @@ _RELATIONS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a,
 
 def _sum_columns(body, low, high):
     np = _numpy()
-    if not isinstance(low, Column) and not isinstance(high, Column):
-        total = 0
-        for k in range(low, high + 1):
-            total = total + body(k)
-        return total
-    lo, hi = _parts(low)[0], _parts(high)[0]
-    k_lo, k_hi = int(np.min(lo)), int(np.max(hi))
+    plain = _summed_by_point(body, low, high)
+    if plain is not None:
+        return plain
+    lo, hi, k_lo, k_hi = _index_range(low, high)
     if k_hi - k_lo > 1 << 16:
         raise Unsupported("a sum over more than 65536 indices: point by point")
     exact = _parts(low)[1] is None or _parts(high)[1] is None
