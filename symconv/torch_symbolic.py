@@ -30,12 +30,14 @@ from typing import Any
 
 import sympy as sp
 
+from .registry import names as registry_names
 from .symbolic import SizeRelations, SymbolicSizeError, _monotone, input_symbols, merge_floors
 
 __all__ = ["export_relations"]
 
-_CONV_TARGETS = ("conv1d", "conv2d", "conv3d", "convolution", "conv_transpose1d",
-                 "conv_transpose2d", "conv_transpose3d", "_convolution")
+#: The ATen operators of a convolution node: each registered layer's own (``aten.conv2d``,
+#: ``aten.conv_transpose1d``, ...: the registry's names) and the generic ones.
+_CONV_TARGETS = (*registry_names(), "convolution", "_convolution")
 
 
 def _convert(expr: Any, names: dict) -> sp.Expr:

@@ -50,9 +50,10 @@ def _mixed(names):
     return recs
 
 
-@pytest.fixture(params=["conv1d", "mixed"])
+@pytest.fixture(params=["one-type", "mixed"])
 def layers(request) -> LayerList:
-    return parse_layers(_records(HOSTILE) if request.param == "conv1d" else _mixed(HOSTILE))
+    """A list of Conv1d layers only (its own table columns), or of several layer types."""
+    return parse_layers(_records(HOSTILE) if request.param == "one-type" else _mixed(HOSTILE))
 
 
 # --- print(layers), repr ---------------------------------------------------------------------
@@ -294,12 +295,13 @@ def test_general_derivation_markdown_and_latex():
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 def test_latex_representations_compile(tmp_path):
+    from _helpers import LAYER_NAMES
     from _tex import compile_tex
     from symconv.registry import get
 
     layers = parse_layers(_mixed(HOSTILE))
     bodies = [d._repr_latex_() for d in layers.derivations()]
-    bodies += [get(n).derivation._repr_latex_() for n in ("conv1d", "conv2d", "conv_transpose1d")]
+    bodies += [get(n).derivation._repr_latex_() for n in LAYER_NAMES]  # every registered layer
     from symconv.printing.display import symbolic_latex
 
     bodies.append(symbolic_latex(_cost()))
