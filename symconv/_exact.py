@@ -3,16 +3,17 @@
 Used by the plots (:mod:`symconv.plot`) and the symbolic layer table
 (:func:`symconv.latex.tables.render_symbolic_table`): an expression of
 :class:`symconv.symbolic.SymbolicCost` (sums, products, integer powers, rationals,
-``floor``/``ceiling``, ``Max``/``Min``, :class:`~symconv.functions.FloorDiv`) is walked
-with Python integers and :class:`fractions.Fraction` — never a float — and anything
+``floor``/``ceiling``, ``Max``/``Min``, :class:`~symconv.functions.FloorDiv`) is compiled
+once by the proofs' exact printer (:func:`symconv.exact_eval.compile_exact`: Python
+integers and :class:`fractions.Fraction` — never a float) and run at each size; anything
 else is evaluated by SymPy itself with exact integer arguments. A value that is not
 an integer is an error, never rounded.
 """
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
+from functools import lru_cache
 from typing import Mapping
 
 import sympy as sp
@@ -20,35 +21,20 @@ import sympy as sp
 __all__ = ["exact_value", "check_sizes", "free_size_names", "collapse_floors", "display_floors", "symbols_first"]
 
 
-def _walk(expr: sp.Basic, values: Mapping[sp.Symbol, int]):
-    if expr.is_Integer:
-        return int(expr)
-    if expr.is_Rational:
-        return Fraction(int(expr.p), int(expr.q))
-    if expr.is_Symbol:
-        return values[expr]
-    if expr.is_Add:
-        return sum((_walk(a, values) for a in expr.args), 0)
-    if expr.is_Mul:
-        out = 1
-        for a in expr.args:
-            out = out * _walk(a, values)
-        return out
-    if expr.is_Pow and expr.exp.is_Integer:
-        base = _walk(expr.base, values)
-        e = int(expr.exp)
-        return base ** e if e >= 0 else Fraction(1) / Fraction(base) ** (-e)
-    if isinstance(expr, sp.floor):
-        return math.floor(_walk(expr.args[0], values))
-    if isinstance(expr, sp.ceiling):
-        return math.ceil(_walk(expr.args[0], values))
-    if isinstance(expr, sp.Max):
-        return max(_walk(a, values) for a in expr.args)
-    if isinstance(expr, sp.Min):
-        return min(_walk(a, values) for a in expr.args)
-    if type(expr).__name__ == "FloorDiv":
-        a, b = (_walk(x, values) for x in expr.args)
-        return math.floor(Fraction(a) / Fraction(b))
+@lru_cache(maxsize=512)
+def _compiled(expr: sp.Basic, args: tuple[sp.Symbol, ...]):
+    """``expr`` compiled once to exact Python (:func:`symconv.exact_eval.compile_exact`: ints
+    and Fractions, never a float), or None when it holds a node that printer cannot print."""
+    from .exact_eval import compile_exact
+
+    return compile_exact(expr, args)
+
+
+def _value(expr: sp.Basic, values: Mapping[sp.Symbol, int]):
+    args = tuple(sorted(values, key=lambda s: s.name))
+    fn = _compiled(expr, args)
+    if fn is not None:
+        return fn(*(values[s] for s in args))
     # anything else: SymPy with exact integer arguments
     done = expr.xreplace({sym: sp.Integer(v) for sym, v in values.items()}).doit()
     if done.is_Rational:
@@ -66,7 +52,7 @@ def exact_value(expr: sp.Basic, values: Mapping[sp.Symbol, int]) -> int:
     missing = sorted(str(s) for s in sp.sympify(expr).free_symbols if s not in values)
     if missing:
         raise KeyError(f"no value for {', '.join(missing)}")
-    result = _walk(sp.sympify(expr), values)
+    result = _value(sp.sympify(expr), values)
     if isinstance(result, Fraction):
         if result.denominator != 1:
             raise ValueError(f"{expr} is not an integer at "

@@ -84,7 +84,6 @@ it is the leading term of :attr:`SymbolicCost.expr` too, with the exact coeffici
 from __future__ import annotations
 
 import ast
-import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -769,7 +768,7 @@ class SymbolicCost:
         return f"{_FUNCTION_NAME.get(self.convention, self.convention)}({args}) = {body}"
 
     def latex(self, expr: sp.Expr | None = None) -> str:
-        r"""The equation ``\mathrm{ops}(N, L_\mathrm{in}) = …`` as LaTeX (math-mode content),
+        r"""The equation ``\mathrm{ops}(N, L_{\text{in}}) = …`` as LaTeX (math-mode content),
         printed with symconv's LaTeX printer."""
         from .printing.latex import SHORT
         from .printing.latex import latex as _latex
@@ -831,18 +830,17 @@ class SymbolicCost:
         checked against the layer's own numeric evaluator at that size (PyTorch's rules)."""
         import dataclasses
 
+        from ._exact import exact_value  # each expression compiled once, run per size
+
         point = self._point(sizes)
         out = {}
         for name, expr in self.per_layer.items():
-            value = _value(expr, point)
-            if not value.is_Integer:  # pragma: no cover - every form is integer-valued
-                raise ArithmeticError(f"layer {name!r}: count is not an integer: {value}")
-            out[name] = int(value)
+            out[name] = exact_value(expr, point)
             layer = self.layers.get(name)
             if layer is None:
                 continue
-            size = tuple(int(_value(e, point)) for e in self.inputs[name])
-            batch = int(_value(self.extra["batch"][name], point))
+            size = tuple(exact_value(e, point) for e in self.inputs[name])
+            batch = exact_value(self.extra["batch"][name], point)
             fields = ({"input_length": size[0]} if hasattr(layer, "input_length")
                       else {"input_size": size})
             try:
