@@ -84,6 +84,7 @@ it is the leading term of :attr:`SymbolicCost.expr` too, with the exact coeffici
 from __future__ import annotations
 
 import ast
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -812,9 +813,11 @@ class SymbolicCost:
                              f"{', '.join(self.symbols)}")
         point = {}
         for name, value in sizes.items():
-            if isinstance(value, bool) or not isinstance(value, int):
+            # an int or a NumPy integer scalar, as the evaluators accept (never a bool or float)
+            if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_") \
+                    or not hasattr(value, "__index__"):
                 raise TypeError(f"{name} must be an int, got {value!r}")
-            point[self.symbols[name]] = value
+            point[self.symbols[name]] = operator.index(value)
         for rel in self.constraints:
             held = rel.xreplace({k: sp.Integer(v) for k, v in point.items()})
             if held is not sp.true:

@@ -476,3 +476,19 @@ def test_lazy_model_stays_lazy():
 def test_check_lattice_form_refuses_foreign_symbols(audio):
     with pytest.raises(ValueError, match="x, which is not among"):
         audio[2].check_lattice_form(sp.Symbol("x"))
+
+
+def test_evaluate_takes_numpy_integers_and_refuses_other_numbers():
+    """Sizes are ints or NumPy integer scalars (as the evaluators take them); a bool, a float
+    (even an integral one) or a string is refused naming the size."""
+    import numpy as np
+
+    from symconv.model import load_layers
+
+    from pathlib import Path
+
+    cost = load_layers(Path(__file__).parent / "data" / "audio_model.json").symbolic()
+    assert cost.evaluate(N=np.int64(3), L_in=np.int32(100)) == cost.evaluate(N=3, L_in=100)
+    for bad in (True, np.True_, 100.0, np.float64(100), "100"):
+        with pytest.raises(TypeError, match="L_in must be an int"):
+            cost.evaluate(N=1, L_in=bad)
