@@ -780,7 +780,8 @@ def _on_domain(value, grid) -> Any:
     return np.broadcast_to(np.asarray(value), shape)[keep]
 
 
-def _exhaustive_columns(form: "Form", f: Callable[..., int], bound: int, key: int):
+def _exhaustive_columns(form: "Form", f: Callable[..., int] | None, bound: int, key: int,
+                        shared: dict | None = None):
     """The exhaustive tier of :func:`check_form` over NumPy columns: ``(checked, failure)``
     with ``failure`` the first failing point in the domain's order ``(point, want, got)`` or
     None; or None when it cannot be done on columns (no NumPy, or an operation whose bound
@@ -799,7 +800,8 @@ def _exhaustive_columns(form: "Form", f: Callable[..., int], bound: int, key: in
     a = axis_symbols("")
     env = {sym: Column.of(axes[name]) for sym, name in zip(a.parameters, _KEYS)}
     try:
-        got = evaluate_columns(form.expr, env)
+        got = evaluate_columns(form.expr, env, None if shared is None
+                               else shared.setdefault(("grid", bound), {}))
     except (Overflow, Unsupported, ZeroDivisionError):
         return None
     got_v = _on_domain(got.v if isinstance(got, Column) else got, grid)[index]
@@ -868,57 +870,260 @@ def _general(key: int, general: Callable[..., int], args: tuple) -> int:
     return _GENERAL[(key, args)]
 
 
-def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 300,
-               large_points: int = 300, seed: int = 0) -> FormCheck:
-    """Check a form of T or R against counted landings.
+def _generator(seed: int):
+    """NumPy's seeded generator (PCG64) of the random tiers: every integer seed, negative too
+    (``SeedSequence`` takes only non-negative ones: ``seed ↦ 2|seed| + (seed < 0)``)."""
+    import numpy as np
 
-    1. Exhaustively: every point of the domain (in, K, s, d ≤ ``bound``, 0 ≤ p ≤ ``bound``,
-       0 ≤ op < max(s, d), out ≥ 1) satisfying the condition, against the pairs enumerated
-       one by one (:func:`axis_landings`).
-    2. ``random_points`` random points beyond it (sizes up to 40, any valid padding), again
-       against the enumeration.
-    3. ``large_points`` random points with sizes up to 10**12 (K ≤ 64) against the general
-       tap sums (:func:`products` / :func:`reached`, themselves checked by 1 and 2).
+    return np.random.default_rng(2 * abs(seed) + (seed < 0))
 
-    A wrong form comes back with ``holds=False``, the first counterexample and both values.
-    """
-    f = _form_functions(form.expr)[0]
+
+def _candidates(gen, form: Form, high: int, n: int) -> dict[str, Any]:
+    """``n`` points drawn as :func:`_random_point` draws one (sizes in 1..high, the form's fixed
+    parameters, ``0 ≤ op < max(s, d)``, half of the paddings up to ``high``, half up to the
+    largest valid one), as int64 columns; the condition not yet applied."""
+    import numpy as np
+
+    pt = {key: gen.integers(1, high + 1, size=n, dtype=np.int64) for key in ("in", "K", "s", "d")}
+    for key, value in form.fixed.items():
+        pt[key] = np.full(n, value, dtype=np.int64)
+    M = (pt["in"] - 1) * pt["s"] + (pt["K"] - 1) * pt["d"]  # < 2 high**2: int64
+    op = gen.integers(0, np.maximum(pt["s"], pt["d"]), dtype=np.int64)
+    pt.setdefault("op", op)
+    if "p" not in form.fixed:
+        limit = (M + pt["op"]) // 2
+        top = np.where(gen.random(n) < 0.5, np.minimum(limit, high), limit)
+        pt["p"] = gen.integers(0, top + 1, dtype=np.int64)
+    return pt
+
+
+def _holding(form: Form, pt: Mapping[str, Any], n: int) -> Any:
+    """The condition of ``form`` at ``n`` points given as columns, as a bool array."""
+    import numpy as np
+
+    return np.broadcast_to(np.asarray(form.holds_at(pt), dtype=bool), (n,))
+
+
+def _take(parts: list, count: int) -> dict[str, Any]:
+    import numpy as np
+
+    return {key: np.concatenate([part[key] for part in parts])[:count] for key in _KEYS}
+
+
+#: Most candidate points drawn for one tier of one form (as the 10,000 tries per point of
+#: :func:`_random_point`): a condition that (almost) never holds is an error, not a hang.
+_MAX_CANDIDATES = 1 << 24
+
+
+def _draw_columns(gen, form: Form, high: int, count: int) -> dict[str, Any]:
+    """``count`` random points satisfying the condition of ``form`` (sizes up to ``high``),
+    drawn in bulk by ``gen``: candidates drawn as :func:`_candidates`, the condition evaluated
+    on all of them at once, the first ``count`` that satisfy it kept in drawing order."""
+    parts, found, drawn, batch = [], 0, 0, max(64, 2 * count)
+    while found < count:
+        if drawn > _MAX_CANDIDATES:
+            raise RuntimeError(f"no random point satisfies the condition of {form.name!r}")
+        pt = _candidates(gen, form, high, batch)
+        keep = _holding(form, pt, batch)
+        parts.append({key: pt[key][keep] for key in _KEYS})
+        found += int(keep.sum())
+        drawn += batch
+        # the next batch sized by the acceptance seen so far (at most 64 times larger)
+        batch = min(64 * batch, max(64, 2 * (count - found) * drawn // max(found, 1)))
+    return _take(parts, count)
+
+
+def _draw_large_columns(gen, form: Form, count: int) -> dict[str, Any]:
+    """``count`` points of the last tier: points of :func:`_draw_columns` with sizes up to 64,
+    then each parameter of ``form.large`` not fixed, with probability 0.7, drawn up to
+    10**12, ``op`` and ``p`` drawn again (``op < max(s, d)``; any valid padding: up to about 10**24, Python
+    ints in an object column), kept where the condition still holds."""
+    import numpy as np
+
+    parts, found, drawn = [], 0, 0
+    while found < count:
+        if drawn > _MAX_CANDIDATES:
+            raise RuntimeError(f"no large random point satisfies the condition of {form.name!r}")
+        batch = max(64, 2 * (count - found) * (drawn + 1) // max(found, 1)) if drawn else 4 * count
+        batch = min(batch, 1 << 20)
+        pt = dict(_draw_columns(gen, form, 64, batch))
+        for name in form.large:
+            if name not in form.fixed:
+                big = gen.integers(1, 10 ** 12 + 1, size=batch, dtype=np.int64)
+                pt[name] = np.where(gen.random(batch) < 0.7, big, pt[name])
+        if "op" not in form.fixed:  # valid for the new s and d
+            pt["op"] = gen.integers(0, np.maximum(pt["s"], pt["d"]), dtype=np.int64)
+        if "p" not in form.fixed:
+            big = {key: pt[key].astype(object) for key in ("in", "K", "s", "d", "op")}
+            limit = ((big["in"] - 1) * big["s"] + (big["K"] - 1) * big["d"] + big["op"]) // 2
+            # uniform in [0, limit] up to a bias below 2**-40: 126 random bits modulo limit + 1
+            high, low = (gen.integers(0, 2 ** 63, size=batch, dtype=np.int64).astype(object)
+                         for _ in range(2))
+            pt["p"] = ((high << 63) | low) % (limit + 1)
+        keep = _holding(form, pt, batch)
+        parts.append({key: pt[key][keep] for key in _KEYS})
+        found += int(keep.sum())
+        drawn += batch
+    return _take(parts, count)
+
+
+def _point(cols: Mapping[str, Any], index: int) -> dict[str, int]:
+    return {key: int(cols[key][index]) for key in _KEYS}
+
+
+#: Most array entries (points × input positions × taps) of one pass of :func:`_landings`.
+_LANDING_ENTRIES = 1 << 21
+
+
+def _landings(cols: Mapping[str, Any], key: int) -> Any:
+    """T (``key`` 1) or R (2) of every point of ``cols`` (int64 columns, sizes below 2**20) by
+    enumerating its (input position, tap) pairs, as :func:`axis_landings` does one by one:
+    every pair ``(i, k)``, ``i < in``, ``k < K``, of every point is an array entry, its
+    uncropped position ``m = i·s + k·d`` kept when ``p ≤ m < p + out``; T counts the kept
+    pairs, R the distinct kept positions (a histogram per point). No expression is used."""
+    import numpy as np
+
+    in_, K, s, p, op, d = (np.asarray(cols[k], dtype=np.int64) for k in _KEYS)
+    if in_.size and max(int(x.max()) for x in (in_, K, s, p, op, d)) >= 1 << 20:
+        raise ValueError("sizes beyond the enumeration's int64 range")
+    result = np.zeros(in_.size, dtype=np.int64)
+    if not in_.size:
+        return result
+    per = int(in_.max()) * int(K.max())
+    step = max(1, _LANDING_ENTRIES // per)
+    for a in range(0, in_.size, step):
+        b = min(a + step, in_.size)
+        i = np.arange(int(in_[a:b].max()), dtype=np.int64).reshape(1, -1, 1)
+        k = np.arange(int(K[a:b].max()), dtype=np.int64).reshape(1, 1, -1)
+        n_, K_, s_, p_, op_, d_ = (x[a:b].reshape(-1, 1, 1) for x in (in_, K, s, p, op, d))
+        m = i * s_ + k * d_
+        out = (n_ - 1) * s_ - 2 * p_ + d_ * (K_ - 1) + op_ + 1
+        kept = (i < n_) & (k < K_) & (p_ <= m) & (m < p_ + out)
+        if key == 1:
+            result[a:b] = kept.sum(axis=(1, 2))
+            continue
+        width = int(m.max()) + 1
+        rows = np.broadcast_to(np.arange(b - a, dtype=np.int64).reshape(-1, 1, 1), m.shape)
+        hist = np.bincount((rows * width + m)[kept], minlength=(b - a) * width)
+        result[a:b] = (hist.reshape(b - a, width) > 0).sum(axis=1)
+    return result
+
+
+def _points_key(cols: Mapping[str, Any]) -> tuple:
+    """The points of ``cols`` as a hashable value (the key of a run's shared values)."""
+    import numpy as np
+
+    return tuple(tuple(cols[k].tolist()) if cols[k].dtype == object
+                 else (cols[k].dtype.str, np.ascontiguousarray(cols[k]).tobytes()) for k in _KEYS)
+
+
+def _evaluate_points(expr: sp.Expr, cols: Mapping[str, Any], shared: dict | None = None) -> Any:
+    """``expr`` at every point of ``cols`` over NumPy columns: int64 with every operation
+    bounded, or, when a bound leaves int64 (or a value is not an int64), columns of Python
+    ints (exact, no bound needed); an array of the values, or None when the columns cannot
+    evaluate it (a node they do not evaluate, a division by zero: point by point then).
+    ``shared``: the sums already computed at these points (:func:`evaluate_columns`)."""
+    import numpy as np
+
+    from .exact_eval import Column, Overflow, Unsupported, evaluate_columns
+
+    n = len(cols["in"])
+    a = axis_symbols("")
+    for exact in (False, True):
+        try:
+            if exact:
+                env = {sym: Column.exact(list(cols[k])) for sym, k in zip(a.parameters, _KEYS)}
+            else:
+                if any(np.asarray(cols[k]).dtype != np.int64 for k in _KEYS):
+                    continue
+                env = {sym: Column.of(cols[k]) for sym, k in zip(a.parameters, _KEYS)}
+            got = evaluate_columns(expr, env, None if shared is None
+                                   else shared.setdefault(("exact" if exact else "int64"), {}))
+        except Overflow:
+            continue
+        except (Unsupported, ZeroDivisionError):
+            return None
+        values = got.v if isinstance(got, Column) else got
+        return np.broadcast_to(np.asarray(values, dtype=object if exact else np.int64), (n,))
+    return None
+
+
+def _first_difference(want: Any, got: Any) -> int | None:
+    import numpy as np
+
+    bad = np.flatnonzero(np.asarray(want != got, dtype=bool))
+    return int(bad[0]) if bad.size else None
+
+
+def _random_tiers_columns(form: Form, key: int, f: Callable[[], Callable[..., int]],
+                          random_points: int, large_points: int, seed: int,
+                          shared: dict | None = None):
+    """Tiers 2 and 3 of :func:`check_form` on NumPy columns: the points drawn in bulk by a
+    generator seeded with ``seed`` (:func:`_draw_columns`, :func:`_draw_large_columns`),
+    the landings enumerated for all of them at once (:func:`_landings`), the form and the
+    general tap sum evaluated on columns (:func:`_evaluate_points`; point by point with
+    ``f()`` where the columns cannot). Returns ``(points checked, failure)`` with ``failure``
+    the first failing point in drawing order ``(point, want, got, how)`` or None.
+
+    ``shared`` (a dict :func:`check_forms` passes to every form of one run) keeps, per set
+    of points, the landings and the sums computed there: forms with the same condition draw
+    the same points (same seed), and the general tap sum is itself a form."""
+    import numpy as np
+
+    shared = {} if shared is None else shared
+
+    def at(cols) -> dict:
+        return shared.setdefault(("points", _points_key(cols)), {})
+
+    def values(expr: sp.Expr, function: Callable[[], Callable[..., int]], cols, here) -> Any:
+        got = _evaluate_points(expr, cols, here)
+        if got is None:
+            g = function()
+            got = np.array([g(*_args(_point(cols, j))) for j in range(len(cols["in"]))],
+                           dtype=object)
+        return got
+
+    gen = _generator(seed)
+    cols = _draw_columns(gen, form, 40, random_points)
+    here = at(cols)
+    if ("landings", key) not in here:
+        here[("landings", key)] = _landings(cols, key)
+    want = here[("landings", key)]
+    got = values(form.expr, f, cols, here)
+    j = _first_difference(want, got)
+    if j is not None:
+        return j, (_point(cols, j), int(want[j]), int(got[j]), "random point, sizes <= 40")
+    checked = random_points
+    if not large_points:
+        return checked, None
+    cols = _draw_large_columns(gen, form, large_points)
+    a = axis_symbols("")
+    general_expr = products(a) if key == 1 else reached(a)
+    here = at(cols)
+    want = values(general_expr, lambda: _form_functions(general_expr)[0], cols, here)
+    got = values(form.expr, f, cols, here)
+    j = _first_difference(want, got)
+    if j is not None:
+        return checked + j, (_point(cols, j), int(want[j]), int(got[j]),
+                             "large random point, against the general tap sum")
+    return checked + large_points, None
+
+
+def _random_tiers_points(form: Form, key: int, f: Callable[..., int], random_points: int,
+                         large_points: int, seed: int):
+    """Tiers 2 and 3 of :func:`check_form` point by point (without NumPy): the points drawn
+    one by one by ``random.Random(seed)`` (:func:`_random_point`), the landings enumerated by
+    :func:`axis_landings`, the form evaluated with ``f``. Same return as
+    :func:`_random_tiers_columns`."""
     checked = 0
-    key = 1 if form.quantity == "T" else 2
-
-    def counted(pt: Point) -> int:
-        return _landed(pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])[key]
-
-    def fail(pt: Point, want: int, got: int, how: str) -> FormCheck:
-        return FormCheck(form, False, how, checked, dict(pt), (got, want))
-
-    columns = _exhaustive_columns(form, f, bound, key)
-    if columns is not None:  # all points at once (NumPy), same points, same first failure
-        checked, failure = columns
-        if failure is not None:
-            pt, want, got = failure
-            return fail(pt, want, got, f"exhaustive, in, K, s, d <= {bound}")
-    else:
-        for pt in _domain(bound):
-            if not form.holds_at(pt):
-                continue
-            args = (pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])
-            checked += 1
-            want, got = counted(pt), f(*args)
-            if want != got:
-                return fail(pt, want, got, f"exhaustive, in, K, s, d <= {bound}")
-    exhaustive = checked
-    # The random points are drawn first (the draws never depend on a result), then each tier
-    # is evaluated at all its points at once where it can be (:func:`_batch`), else point by
-    # point; the first failing point in drawing order is reported, as point by point.
     rng = random.Random(seed)
     drawn = [_random_point(rng, form, 40) for _ in range(random_points)]
     gots = _batch(form.expr, f, drawn)
     for pt, got in zip(drawn, gots):
-        checked += 1
-        want = counted(pt)
+        want = _landed(pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])[key]
         if want != got:
-            return fail(pt, want, got, "random point, sizes <= 40")
+            return checked, (pt, want, got, "random point, sizes <= 40")
+        checked += 1
     a = axis_symbols("")
     general_expr = products(a) if key == 1 else reached(a)
     general = _form_functions(general_expr)[0]
@@ -941,10 +1146,74 @@ def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 3
         _GENERAL[(key, _args(pt))] = value
     gots = _batch(form.expr, f, drawn)
     for pt, got in zip(drawn, gots):
-        checked += 1
         want = _general(key, general, _args(pt))
         if want != got:
-            return fail(pt, want, got, "large random point, against the general tap sum")
+            return checked, (pt, want, got, "large random point, against the general tap sum")
+        checked += 1
+    return checked, None
+
+
+def check_form(form: Form, *, bound: int = DEFAULT_BOUND, random_points: int = 300,
+               large_points: int = 300, seed: int = 0, shared: dict | None = None) -> FormCheck:
+    """Check a form of T or R against counted landings.
+
+    1. Exhaustively: every point of the domain (in, K, s, d ≤ ``bound``, 0 ≤ p ≤ ``bound``,
+       0 ≤ op < max(s, d), out ≥ 1) satisfying the condition, against the pairs enumerated
+       one by one (:func:`axis_landings`; on NumPy columns, :func:`_domain_columns`).
+    2. ``random_points`` random points beyond it (sizes up to 40, any valid padding)
+       satisfying the condition, again against the enumerated pairs.
+    3. ``large_points`` random points (sizes up to 10**12, K ≤ 64) satisfying the condition,
+       against the general tap sums (:func:`products` / :func:`reached`, themselves checked
+       by 1 and 2). Without NumPy, the points failing the condition are dropped instead.
+
+    With NumPy the random points are drawn in bulk by a generator seeded with ``seed``
+    (:func:`_draw_columns`) and every tier is evaluated on exact columns; without it, one by
+    one by ``random.Random(seed)``. A wrong form comes back with ``holds=False``, the first
+    counterexample in the tier's order and both values.
+
+    ``shared``: a dict given to every check of one run (:func:`check_forms`), in which the
+    values every form computes at the same points (a common sum, the landings, the general
+    tap sum) are kept, computed once; in memory only, for that run.
+    """
+    from .exact_eval import _numpy
+
+    key = 1 if form.quantity == "T" else 2
+    compiled: list = []
+
+    def f() -> Callable[..., int]:  # printed and compiled only where the columns cannot evaluate
+        if not compiled:
+            compiled.append(_form_functions(form.expr)[0])
+        return compiled[0]
+
+    def fail(pt: Point, want: int, got: int, how: str, checked: int) -> FormCheck:
+        return FormCheck(form, False, how, checked, dict(pt), (got, want))
+
+    columns = _exhaustive_columns(form, None, bound, key, shared)
+    if columns is not None:  # all points at once (NumPy), same points, same first failure
+        checked, failure = columns
+        if failure is not None:
+            pt, want, got = failure
+            return fail(pt, want, got, f"exhaustive, in, K, s, d <= {bound}", checked)
+    else:
+        checked = 0
+        for pt in _domain(bound):
+            if not form.holds_at(pt):
+                continue
+            checked += 1
+            want = _landed(pt["in"], pt["K"], pt["s"], pt["p"], pt["op"], pt["d"])[key]
+            got = f()(*_args(pt))
+            if want != got:
+                return fail(pt, want, got, f"exhaustive, in, K, s, d <= {bound}", checked)
+    exhaustive = checked
+    if _numpy() is not None:
+        more, failure = _random_tiers_columns(form, key, f, random_points, large_points, seed,
+                                              shared)
+    else:
+        more, failure = _random_tiers_points(form, key, f(), random_points, large_points, seed)
+    if failure is not None:
+        pt, want, got, how = failure
+        return fail(pt, want, got, how, exhaustive + more + 1)
+    checked = exhaustive + more
     method = (f"exhaustive over {exhaustive} points (in, K, s, d <= {bound}, p <= {bound}, "
               f"op < max(s, d), out >= 1, condition) against enumerated landings; "
               f"{random_points} random points with sizes <= 40 against enumerated landings; "
@@ -957,7 +1226,8 @@ def check_forms(bound: int = DEFAULT_BOUND, **kwargs: Any) -> list[FormCheck]:
     """:func:`check_form` for every claimed form (:data:`FORMS`) and every deliberately wrong
     one (:data:`WRONG_FORMS`); a claimed form must hold, a wrong one must be refuted."""
     forms, wrong = _forms()
-    return [check_form(form, bound=bound, **kwargs) for form in forms + wrong]
+    shared: dict = {}  # the values common to several forms, for this run only
+    return [check_form(form, bound=bound, shared=shared, **kwargs) for form in forms + wrong]
 
 
 def apply_floor_lemmas(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:

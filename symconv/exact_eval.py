@@ -262,7 +262,32 @@ def _apply(op, va, ma, vb, mb):
     np = _numpy()
     if not np.all(vb):
         raise Overflow("division by zero somewhere in the column")
-    return _col(lambda: va // vb, ma)
+    return _col(lambda: _floor_divide(va, vb), ma)
+
+
+def _floor_divide(va, vb):
+    """``va // vb`` for int64 arrays (or ints) that broadcast. A divisor of few entries
+    (``s`` of a grid, say: one axis) against a large numerator divides slice by slice, each
+    slice by one Python int — NumPy divides by a scalar several times faster than by an
+    array (the same quotients: the same floor division, entry by entry)."""
+    np = _numpy()
+    va, vb = np.asarray(va), np.asarray(vb)
+    if vb.ndim == 0 or vb.size > 64 or va.dtype != np.int64 or vb.dtype != np.int64:
+        return va // vb
+    shape = np.broadcast_shapes(va.shape, vb.shape)
+    if math.prod(shape) < 4096 * vb.size:
+        return va // vb
+    vb = vb.reshape((1,) * (len(shape) - vb.ndim) + vb.shape)
+    va = np.broadcast_to(va, shape)
+    out = np.empty(shape, dtype=np.int64)
+    axes = [axis for axis, n in enumerate(vb.shape) if n != 1]
+    for index in np.ndindex(*(vb.shape[axis] for axis in axes)):
+        where = [slice(None)] * len(shape)
+        for axis, i in zip(axes, index):
+            where[axis] = slice(i, i + 1)
+        where = tuple(where)
+        out[where] = va[where] // int(vb[where].reshape(-1)[0])
+    return out
 
 
 for _op, _names in (("+", ("__add__", "__radd__")), ("-", ("__sub__", "__rsub__")),
@@ -362,8 +387,12 @@ def vfloor_sum(n, m, a, b):
     if not any(isinstance(x, Column) for x in args):
         return floor_sum(n, m, a, b)
     parts = [_parts(x) for x in args]
-    if any(mx is None for _, mx in parts):
-        raise Unsupported("floor_sum over columns of Python ints")
+    if any(mx is None for _, mx in parts):  # Python ints: floor_sum entry by entry, exact
+        columns = np.broadcast_arrays(*(np.asarray(v, dtype=object) for v, _ in parts))
+        out = np.empty(columns[0].shape, dtype=object)
+        out.reshape(-1)[:] = [floor_sum(int(n), int(m), int(a), int(b)) for n, m, a, b
+                              in zip(*(c.reshape(-1) for c in columns))]
+        return Column(out, None)
     bound = max(mx for _, mx in parts)
     if bound >= 2 ** 20:
         raise Overflow("floor_sum arguments too large for int64 columns")
@@ -468,11 +497,21 @@ class Unsupported(Exception):
     """A node :func:`evaluate_columns` does not evaluate (the caller goes point by point)."""
 
 
-def evaluate_columns(expr: sp.Basic, env: Mapping[sp.Symbol, object]):
+def evaluate_columns(expr: sp.Basic, env: Mapping[sp.Symbol, object],
+                     shared: dict | None = None):
     """``expr`` over :class:`Column` values (NumPy arrays that broadcast: a sub-expression of
     fewer symbols is computed on a smaller array), each repeated sub-expression once (per
     value of a ``Sum``'s index). Raises :class:`Overflow` (an operation could leave int64) or
-    :class:`Unsupported` (a node not listed here)."""
+    :class:`Unsupported` (a node not listed here).
+
+    ``shared``, when given, keeps the value of every ``Sum`` and ``FloorSum`` (free of bound
+    indices) between calls: the caller passes the same dict only with the same ``env``
+    (several expressions over the same points then compute a common sum once).
+
+    A ``Sum`` over points given as flat columns (every value one-dimensional) runs over the
+    (point, index) pairs of each point's own range only (:func:`_sum_ragged`); over a grid
+    (values that broadcast over several axes) with the index as one more axis
+    (:func:`_sum_axis`)."""
     from .functions import FloorDiv, FloorSum, Gcd
 
     np = _numpy()
@@ -494,7 +533,13 @@ def evaluate_columns(expr: sp.Basic, env: Mapping[sp.Symbol, object]):
         memo = scope[-1] if bound_vars and uses_bound(e) else fixed
         if e in memo:
             return memo[e]
-        out = compute(e)
+        keep = shared is not None and memo is fixed and isinstance(e, (sp.Sum, FloorSum))
+        if keep and e in shared:
+            out = shared[e]
+        else:
+            out = compute(e)
+            if keep:
+                shared[e] = out
         memo[e] = out
         return out
 
@@ -549,7 +594,14 @@ def evaluate_columns(expr: sp.Basic, env: Mapping[sp.Symbol, object]):
             return _RELATIONS[op](a, b)
         if isinstance(e, sp.Sum) and len(e.limits) == 1:
             var, lo, hi = e.limits[0]
-            return _sum_columns(lambda k: _bind(var, k, e.function), ev(lo), ev(hi))
+            low, high = ev(lo), ev(hi)
+            arrays = [_parts(v)[0] for v in (*values.values(), low, high)
+                      if isinstance(v, Column)]
+            if all(np.ndim(a) <= 1 for a in arrays):
+                flat = _sum_ragged(e.function, var, low, high, values)
+                if flat is not None:
+                    return flat
+            return _sum_axis(lambda k: _bind(var, k, e.function), low, high, arrays)
         raise Unsupported(f"{type(e).__name__}")
 
     def _bind(var, k, body):
@@ -574,6 +626,124 @@ def evaluate_columns(expr: sp.Basic, env: Mapping[sp.Symbol, object]):
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _RELATIONS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
               ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+
+
+#: Most entries (points × index values) one pass of :func:`_sum_axis` spans: the index range
+#: is cut into chunks of at most this many entries (memory: each sub-expression of the
+#: summand that depends on the index is held once per chunk).
+AXIS_ENTRIES = 1 << 18
+
+
+def _sum_axis(body, low, high, arrays):
+    """``Σ_{k=low}^{high} body(k)`` per entry with the index as a NumPy axis: ``body`` is
+    called with a :class:`Column` of index values along a new leading axis (it broadcasts
+    with every value in ``arrays``, the columns the summand may use), a chunk of the widest
+    range at a time, instead of once per index value (:func:`_sum_columns`); each entry adds
+    only its own terms (the others are masked to 0). Bounds as there: an int64 sum whose
+    bound could leave int64 is summed in Python ints instead (exact, no bound)."""
+    np = _numpy()
+    plain = _summed_by_point(body, low, high)
+    if plain is not None:
+        return plain
+    lo, hi, k_lo, k_hi = _index_range(low, high)
+    if k_hi - k_lo > 1 << 16:
+        raise Unsupported("a sum over more than 65536 indices: point by point")
+    shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+    ndim = len(shape) + 1
+    width = max(1, AXIS_ENTRIES // max(1, math.prod(shape)))
+    exact = _parts(low)[1] is None or _parts(high)[1] is None
+    total, bound = 0, 0
+    for start in range(k_lo, k_hi + 1, width):
+        stop = min(start + width, k_hi + 1)
+        ks = np.arange(start, stop, dtype=np.int64).reshape((stop - start,) + (1,) * (ndim - 1))
+        vt, mt = _parts(body(Column(ks, max(abs(start), abs(stop - 1)))))
+        inside = (lo <= ks) & (ks <= hi)
+        if mt is None or exact:
+            exact = True
+        else:
+            bound += mt * ks.size
+            exact = bound > INT64_MAX  # summed in Python ints from here on
+        if exact:
+            part = np.where(inside, np.asarray(vt, dtype=object), 0).sum(axis=0)
+            total = np.asarray(total, dtype=object) + part
+        else:
+            total = total + np.where(inside, vt, 0).sum(axis=0)
+    if exact:
+        return Column(np.asarray(total, dtype=object), None)
+    return Column(np.asarray(total, dtype=np.int64), bound)
+
+
+def _sum_ragged(body: sp.Basic, var: sp.Symbol, low, high, values: Mapping) -> Column | None:
+    """``Σ_{var=low}^{high} body`` per point, the points given as flat columns (``values``:
+    one-dimensional columns of one length, or ints), or None when there is nothing flat to
+    sum over (the caller then uses :func:`_sum_axis`). Each point contributes its own
+    indices only: the (point, index) pairs are laid out one after the other (every column
+    repeated per index of its point, by NumPy indexing), ``body`` evaluated on them at once
+    (:func:`evaluate_columns`), and the terms of each point added up (``np.add.reduceat``).
+    Bounds as everywhere: an int64 sum whose bound could leave int64 is added in Python ints
+    (exact); an empty range adds nothing."""
+    np = _numpy()
+    columns = [v for v in (*values.values(), low, high) if isinstance(v, Column)]
+    sizes = {np.size(v.v) for v in columns if np.ndim(v.v) == 1}
+    if len(sizes) != 1:
+        return None
+    n = sizes.pop()
+    lo, hi, k_lo, k_hi = _index_range(low, high)
+    if k_hi - k_lo > 1 << 16:
+        raise Unsupported("a sum over more than 65536 indices: point by point")
+    lo = np.broadcast_to(np.asarray(lo), (n,))
+    hi = np.broadcast_to(np.asarray(hi), (n,))
+    count = np.maximum(hi - lo + 1, 0).astype(np.int64)  # at most 65537 each
+    exact_sum = any(v.m is None for v in columns)
+    out = np.zeros(n, dtype=object if exact_sum else np.int64)
+    bound = 0
+    per = max(1, AXIS_ENTRIES)
+    start = 0
+    while start < n:  # points in chunks of at most AXIS_ENTRIES pairs (one point at least)
+        ends = np.cumsum(count[start:])
+        stop = start + max(1, int(np.searchsorted(ends, per, side="right")))
+        part = _sum_ragged_part(body, var, lo, hi, count, start, stop, values, k_lo, k_hi)
+        if part is not None:
+            vt, mt, starts, nonempty = part
+            if mt is None or exact_sum:
+                exact_sum = True
+            else:
+                bound = max(bound, mt * int(count[start:stop].max()))
+                exact_sum = bound > INT64_MAX
+            if exact_sum:
+                out = out.astype(object)
+                vt = np.asarray(vt, dtype=object)
+            out[start:stop][nonempty] = np.add.reduceat(vt, starts[nonempty])
+        start = stop
+    return Column(out, None) if exact_sum else Column(out, bound)
+
+
+def _sum_ragged_part(body, var, lo, hi, count, start, stop, values, k_lo, k_hi):
+    """The terms of the points ``start:stop`` of :func:`_sum_ragged`: ``(terms, bound,
+    first term of each point, points with a term)``, or None when no point has one."""
+    np = _numpy()
+    count = count[start:stop]
+    total = int(count.sum())
+    if total == 0:
+        return None
+    rep = np.repeat(np.arange(stop - start), count)
+    starts = np.cumsum(count) - count
+    k = lo[start:stop][rep] + (np.arange(total, dtype=np.int64) - starts[rep])
+    if max(abs(k_lo), abs(k_hi)) <= INT64_MAX:
+        k = Column(np.asarray(k, dtype=np.int64), max(abs(k_lo), abs(k_hi)))
+    else:
+        k = Column(np.asarray(k, dtype=object), None)
+    env = {var: k}
+    for sym in body.free_symbols - {var}:
+        if sym not in values:
+            raise Unsupported(f"no value for {sym}")
+        v = values[sym]
+        if isinstance(v, Column) and np.ndim(v.v) == 1:
+            v = Column(v.v[start:stop][rep], v.m)
+        env[sym] = v
+    vt, mt = _parts(evaluate_columns(body, env))
+    vt = np.broadcast_to(np.asarray(vt), (total,))
+    return vt, mt, starts, count > 0
 
 
 def _sum_columns(body, low, high):
