@@ -304,7 +304,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _register_eval(sub) -> None:
+def _register_eval(sub, layers: bool = True) -> None:
+    """The ``eval`` command; with ``layers`` False only listed (``main`` runs another command:
+    its per-layer options would build every layer's specification for nothing)."""
     from .registry import LAYERS
 
     p = sub.add_parser("eval", help="evaluate the output size and the operation count",
@@ -312,6 +314,8 @@ def _register_eval(sub) -> None:
                                    "layer configuration (PyTorch's parameter names). The count "
                                    "is exact and names its convention. Each layer takes its "
                                    "own options: `symconv eval LAYER --help` lists them.")
+    if not layers:
+        return
     layers = p.add_subparsers(dest="layer", metavar="LAYER", required=True)
     for spec in LAYERS.values():
         sizes = " × ".join(_unicode(spec, x) for x in spec.output_sizes)
@@ -623,7 +627,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``command`` (a command name, as ``main`` reads it from its
+    arguments) the other commands are complete too, except ``eval``'s per-layer options."""
     parser = _Parser(prog="symconv",
                      description="Derive, prove, evaluate and generate the operation count of "
                                  "convolution layers (Conv1d, Conv2d, Conv3d, ConvTranspose1d/2d/3d) "
@@ -636,7 +642,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"symconv {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for register in COMMANDS:
-        register(sub)
+        if register is _register_eval and command not in (None, "eval"):
+            _register_eval(sub, layers=False)
+        else:
+            register(sub)
     for name, command in sub.choices.items():
         command.epilog = _examples(EXAMPLES[name])
     return parser
@@ -664,7 +673,8 @@ def _exact_integer_text() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words[0] if words and words[0] in EXAMPLES else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_usage(sys.stderr)

@@ -16,6 +16,8 @@ identities and integrality claims that ``symconv prove`` checks.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 from .derivation import Chain, Derivation, Step, dadd, dfrac, dmul, dneg
@@ -250,7 +252,22 @@ def _identities(derivation: Derivation, q: dict[str, sp.Expr]) -> tuple[Identity
     return tuple(out)
 
 
-#: ``torch.nn.Conv2d``: H × W, the documented notation of moduleprofiler's Conv2d page.
-CONV2D = build("conv2d", "Conv2d", "torch.nn.Conv2d", ("H", "W"))
-#: ``torch.nn.Conv3d``: D × H × W.
-CONV3D = build("conv3d", "Conv3d", "torch.nn.Conv3d", ("D", "H", "W"))
+_SPECS = {
+    #: ``torch.nn.Conv2d``: H × W, the documented notation of moduleprofiler's Conv2d page.
+    "CONV2D": ("conv2d", "Conv2d", "torch.nn.Conv2d", ("H", "W")),
+    #: ``torch.nn.Conv3d``: D × H × W.
+    "CONV3D": ("conv3d", "Conv3d", "torch.nn.Conv3d", ("D", "H", "W")),
+}
+
+
+@lru_cache(maxsize=None)
+def _spec(name: str) -> LayerSpec:
+    return build(*_SPECS[name])
+
+
+def __getattr__(name: str):
+    """``CONV2D`` and ``CONV3D``, each built on first use (the registry builds only the layer
+    it is asked for)."""
+    if name in _SPECS:
+        return _spec(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

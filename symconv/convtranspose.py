@@ -752,12 +752,13 @@ def _domain_columns(bound: int) -> dict[str, Any] | None:
     g_in, g_K, g_s, g_d = (x.reshape(-1) for x in np.meshgrid(
         *(np.arange(1, B + 1, dtype=np.int64),) * 4, indexing="ij"))
     width = 2 * B * B + 2 * B + 2  # beyond every window end p + out <= M + op + 1
-    hist = np.zeros((g_in.size, width), dtype=np.int64)
-    rows = np.arange(g_in.size)
-    for i in range(B):
-        for k in range(B):
-            pair = (i < g_in) & (k < g_K)
-            np.add.at(hist, (rows[pair], (i * g_s + k * g_d)[pair]), 1)
+    # every pair (i, k) of every group, one array entry each, counted into its group's row
+    i = np.arange(B, dtype=np.int64).reshape(1, -1, 1)
+    k = np.arange(B, dtype=np.int64).reshape(1, 1, -1)
+    rows = np.arange(g_in.size, dtype=np.int64).reshape(-1, 1, 1)
+    pair = (i < g_in.reshape(-1, 1, 1)) & (k < g_K.reshape(-1, 1, 1))
+    cell = rows * width + i * g_s.reshape(-1, 1, 1) + k * g_d.reshape(-1, 1, 1)
+    hist = np.bincount(cell[pair], minlength=g_in.size * width).reshape(g_in.size, width)
     zero = np.zeros((g_in.size, 1), dtype=np.int64)
     prefix_t = np.concatenate([zero, np.cumsum(hist, axis=1)], axis=1)
     prefix_r = np.concatenate([zero, np.cumsum(hist > 0, axis=1)], axis=1)
@@ -1464,6 +1465,8 @@ def __getattr__(name: str) -> Any:
         return _forms()[1]
     if name == "TOTAL_IDENTITIES":
         return _total_identities()
+    if name in ("CONV_TRANSPOSE1D", "CONV_TRANSPOSE2D", "CONV_TRANSPOSE3D"):
+        return _spec(int(name[-2]))
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -1917,7 +1920,8 @@ def build_spec(dims: int):
         family="transposed", definitions=definitions, checks=("transposed forms",))
 
 
-#: ``torch.nn.ConvTranspose1d``, ``2d`` and ``3d`` as registered layers.
-CONV_TRANSPOSE1D = build_spec(1)
-CONV_TRANSPOSE2D = build_spec(2)
-CONV_TRANSPOSE3D = build_spec(3)
+@lru_cache(maxsize=None)
+def _spec(dims: int):
+    """``torch.nn.ConvTranspose{dims}d`` as a registered layer (``CONV_TRANSPOSE1D``, ``2D``,
+    ``3D``): built on first use, once."""
+    return build_spec(dims)

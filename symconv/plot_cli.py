@@ -71,9 +71,22 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_plot(sub) -> None:
-    from .conventions import NAMES
+class _ConventionNames:
+    """The choices of ``--convention``, :data:`symconv.conventions.NAMES`, read when a value is
+    checked or the help printed: building the command line does not import the conventions."""
 
+    def __contains__(self, name: object) -> bool:
+        from .conventions import NAMES
+
+        return name in NAMES
+
+    def __iter__(self):
+        from .conventions import NAMES
+
+        return iter(NAMES)
+
+
+def register_plot(sub) -> None:
     p = sub.add_parser(
         "plot", help="each layer's cost against the input size (PDF, PNG, PGF; needs matplotlib)",
         description="Draw each layer's operation count of a layer file against the model's "
@@ -94,6 +107,6 @@ def register_plot(sub) -> None:
                    help="the input size that varies (e.g. W_in; default: every spatial size)")
     p.add_argument("--fixed", type=_fixed, nargs="+", metavar="NAME=VALUE",
                    help="values of the sizes that do not vary (default N=1)")
-    p.add_argument("--convention", choices=NAMES, default="symconv",
-                   help="counting convention (default symconv)")
+    p.add_argument("--convention", choices=_ConventionNames(), default="symconv",
+                   metavar="NAME", help="counting convention: %(choices)s (default symconv)")
     p.set_defaults(func=_cmd_plot)

@@ -9,6 +9,10 @@ Conv2d and Conv3d are built by :func:`symconv.convnd.build`, ConvTranspose1d/2d/
 
 from __future__ import annotations
 
+import importlib
+from functools import lru_cache
+from typing import Callable, Iterator, MutableMapping
+
 from . import conv1d as _c1
 from .loopnest import with_loop_nest
 from .spec import LayerSpec, Parameter, Sampler
@@ -55,28 +59,88 @@ def _conv1d() -> LayerSpec:
         notation=dict(INFO)))
 
 
-#: ``torch.nn.Conv1d``.
-CONV1D = _conv1d()
+@lru_cache(maxsize=None)
+def _conv1d_spec() -> LayerSpec:
+    return _conv1d()
 
 
-def _registry() -> dict[str, LayerSpec]:
-    from .convnd import CONV2D, CONV3D
-    from .convtranspose import CONV_TRANSPOSE1D, CONV_TRANSPOSE2D, CONV_TRANSPOSE3D
-
-    return {spec.name: spec for spec in (CONV1D, CONV2D, CONV3D,
-                                         CONV_TRANSPOSE1D,
-                                         CONV_TRANSPOSE2D,
-                                         CONV_TRANSPOSE3D)}
+def __getattr__(name: str):
+    """``CONV1D`` (``torch.nn.Conv1d``), built on first use."""
+    if name == "CONV1D":
+        return _conv1d_spec()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-#: Every layer symconv knows, by name.
-LAYERS: dict[str, LayerSpec] = _registry()
+def _module_spec(module: str, attribute: str) -> Callable[[], LayerSpec]:
+    def build() -> LayerSpec:
+        return getattr(importlib.import_module(module, __package__), attribute)
+    return build
+
+
+#: Every layer: name -> (family, how its specification is built). The family is stated here
+#: so that the names of a family are known without building a layer (tested equal to the
+#: built specification's).
+_LAYERS: dict[str, tuple[str, Callable[[], LayerSpec]]] = {
+    "conv1d": ("convolution", _conv1d_spec),
+    "conv2d": ("convolution", _module_spec(".convnd", "CONV2D")),
+    "conv3d": ("convolution", _module_spec(".convnd", "CONV3D")),
+    "conv_transpose1d": ("transposed", _module_spec(".convtranspose", "CONV_TRANSPOSE1D")),
+    "conv_transpose2d": ("transposed", _module_spec(".convtranspose", "CONV_TRANSPOSE2D")),
+    "conv_transpose3d": ("transposed", _module_spec(".convtranspose", "CONV_TRANSPOSE3D")),
+}
+
+
+class _Registry(MutableMapping):
+    """The layers by name, each specification built when first looked up (building one takes
+    SymPy a fraction of a second: ``symconv prove conv2d`` builds Conv2d's only). A layer may
+    be registered (``LAYERS[name] = spec``) or removed like in a dict."""
+
+    def __init__(self) -> None:
+        self._family = {name: family for name, (family, _) in _LAYERS.items()}
+        self._built: dict[str, LayerSpec] = {}
+
+    def __getitem__(self, name: str) -> LayerSpec:
+        if name not in self._built:
+            if name not in self._family:
+                raise KeyError(name)
+            self._built[name] = _LAYERS[name][1]()
+        return self._built[name]
+
+    def __setitem__(self, name: str, spec: LayerSpec) -> None:
+        self._family[name] = spec.family
+        self._built[name] = spec
+
+    def __delitem__(self, name: str) -> None:
+        del self._family[name]
+        self._built.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            return name in self._family
+        except TypeError:
+            return False
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._family)
+
+    def __len__(self) -> int:
+        return len(self._family)
+
+    def __repr__(self) -> str:
+        return f"<layers {', '.join(self._family)}>"
+
+    def names(self, family: str | None) -> tuple[str, ...]:
+        return tuple(name for name, kind in self._family.items() if family in (None, kind))
+
+
+#: Every layer symconv knows, by name (a mapping; each specification built on first use).
+LAYERS: MutableMapping[str, LayerSpec] = _Registry()
 
 
 def names(family: str | None = None) -> tuple[str, ...]:
     """The registered layer names, in registry order (only those of ``family``,
-    ``"convolution"`` or ``"transposed"``, when given)."""
-    return tuple(name for name, spec in LAYERS.items() if family in (None, spec.family))
+    ``"convolution"`` or ``"transposed"``, when given). Builds no layer."""
+    return LAYERS.names(family)
 
 
 def get(layer: str | LayerSpec) -> LayerSpec:

@@ -152,3 +152,188 @@ def test_is_zero_says_yes_only_when_zero():
     # the cheap test cannot see that x <= 3 and x >= 5 exclude each other; simplify decides
     tricky = sp.Piecewise((x, (x <= 3) & (x >= 5)), (0, True))
     assert ct._is_zero(tricky) == (sp.simplify(tricky) == 0)
+
+
+# --- the random tiers on NumPy columns: bulk draws, enumerated landings, exact sums -------------
+
+def _valid(pt, high=None):
+    M = (pt["in"] - 1) * pt["s"] + (pt["K"] - 1) * pt["d"]
+    ok = (min(pt["in"], pt["K"], pt["s"], pt["d"]) >= 1 and 0 <= pt["op"] < max(pt["s"], pt["d"])
+          and 0 <= pt["p"] and M - 2 * pt["p"] + pt["op"] + 1 >= 1)
+    if high is not None:
+        ok = ok and max(pt["in"], pt["K"], pt["s"], pt["d"]) <= high
+    return ok
+
+
+@pytest.mark.parametrize("form", _all_forms(), ids=lambda f: f.name)
+def test_bulk_draws_give_every_requested_point_valid_and_under_the_condition(form):
+    gen = ct._generator(5)
+    small = ct._draw_columns(gen, form, 40, 300)
+    large = ct._draw_large_columns(gen, form, 300)
+    for cols, high in ((small, 40), (large, 10 ** 12)):
+        assert all(len(cols[k]) == 300 for k in ct._KEYS)
+        for j in range(300):
+            pt = ct._point(cols, j)
+            assert _valid(pt, high) and bool(form.holds_at(pt)), pt
+            assert all(pt[k] == v for k, v in form.fixed.items())
+    assert max(large["K"]) <= 64
+    if form.large and not set(form.large) <= set(form.fixed):  # some sizes beyond int64 products
+        assert max(max(large[k]) for k in form.large if k not in form.fixed) > 10 ** 9
+
+
+def test_bulk_draws_are_deterministic_per_seed_and_take_any_integer_seed():
+    form = _all_forms()[10]  # R, no holes: most draws rejected
+    def draw(seed):
+        gen = ct._generator(seed)
+        return ct._point(ct._draw_columns(gen, form, 40, 50), 49), \
+            ct._point(ct._draw_large_columns(gen, form, 50), 49)
+    assert draw(3) == draw(3) and draw(-3) == draw(-3)
+    assert len({str(draw(s)) for s in (0, 1, -1, 2 ** 70)}) == 4
+
+
+def test_an_impossible_condition_is_an_error_not_a_hang(monkeypatch):
+    monkeypatch.setattr(ct, "_MAX_CANDIDATES", 10_000)
+    never = ct.Form("never", "T", ct.products(ct.axis_symbols("")), "never",
+                    lambda pt: pt["in"] > 40)
+    with pytest.raises(RuntimeError, match="never"):
+        ct._draw_columns(ct._generator(0), never, 40, 10)
+
+
+def test_landings_of_all_points_at_once_equal_the_pairs_counted_one_by_one():
+    gen = ct._generator(11)
+    for form in _all_forms()[:13]:
+        cols = ct._draw_columns(gen, form, 40, 60)
+        T, R = ct._landings(cols, 1), ct._landings(cols, 2)
+        for j in range(60):
+            pt = ct._point(cols, j)
+            _, t, r, _ = ct.axis_landings(*(pt[k] for k in ct._KEYS))
+            assert (T[j], R[j]) == (t, r), pt
+
+
+def test_every_form_checks_its_full_count_of_points():
+    # exhaustive tier + every requested random point + every requested large point (the large
+    # tier no longer drops the points its condition rejects: it draws until it has them all)
+    for form in ct._forms()[0]:
+        r = ct.check_form(form, bound=3, random_points=40, large_points=30)
+        exhaustive = int(r.method.split("exhaustive over ")[1].split(" ")[0])
+        assert r.holds and r.points == exhaustive + 40 + 30, form.name
+        assert "30 random points with sizes up to 10**12" in r.method
+
+
+def _trap_form(divisor):
+    # the tap sum plus floor(in / divisor): right wherever in < divisor, wrong beyond
+    from symconv.functions import FloorDiv
+    a = ct.axis_symbols("")
+    return ct.Form(f"T, wrong from in = {divisor}", "T", ct.products(a) + FloorDiv(a.in_, divisor),
+                   "always", claimed=False)
+
+
+def test_a_form_wrong_only_beyond_the_domain_is_refuted_at_a_random_point():
+    r = ct.check_form(_trap_form(20), random_points=300, large_points=300)
+    assert not r.holds and r.method == "random point, sizes <= 40"
+    pt = r.counterexample
+    want = ct.axis_landings(*(pt[k] for k in ct._KEYS))[1]
+    assert pt["in"] >= 20 and r.values == (want + pt["in"] // 20, want)
+    assert _valid(pt, 40)
+
+
+def test_a_form_wrong_only_at_large_sizes_is_refuted_against_the_general_tap_sum():
+    r = ct.check_form(_trap_form(10 ** 6), random_points=300, large_points=300)
+    assert not r.holds and r.method == "large random point, against the general tap sum"
+    pt = r.counterexample
+    want = ct._form_function(ct.products(ct.axis_symbols("")))(*ct._args(pt))
+    assert pt["in"] >= 10 ** 6 and r.values == (want + pt["in"] // 10 ** 6, want)
+    assert _valid(pt) and r.points > len(ct._domain_columns(ct.DEFAULT_BOUND)["in"]) + 300
+
+
+def test_columns_and_point_by_point_reach_the_same_verdicts(monkeypatch):
+    # the NumPy path (bulk draws) against the path without NumPy (random.Random, one point at
+    # a time): other points, the same verdicts; each wrong form refuted by both
+    import symconv.exact_eval as ee
+    forms = _all_forms() + (_trap_form(20),)
+    fast = [ct.check_form(f, bound=4, random_points=60, large_points=40) for f in forms]
+    monkeypatch.setattr(ee, "_numpy", lambda: None)
+    monkeypatch.setattr(ct, "_domain_columns", lambda bound: None)
+    slow = [ct.check_form(f, bound=4, random_points=60, large_points=40) for f in forms]
+    for f, a, b in zip(forms, fast, slow):
+        assert a.holds == b.holds == f.claimed, f.name
+        if not f.claimed:
+            for r in (a, b):
+                pt = r.counterexample
+                key = 1 if f.quantity == "T" else 2
+                want = ct.axis_landings(*(pt[k] for k in ct._KEYS))[key]
+                assert r.values == (f.function(*ct._args(pt)), want) and r.values[0] != want
+
+
+def test_check_forms_shares_values_between_forms_without_changing_a_verdict():
+    shared_run = ct.check_forms(bound=4, random_points=50, large_points=30)
+    alone = [ct.check_form(f, bound=4, random_points=50, large_points=30)
+             for f in ct._forms()[0] + ct._forms()[1]]
+    assert [(r.holds, r.points, r.counterexample, r.values) for r in shared_run] == \
+        [(r.holds, r.points, r.counterexample, r.values) for r in alone]
+
+
+def _sum_cases():
+    import numpy as np
+    from symconv.functions import FloorDiv
+    a = ct.axis_symbols("")
+    rng = np.random.default_rng(4)
+    n = 200
+    cols = {"in": rng.integers(1, 30, n), "K": rng.integers(1, 30, n), "s": rng.integers(1, 9, n),
+            "d": rng.integers(1, 9, n), "op": rng.integers(0, 3, n), "p": rng.integers(0, 50, n)}
+    exprs = [ct.products(a), ct.reached(a), ct.cropped_before(a, a.p - a.op),
+             sp.Sum(FloorDiv(a.k * a.d + a.p, a.s) - a.in_, (a.k, a.K - 5, a.in_ - 3)),  # some empty
+             sp.Sum(a.k * a.s, (a.k, 2, 9))]
+    return a, cols, exprs
+
+
+def test_sums_over_flat_points_grids_and_index_by_index_agree_with_point_by_point(monkeypatch):
+    import numpy as np
+    import symconv.exact_eval as ee
+    from symconv.exact_eval import Column, evaluate_columns
+    a, cols, exprs = _sum_cases()
+    n = len(cols["in"])
+    for expr in exprs:
+        scalar = ee.compile_source(ee.vector_source(expr, a.parameters), ee.SCALAR_NAMESPACE)
+        want = [scalar(*(int(cols[k][j]) for k in ct._KEYS)) for j in range(n)]
+        flat = {s: Column.of(cols[k]) for s, k in zip(a.parameters, ct._KEYS)}
+        exact = {s: Column.exact(list(cols[k])) for s, k in zip(a.parameters, ct._KEYS)}
+        # the same points as a (n, 1) grid: the index as an axis, not per (point, index) pair
+        grid = {s: Column.of(np.asarray(cols[k]).reshape(n, 1)) for s, k in zip(a.parameters, ct._KEYS)}
+        for entries in (1, 7, 1 << 18):  # index by index, chunks, all at once
+            monkeypatch.setattr(ee, "AXIS_ENTRIES", entries)
+            for env in (flat, exact, grid):
+                got = evaluate_columns(expr, env)
+                got = np.broadcast_to(np.asarray(got.v if isinstance(got, Column) else got), (n, 1)
+                                      if env is grid else (n,)).reshape(-1)
+                assert [int(v) for v in got] == want, (expr, entries)
+
+
+def test_a_ragged_sum_whose_total_leaves_int64_is_summed_exactly():
+    import numpy as np
+    from symconv.exact_eval import Column, evaluate_columns
+    k, x = sp.Symbol("k", integer=True), sp.Symbol("x", integer=True)
+    big = 2 ** 62
+    got = evaluate_columns(sp.Sum(x, (k, 1, 4)), {x: Column.of(np.array([big, 1, -big]))})
+    assert got.m is None and list(got.v) == [4 * big, 4, -4 * big]
+
+
+def test_sliced_floor_division_equals_numpy_floor_division():
+    import numpy as np
+    from symconv.exact_eval import _floor_divide
+    rng = np.random.default_rng(8)
+    a = rng.integers(-10 ** 12, 10 ** 12, size=(6, 7, 40, 50))
+    for b in (rng.integers(1, 9, size=(1, 7, 1, 1)), -rng.integers(1, 9, size=(6, 1, 1, 1)),
+              rng.integers(1, 5, size=(7, 1, 1)), np.array(3), rng.integers(1, 9, size=(6, 7, 40, 50))):
+        assert np.array_equal(_floor_divide(a, b), a // b)
+
+
+def test_floor_sum_over_columns_of_python_ints():
+    import random
+    from symconv.exact_eval import Column, vfloor_sum
+    from symconv.functions import floor_sum
+    rng = random.Random(6)
+    vals = [(rng.randint(0, 10 ** 13), rng.randint(1, 10 ** 12), rng.randint(0, 10 ** 13),
+             rng.randint(0, 10 ** 25)) for _ in range(300)]
+    got = vfloor_sum(*(Column.exact([v[i] for v in vals]) for i in range(4)))
+    assert got.m is None and list(got.v) == [floor_sum(*v) for v in vals]

@@ -35,10 +35,9 @@ def _transposed_layers() -> dict[str, tuple[str, ...]]:
     (:func:`symconv.convtranspose.symbol_axes`); read from the registry on each access, and
     here so that the command line lists them without importing that module."""
     from ..convtranspose import symbol_axes
-    from ..registry import LAYERS
+    from ..registry import LAYERS, names
 
-    return {name: symbol_axes(spec) for name, spec in LAYERS.items()
-            if spec.family == "transposed"}
+    return {name: symbol_axes(LAYERS[name]) for name in names("transposed")}
 
 
 def _forward_layers() -> list[str]:

@@ -141,8 +141,7 @@ def register_latex(sub) -> None:
                     "configuration instead: the output size and the summary form with the "
                     "numbers substituted, and the result.")
     from ..registry import names
-    from . import TRANSPOSED_LAYERS
-    p.add_argument("layer", choices=list(dict.fromkeys((*names(), *TRANSPOSED_LAYERS))),
+    p.add_argument("layer", choices=list(names()),  # the transposed layers among them
                    help="layer type")
     p.add_argument("--format", choices=("tex", "fragment", "md", "macros"), default="tex",
                    help="output format (default tex)")
