@@ -945,7 +945,9 @@ def _draw_large_columns(gen, form: Form, count: int) -> dict[str, Any]:
     while found < count:
         if drawn > _MAX_CANDIDATES:
             raise RuntimeError(f"no large random point satisfies the condition of {form.name!r}")
-        batch = max(64, 2 * (count - found) * (drawn + 1) // max(found, 1)) if drawn else 4 * count
+        # the first batch as large as the points wanted (no condition rejects any for most
+        # forms), the next ones sized by the acceptance seen so far
+        batch = max(64, 2 * (count - found) * (drawn + 1) // max(found, 1)) if drawn else count
         batch = min(batch, 1 << 20)
         pt = dict(_draw_columns(gen, form, 64, batch))
         for name in form.large:
@@ -1297,6 +1299,16 @@ def _propositional(cond: sp.Basic, atoms: dict) -> sp.Basic | None:
     return atom if positive else sp.Not(atom)
 
 
+def _satisfiable(formula: sp.Basic) -> bool:
+    """Whether a propositional formula can be true: every assignment of its (few) atoms tried
+    (``sympy.satisfiable`` beyond 12 atoms; the same answer, without its CNF machinery)."""
+    atoms = sorted(formula.atoms(sp.Symbol), key=lambda x: x.name)
+    if len(atoms) > 12:
+        return sp.satisfiable(formula) is not False
+    return any(formula.xreplace(dict(zip(atoms, values))) is sp.true
+               for values in itertools.product((sp.true, sp.false), repeat=len(atoms)))
+
+
 def _is_zero(expr: sp.Expr) -> bool:
     """Whether ``expr`` is 0, decided exactly: cheaply when every branch of its folded
     piecewise form expands to 0 or cannot be reached (its condition with the negation of every
@@ -1313,7 +1325,7 @@ def _is_zero(expr: sp.Expr) -> bool:
             return sp.simplify(expr) == 0
         if sp.expand(value) != 0:
             reached_here = sp.And(mine, *[sp.Not(c) for c in earlier])
-            if sp.satisfiable(reached_here) is not False:
+            if _satisfiable(reached_here):
                 return sp.simplify(expr) == 0
         earlier.append(mine)
     return True

@@ -337,3 +337,13 @@ def test_floor_sum_over_columns_of_python_ints():
              rng.randint(0, 10 ** 25)) for _ in range(300)]
     got = vfloor_sum(*(Column.exact([v[i] for v in vals]) for i in range(4)))
     assert got.m is None and list(got.v) == [floor_sum(*v) for v in vals]
+
+
+def test_satisfiable_by_truth_table_agrees_with_sympy():
+    import itertools
+    x, y, z = sp.symbols("x y z")
+    formulas = [sp.And(x, sp.Not(x)), sp.Or(x, y), sp.And(x, sp.Not(y)), sp.true, sp.false,
+                sp.And(sp.Or(x, y), sp.Not(x), sp.Not(y)), sp.Or(sp.And(x, y, z), sp.Not(z)),
+                sp.And(sp.Or(x, z), sp.Or(sp.Not(x), y), sp.Not(y), sp.Not(z))]
+    for f in formulas:
+        assert ct._satisfiable(f) == (sp.satisfiable(f) is not False), f
