@@ -3,6 +3,7 @@
 Run by hand (not part of the test suite):
 
     .venv/bin/python benchmarks/bench_proof.py [--repeat 7] [--layers conv1d conv_transpose2d]
+        [--against DIR]
 
 Each repetition runs, one after the other, `python -c "import sympy"` and then
 `symconv prove LAYER` for every registered layer (a fresh process each: imports, building
@@ -13,6 +14,11 @@ Python's own bytecode cache (`__pycache__`) is warm, as for any installed packag
 Printed per layer: the median wall time, the median of import sympy, and the ratio of the
 two medians (goal: at most 3), with the number of witness points per claim (the default,
 200) and the claims that hold.
+
+``--against DIR`` (a checkout of another version of symconv, e.g. ``git worktree add DIR
+COMMIT``) also runs that version's ``symconv prove LAYER`` (the same console script with
+``PYTHONPATH=DIR``) in each repetition, right after this one's: before and after side by
+side, under the same load.
 """
 
 from __future__ import annotations
@@ -41,9 +47,10 @@ def symconv_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "symconv"]
 
 
-def run(command: list[str]) -> tuple[float, str]:
+def run(command: list[str], path: str | None = None) -> tuple[float, str]:
+    env = None if path is None else {**os.environ, "PYTHONPATH": path}
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n"
@@ -57,26 +64,37 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--layers", nargs="*", default=None)
+    parser.add_argument("--against", metavar="DIR", default=None,
+                        help="a checkout of another symconv version, run side by side as 'before'")
     args = parser.parse_args()
     layers = args.layers or list(names())
     prove = symconv_command()
     baseline = [sys.executable, "-c", "import sympy"]
+    against = str(Path(args.against).resolve()) if args.against else None
 
     times: dict[str, list[float]] = {"import sympy": [], **{layer: [] for layer in layers}}
+    before: dict[str, list[float]] = {layer: [] for layer in layers}
     summary: dict[str, str] = {}
     run(baseline)  # warm the file cache once
+    for layer in layers if against else ():
+        run([*prove, "prove", layer], against)  # and the other version's bytecode cache
     for _ in range(args.repeat):
         times["import sympy"].append(run(baseline)[0])
         for layer in layers:
             elapsed, out = run([*prove, "prove", layer])
             times[layer].append(elapsed)
             summary[layer] = out.strip().splitlines()[-1]
+            if against:
+                before[layer].append(run([*prove, "prove", layer], against)[0])
 
     base = statistics.median(times["import sympy"])
     print(f"machine: {machine(sympy=True, compiler=False)}; load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{args.repeat} repetitions, medians; import sympy: {base:.3f} s "
           f"(min {min(times['import sympy']):.3f} s)")
-    print(f"{'layer':<18} {'prove (s)':>9} {'min (s)':>8} {'ratio':>6}  goal <= {GOAL:g}  claims")
+    if against:
+        print(f"before: {against}")
+    print(f"{'layer':<18} {'prove (s)':>9} {'min (s)':>8} {'ratio':>6}  goal <= {GOAL:g}  claims"
+          + ("   before (s)  ratio" if against else ""))
     worst = 0.0
     for layer in layers:
         median = statistics.median(times[layer])
@@ -87,7 +105,9 @@ def main() -> int:
         print(f"{layer:<18} {median:>9.3f} {min(times[layer]):>8.3f} {ratio:>6.2f}  "
               f"{'met' if ratio <= GOAL else 'MISSED':<10} "
               f"{claims.group(1) if claims else '?'} claims, "
-              f"{points.group(1) if points else '?'} witness points each")
+              f"{points.group(1) if points else '?'} witness points each"
+              + (f"   {statistics.median(before[layer]):>10.3f} "
+                 f"{statistics.median(before[layer]) / base:>6.2f}" if against else ""))
     print(f"worst ratio {worst:.2f}")
     return 0
 

@@ -124,6 +124,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import sympy as sp
 
+from ._draws import below as _below, same_draws as _same_draws
 from .functions import FloorDiv, FloorSum, Gcd, floor_sum
 from .printing.code import IntegerPythonPrinter
 from .symbols import C_in, C_out, G, N, c, o
@@ -309,9 +310,9 @@ def _from_base_axis(build: Callable[[Axis], sp.Expr], a: Axis) -> sp.Expr:
 
 @lru_cache(maxsize=None)
 def _base_built(build: Callable[[Axis], sp.Expr]) -> sp.Expr:
-    if build is _products:  # built without the Max/Min redundancy search: tested equal
-        return _quickly(build, axis_symbols(""))
-    return build(axis_symbols(""))  # R needs that search (it drops an argument)
+    # T and R built without the Max/Min redundancy search: tested equal, term by term
+    # (srepr), to what building them normally gives
+    return _quickly(build, axis_symbols(""))
 
 
 def _quickly(build: Callable, *args):
@@ -619,31 +620,6 @@ def _domain(bound: int):
             for p in range(0, bound + 1):
                 if M - 2 * p + op + 1 >= 1:
                     yield {"in": in_, "K": K, "s": s, "p": p, "op": op, "d": d}
-
-
-def _below(rng: random.Random, n: int) -> int:
-    """``rng.randrange(n)`` (``n ≥ 1``), drawn as CPython's ``Random._randbelow`` draws it
-    (``getrandbits`` of ``n.bit_length()`` bits until below ``n``) without its three calls:
-    the same numbers, faster. :func:`_same_draws` checks the equivalence once per process and
-    the points fall back to ``randint`` where it does not hold."""
-    k = n.bit_length()
-    r = rng.getrandbits(k)
-    while r >= n:
-        r = rng.getrandbits(k)
-    return r
-
-
-@lru_cache(maxsize=1)
-def _same_draws() -> bool:
-    a, b = random.Random(20240), random.Random(20240)
-    for n in (1, 2, 3, 7, 40, 41, 64, 10 ** 12, 2 ** 40 + 1):
-        for _ in range(50):
-            if _below(a, n) != b.randrange(n) or a.random() != b.random():
-                return False
-    for _ in range(200):
-        if 1 + _below(a, 40) != b.randint(1, 40):
-            return False
-    return True
 
 
 def _random_point(rng: random.Random, form: Form, high: int) -> dict[str, int]:

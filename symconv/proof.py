@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import sympy as sp
 
+from ._draws import below, same_draws
 from .exact_eval import compile_exact, is_exact_number, to_sympy
 from .conv1d import BIAS, IDENTITIES, INTEGRALITY, Identity, Integrality, integer_form
 from .spec import LayerSpec, Sampler
@@ -171,7 +172,20 @@ def _point_drawer(symbols: Iterable[sp.Symbol], sampler: Sampler | None = None,
                 point[sym] = rng.randint(*arg)
         return {sym: point[sym] for sym in keep}
 
-    return draw
+    if not same_draws():
+        return draw
+    # the same numbers as randint(lo, hi) = lo + randrange(hi - lo + 1), drawn without its calls
+    fast = tuple((sym, arg, 1, 8) if kind == "multiple" else (sym, None, arg[0], arg[1] - arg[0] + 1)
+                 for sym, kind, arg in plan)
+
+    def draw_fast(rng: random.Random) -> dict[sp.Symbol, int]:
+        point: dict[sp.Symbol, int] = {}
+        for sym, factor, lo, n in fast:
+            value = lo + below(rng, n)
+            point[sym] = value if factor is None else point[factor] * value
+        return {sym: point[sym] for sym in keep}
+
+    return draw_fast
 
 
 def sample_point(symbols: Iterable[sp.Symbol], rng: random.Random,

@@ -183,3 +183,21 @@ def test_prove_layer_decides_a_repeated_claim_once(monkeypatch):
     assert len(calls) == len(set(calls)) < len(spec.identities)
     assert [r.name for r in results[:len(spec.identities)]] == [i.name for i in spec.identities]
     assert all(results)
+
+
+def test_fast_point_drawer_draws_what_randint_draws(monkeypatch):
+    # the drawer without randint's calls (the same numbers from the same generator state)
+    # against the drawer with them, for every registered layer's sampler
+    from symconv import _draws
+    assert _draws.same_draws()
+    for name in LAYERS:
+        spec = LAYERS[name]
+        symbols = set(spec.positive_symbols()) | {spec.bias}
+        fast = proof._point_drawer(symbols, spec.sampler)
+        monkeypatch.setattr(proof, "same_draws", lambda: False)
+        slow = proof._point_drawer(symbols, spec.sampler)
+        monkeypatch.undo()
+        a, b = random.Random(17), random.Random(17)
+        for _ in range(100):
+            assert fast(a) == slow(b)
+        assert a.random() == b.random()
