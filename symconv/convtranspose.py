@@ -776,12 +776,24 @@ def _exhaustive_columns(form: "Form", f: Callable[..., int] | None, bound: int, 
     index = np.flatnonzero(mask)
     a = axis_symbols("")
     env = {sym: Column.of(axes[name]) for sym, name in zip(a.parameters, _KEYS)}
+    done = None if shared is None else shared.setdefault(("grid values", bound), {})
+    # The grid is the same under the exchange of (in, s) with (K, d) (in, K, s, d all run over
+    # 1..bound): a form that is another one with those symbols exchanged takes its values on
+    # the grid with the two pairs of axes exchanged (an exact evaluation: the same
+    # substitution, the point's coordinates exchanged).
+    mirror = _rename(form.expr, {a.in_: a.K, a.K: a.in_, a.s: a.d, a.d: a.s})
     try:
-        got = evaluate_columns(form.expr, env, None if shared is None
-                               else shared.setdefault(("grid", bound), {}))
+        if done is not None and mirror in done:
+            got = np.transpose(np.asarray(done[mirror]), (1, 0, 3, 2, 4, 5))
+        else:
+            got = evaluate_columns(form.expr, env, None if shared is None
+                                   else shared.setdefault(("grid", bound), {}))
+            got = np.broadcast_to(np.asarray(got.v if isinstance(got, Column) else got), grid[2])
+            if done is not None:
+                done[form.expr] = got
     except (Overflow, Unsupported, ZeroDivisionError):
         return None
-    got_v = _on_domain(got.v if isinstance(got, Column) else got, grid)[index]
+    got_v = _on_domain(got, grid)[index]
     want = cols["T" if key == 1 else "R"][index]
     bad = np.flatnonzero(got_v != want)
     if bad.size == 0:
