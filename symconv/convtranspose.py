@@ -1010,9 +1010,10 @@ def _points_key(cols: Mapping[str, Any]) -> tuple:
 
 def _evaluate_points(expr: sp.Expr, cols: Mapping[str, Any], shared: dict | None = None) -> Any:
     """``expr`` at every point of ``cols`` over NumPy columns: int64 with every operation
-    bounded, or, when a bound leaves int64 (or a value is not an int64), columns of Python
-    ints (exact, no bound needed); an array of the values, or None when the columns cannot
-    evaluate it (a node they do not evaluate, a division by zero: point by point then).
+    bounded, and in Python ints (exact, no bound needed) every operation whose bound leaves
+    int64 and every column that is not int64 (``widen`` of :func:`evaluate_columns`); an
+    array of the values, or None when the columns cannot evaluate it (a node they do not
+    evaluate, a division by zero: point by point then).
     ``shared``: the sums already computed at these points (:func:`evaluate_columns`)."""
     import numpy as np
 
@@ -1020,23 +1021,16 @@ def _evaluate_points(expr: sp.Expr, cols: Mapping[str, Any], shared: dict | None
 
     n = len(cols["in"])
     a = axis_symbols("")
-    for exact in (False, True):
-        try:
-            if exact:
-                env = {sym: Column.exact(list(cols[k])) for sym, k in zip(a.parameters, _KEYS)}
-            else:
-                if any(np.asarray(cols[k]).dtype != np.int64 for k in _KEYS):
-                    continue
-                env = {sym: Column.of(cols[k]) for sym, k in zip(a.parameters, _KEYS)}
-            got = evaluate_columns(expr, env, None if shared is None
-                                   else shared.setdefault(("exact" if exact else "int64"), {}))
-        except Overflow:
-            continue
-        except (Unsupported, ZeroDivisionError):
-            return None
-        values = got.v if isinstance(got, Column) else got
-        return np.broadcast_to(np.asarray(values, dtype=object if exact else np.int64), (n,))
-    return None
+    env = {}
+    for sym, k in zip(a.parameters, _KEYS):
+        column = np.asarray(cols[k])
+        env[sym] = Column.of(column) if column.dtype == np.int64 else Column.exact(list(column))
+    try:
+        got = evaluate_columns(expr, env, shared, widen=True)
+    except (Overflow, Unsupported, ZeroDivisionError):
+        return None
+    values = np.asarray(got.v if isinstance(got, Column) else got)
+    return np.broadcast_to(values, (n,))
 
 
 def _first_difference(want: Any, got: Any) -> int | None:

@@ -16,6 +16,7 @@ node the printer cannot print exactly (the caller then substitutes with SymPy, a
 
 from __future__ import annotations
 
+import contextvars
 import math
 from fractions import Fraction
 from typing import Callable, Mapping, Sequence
@@ -245,7 +246,23 @@ def _binary(op: str):
     return forward, backward
 
 
+#: Inside :func:`evaluate_columns` with ``widen=True``: an int64 operation whose bound leaves
+#: int64 is done in Python ints instead (an object column: exact, no bound) rather than
+#: refused with :class:`Overflow`.
+_WIDEN: contextvars.ContextVar[bool] = contextvars.ContextVar("symconv_widen", default=False)
+
+
+def _python_ints(v):
+    """An int64 array (or int) as an array of Python ints (exact whatever follows)."""
+    np = _numpy()
+    return np.asarray(v).astype(object) if isinstance(v, np.ndarray) else v
+
+
 def _apply(op, va, ma, vb, mb):
+    if ma is not None and mb is not None and _WIDEN.get():
+        bound = ma * mb if op == "*" else ma if op == "//" else ma + mb
+        if bound > INT64_MAX:
+            va, ma, vb, mb = _python_ints(va), None, _python_ints(vb), None
     if ma is None or mb is None:  # Python ints (object columns): exact, nothing to bound
         if op == "//":
             if not _numpy().all(vb != 0):
@@ -395,6 +412,8 @@ def vfloor_sum(n, m, a, b):
         return Column(out, None)
     bound = max(mx for _, mx in parts)
     if bound >= 2 ** 20:
+        if _WIDEN.get():
+            return vfloor_sum(*(Column(_python_ints(v), None) for v, _ in parts))
         raise Overflow("floor_sum arguments too large for int64 columns")
     shape = np.broadcast(*(v for v, _ in parts)).shape
     n, m, a, b = (np.broadcast_to(np.asarray(v, dtype=np.int64), shape).reshape(-1)
@@ -498,7 +517,7 @@ class Unsupported(Exception):
 
 
 def evaluate_columns(expr: sp.Basic, env: Mapping[sp.Symbol, object],
-                     shared: dict | None = None):
+                     shared: dict | None = None, widen: bool = False):
     """``expr`` over :class:`Column` values (NumPy arrays that broadcast: a sub-expression of
     fewer symbols is computed on a smaller array), each repeated sub-expression once (per
     value of a ``Sum``'s index). Raises :class:`Overflow` (an operation could leave int64) or
@@ -511,7 +530,18 @@ def evaluate_columns(expr: sp.Basic, env: Mapping[sp.Symbol, object],
     A ``Sum`` over points given as flat columns (every value one-dimensional) runs over the
     (point, index) pairs of each point's own range only (:func:`_sum_ragged`); over a grid
     (values that broadcast over several axes) with the index as one more axis
-    (:func:`_sum_axis`)."""
+    (:func:`_sum_axis`).
+
+    ``widen``: an operation whose bound leaves int64 is done in Python ints (exact) instead
+    of raising :class:`Overflow`; the other operations stay int64."""
+    token = _WIDEN.set(bool(widen))
+    try:
+        return _evaluate_columns(expr, env, shared)
+    finally:
+        _WIDEN.reset(token)
+
+
+def _evaluate_columns(expr: sp.Basic, env: Mapping[sp.Symbol, object], shared: dict | None):
     from .functions import FloorDiv, FloorSum, Gcd
 
     np = _numpy()
@@ -741,7 +771,7 @@ def _sum_ragged_part(body, var, lo, hi, count, start, stop, values, k_lo, k_hi):
         if isinstance(v, Column) and np.ndim(v.v) == 1:
             v = Column(v.v[start:stop][rep], v.m)
         env[sym] = v
-    vt, mt = _parts(evaluate_columns(body, env))
+    vt, mt = _parts(evaluate_columns(body, env, widen=_WIDEN.get()))
     vt = np.broadcast_to(np.asarray(vt), (total,))
     return vt, mt, starts, count > 0
 

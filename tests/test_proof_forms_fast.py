@@ -378,3 +378,21 @@ def test_a_mirrored_form_takes_the_values_of_its_mirror_with_the_axes_exchanged(
     run = ct.check_forms(bound=4, random_points=20, large_points=10)
     alone = [ct.check_form(f, bound=4, random_points=20, large_points=10) for f in forms]
     assert [(r.holds, r.points) for r in run[:len(forms)]] == [(r.holds, r.points) for r in alone]
+
+
+def test_widened_columns_compute_in_python_ints_only_what_leaves_int64():
+    import numpy as np
+    from symconv.exact_eval import Column, Overflow, evaluate_columns
+    from symconv.functions import FloorDiv, FloorSum
+    a = ct.axis_symbols("")
+    big = Column.of(np.array([2 ** 40, 3, 5]))
+    small = Column.of(np.array([2, 3, 4]))
+    expr = a.in_ * a.s * a.d + FloorDiv(a.K * a.d, a.s) + FloorSum(a.K, a.d, a.s, a.s)
+    env = {a.in_: big, a.s: big, a.d: small, a.K: small}
+    with pytest.raises(Overflow):
+        evaluate_columns(expr, env)
+    got = evaluate_columns(expr, env, widen=True)
+    f = ct._form_function(expr)
+    want = [f(*(int(env[s].v[j]) if s in env else 0 for s in a.parameters)) for j in range(3)]
+    assert got.m is None and list(got.v) == want
+    assert evaluate_columns(a.K * a.d, env, widen=True).v.dtype == np.int64  # fits: stays int64
