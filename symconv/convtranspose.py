@@ -918,15 +918,15 @@ def _draw_columns(gen, form: Form, high: int, count: int) -> dict[str, Any]:
         found += int(keep.sum())
         drawn += batch
         # the next batch sized by the acceptance seen so far (at most 64 times larger)
-        batch = min(64 * batch, max(64, 2 * (count - found) * drawn // max(found, 1)))
+        batch = min(64 * batch, 64 + 5 * (count - found) * drawn // (4 * max(found, 1)))
     return _take(parts, count)
 
 
 def _draw_large_columns(gen, form: Form, count: int) -> dict[str, Any]:
     """``count`` points of the last tier: points of :func:`_draw_columns` with sizes up to 64,
     then each parameter of ``form.large`` not fixed, with probability 0.7, drawn up to
-    10**12, ``op`` and ``p`` drawn again (``op < max(s, d)``; any valid padding: up to about 10**24, Python
-    ints in an object column), kept where the condition still holds."""
+    10**12, ``op`` and ``p`` drawn again (``op < max(s, d)``; any valid padding: up to about
+    10**24, Python ints in an object column), kept where the condition still holds."""
     import numpy as np
 
     parts, found, drawn = [], 0, 0
@@ -935,7 +935,7 @@ def _draw_large_columns(gen, form: Form, count: int) -> dict[str, Any]:
             raise RuntimeError(f"no large random point satisfies the condition of {form.name!r}")
         # the first batch as large as the points wanted (no condition rejects any for most
         # forms), the next ones sized by the acceptance seen so far
-        batch = max(64, 2 * (count - found) * (drawn + 1) // max(found, 1)) if drawn else count
+        batch = 64 + 5 * (count - found) * drawn // (4 * max(found, 1)) if drawn else count
         batch = min(batch, 1 << 20)
         pt = dict(_draw_columns(gen, form, 64, batch))
         for name in form.large:

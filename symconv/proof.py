@@ -175,8 +175,8 @@ def _point_drawer(symbols: Iterable[sp.Symbol], sampler: Sampler | None = None,
     if not same_draws():
         return draw
     # the same numbers as randint(lo, hi) = lo + randrange(hi - lo + 1), drawn without its calls
-    fast = tuple((sym, arg, 1, 8) if kind == "multiple" else (sym, None, arg[0], arg[1] - arg[0] + 1)
-                 for sym, kind, arg in plan)
+    fast = tuple((sym, arg, 1, 8) if kind == "multiple"
+                 else (sym, None, arg[0], arg[1] - arg[0] + 1) for sym, kind, arg in plan)
 
     def draw_fast(rng: random.Random) -> dict[sp.Symbol, int]:
         point: dict[sp.Symbol, int] = {}
