@@ -325,11 +325,18 @@ def _quickly(build: Callable, *args):
 
 
 def _products(a: Axis) -> sp.Sum:
-    return _tap_sum(a, sp.Max(0, tap_high(a) - tap_low(a) + 1))
+    return _tap_sum(a, _max(0, tap_high(a) - tap_low(a) + 1))
 
 
 def _reached(a: Axis) -> sp.Sum:
-    return _tap_sum(a, sp.Max(0, tap_high(a) - sp.Max(tap_low(a), first_new(a)) + 1))
+    if not _QUICK_MINMAX:
+        return _tap_sum(a, _max(0, tap_high(a) - _max(tap_low(a), first_new(a)) + 1))
+    # the summand with first_new's two branches taken out of it, as the Sum folds it (its
+    # piecewise_fold would build each Max again with the redundancy search): tested equal
+    high, low = tap_high(a), tap_low(a)
+    (early, condition), (late, _) = first_new(a).args
+    return _tap_sum(a, sp.Piecewise((_max(0, high - _max(low, early) + 1), condition),
+                                    (_max(0, high - _max(low, late) + 1), True)))
 
 
 @lru_cache(maxsize=None)
