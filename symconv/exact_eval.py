@@ -428,7 +428,7 @@ def vfloor_sum(n, m, a, b):
         part = n * (n - 1) // 2 * q
         q, b = np.divmod(b, m)
         part += n * q
-        np.add.at(total, live, part)
+        total[live] += part  # live: distinct indices (np.add.at is not needed)
         y = a * n + b
         more = y >= m
         live, y, m, a = live[more], y[more], m[more], a[more]
