@@ -903,6 +903,8 @@ def _holding(form: Form, pt: Mapping[str, Any], n: int) -> Any:
 def _take(parts: list, count: int) -> dict[str, Any]:
     import numpy as np
 
+    if not parts:  # no point wanted
+        return {key: np.zeros(0, dtype=np.int64) for key in _KEYS}
     return {key: np.concatenate([part[key] for part in parts])[:count] for key in _KEYS}
 
 
@@ -1077,14 +1079,15 @@ def _random_tiers_columns(form: Form, key: int, f: Callable[[], Callable[..., in
 
     gen = _generator(seed)
     cols = _draw_columns(gen, form, 40, random_points)
-    here = at(cols)
-    if ("landings", key) not in here:
-        here[("landings", key)] = _landings(cols, key)
-    want = here[("landings", key)]
-    got = values(form.expr, f, cols, here)
-    j = _first_difference(want, got)
-    if j is not None:
-        return j, (_point(cols, j), int(want[j]), int(got[j]), "random point, sizes <= 40")
+    if random_points:
+        here = at(cols)
+        if ("landings", key) not in here:
+            here[("landings", key)] = _landings(cols, key)
+        want = here[("landings", key)]
+        got = values(form.expr, f, cols, here)
+        j = _first_difference(want, got)
+        if j is not None:
+            return j, (_point(cols, j), int(want[j]), int(got[j]), "random point, sizes <= 40")
     checked = random_points
     if not large_points:
         return checked, None

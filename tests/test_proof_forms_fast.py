@@ -396,3 +396,17 @@ def test_widened_columns_compute_in_python_ints_only_what_leaves_int64():
     want = [f(*(int(env[s].v[j]) if s in env else 0 for s in a.parameters)) for j in range(3)]
     assert got.m is None and list(got.v) == want
     assert evaluate_columns(a.K * a.d, env, widen=True).v.dtype == np.int64  # fits: stays int64
+
+
+def test_no_random_points_is_the_exhaustive_tier_alone():
+    form = ct._forms()[0][0]
+    exhaustive = ct.check_form(form, bound=2, random_points=0, large_points=0)
+    assert exhaustive.holds and exhaustive.points == len(ct._domain_columns(2)["in"])
+    assert ct.check_form(form, bound=2, random_points=0, large_points=5).points == \
+        exhaustive.points + 5
+    assert ct.check_form(form, bound=2, random_points=4, large_points=0).points == \
+        exhaustive.points + 4
+    # a form wrong only beyond the domain passes the exhaustive tier alone: the random
+    # points are what refute it
+    assert ct.check_form(_trap_form(20), bound=2, random_points=0, large_points=0).holds
+    assert not ct.check_form(_trap_form(20), bound=2, random_points=300, large_points=0).holds
