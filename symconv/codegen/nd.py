@@ -170,9 +170,23 @@ def context(spec: LayerSpec) -> dict:
     }
 
 
+def _wrap(items: list[str], width: int, indent: int) -> str:
+    """``items`` joined by ", ", broken into lines of at most ``width`` characters between
+    items, continuation lines indented by ``indent`` spaces."""
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + 2 + len(item) > width:
+            lines.append(line + ",")
+            line = item
+        else:
+            line = f"{line}, {item}" if line else item
+    return ("\n" + " " * indent).join([*lines, line])
+
+
 def _c_context(spec: LayerSpec, names: dict) -> dict:
     """The C evaluator's printed expressions: every + - * checked, exact floor division; the
     kernel rule's two sides in 128 bits (proved exact for int64 inputs) for an overflowed size."""
+    from .bounded import bounded_path
     from .common import _INT64, C_HELPERS, WIDE_HELPERS, c_helpers, wide_bound
     from ..printing.code import c_code, wide_c_code
     from .model import STATUSES
@@ -193,7 +207,22 @@ def _c_context(spec: LayerSpec, names: dict) -> dict:
                      "wide_padded": wide_c_code(padded, names, WIDE_HELPERS),
                      "wide_span": wide_c_code(span, names, WIDE_HELPERS)})
     per_group = {c: FloorDiv(C_in, G), o: FloorDiv(C_out, G)}
+    fast = bounded_path(names, per_group, [(C_in, G * c), (C_out, G * o)], spec.output_size,
+                        tuple(axis.lower() for axis in spec.axes))
+    per_dimension = [(p.name, _word(p.name)) for p in spec.parameters if p.per_dimension]
+    columns = [("batch_size", "batch_size"), ("in_channels", "in_channels"),
+               ("out_channels", "out_channels")]
+    columns += [(f"{word}_{axis.lower()}", f"{name}[{index}]") for name, word in per_dimension
+                for index, axis in enumerate(spec.axes)]
+    columns += [("groups", "groups"), ("b", "bias")]
     return {
+        "row_params": _wrap([f"int64_t {name}" for name, _ in columns], 86, 4),
+        "row_args": _wrap([name for name, _ in columns], 74, 20),
+        "col_args": _wrap([f"col_{name}[i]" for name, _ in columns], 64, 32),
+        "fast": fast,
+        "columns": columns,
+        "per_dimension": per_dimension,
+        "param_words": dict(per_dimension),
         "dims": [{**d, **extra} for d, extra in zip(_dims(spec), dims)],
         "c_same_stride_test": " || ".join(f"stride_{a.lower()} != 1" for a in spec.axes),
         "c_per_group": [(names[sym], cc(e)) for sym, e in per_group.items()],
