@@ -452,7 +452,11 @@ static SYMCONV_INLINE int bounded_row(
     return 1;
 }
 
-/* One row of a batch: the bounded path, else the checked code; returns 1 if the row failed. */
+/*
+ * One row of a batch: the bounded path, else the checked code; returns 1 if the row failed.
+ * The output sizes are written straight into the row of size_out (both paths write them only
+ * on success), never through a local array copied afterwards.
+ */
 static SYMCONV_INLINE size_t batch_row(
     size_t i, int64_t batch_size, int64_t in_channels, int64_t out_channels, int64_t input_d,
     int64_t input_h, int64_t input_w, int64_t kernel_d, int64_t kernel_h, int64_t kernel_w,
@@ -461,8 +465,9 @@ static SYMCONV_INLINE size_t batch_row(
     int64_t dilation_w, int64_t groups, int64_t b,
     int64_t *size_out, int64_t *ops_out, int *status_out)
 {
-    int64_t ops = 0, size[3];
-    int k, status;
+    int64_t ops = 0, unused[3];
+    int64_t *const size = size_out != NULL ? size_out + i * 3 : unused;
+    int status;
     if (bounded_row(batch_size, in_channels, out_channels, input_d, input_h, input_w, kernel_d,
                     kernel_h, kernel_w, stride_d, stride_h, stride_w, padding_d, padding_h,
                     padding_w, dilation_d, dilation_h, dilation_w, groups, b, size, &ops)) {
@@ -479,11 +484,6 @@ static SYMCONV_INLINE size_t batch_row(
     status_out[i] = status;
     if (status != SYMCONV_OK) {
         return 1;
-    }
-    if (size_out != NULL) {
-        for (k = 0; k < 3; k++) {
-            size_out[i * 3 + (size_t)k] = size[k];
-        }
     }
     ops_out[i] = ops;
     return 0;
