@@ -254,6 +254,11 @@ def _inline(layer: str) -> tuple[str, dict[str, int], tuple]:
 
 
 def per_call(layer: str, repeat: int) -> dict[str, float]:
+    """Seconds per call of the generated Python evaluator and (forward layers) of the inline
+    expression, groups = 1 and 4. Both read the same values from the same namespace: the
+    expression each size from its own name, the call the arguments as a user passes them.
+    Best of ``repeat`` rounds, each timing every statement in turn (interleaved, so that a
+    burst of load on a shared machine hits all of them alike)."""
     import importlib
 
     mod = importlib.import_module(f"symconv._generated.{layer}_ops")
@@ -261,8 +266,8 @@ def per_call(layer: str, repeat: int) -> dict[str, float]:
     dims = dims_of(layer)
     size = {1: 100, 2: 32, 3: 12}[dims]
     shape = size if dims == 1 else (size,) * dims
-    number = 100_000
-    out: dict[str, float] = {}
+    number = 20_000
+    timers: dict[str, timeit.Timer] = {}
     for groups in (1, 4):
         env = {"gen": gen, "shape": shape, "G": groups, "n": 8, "cin": 16, "cout": 32}
         if layer.startswith("conv_transpose"):
@@ -272,11 +277,28 @@ def per_call(layer: str, repeat: int) -> dict[str, float]:
             env.update(vals)
             call = "gen(n, cin, cout, shape, 3, 1, 0, 1, G, True)"
             assert eval(expr, dict(env)) == eval(call, dict(env)), layer  # noqa: S307
-            out[f"inline G={groups}"] = min(timeit.Timer(expr, globals=env).repeat(
-                number=number, repeat=repeat)) / number
-        out[f"gen G={groups}"] = min(timeit.Timer(call, globals=env).repeat(
-            number=number, repeat=repeat)) / number
-    return out
+            timers[f"inline G={groups}"] = timeit.Timer(expr, globals=env)
+        timers[f"gen G={groups}"] = timeit.Timer(call, globals=env)
+    times = {name: float("inf") for name in timers}
+    for _ in range(repeat):
+        for name, timer in timers.items():
+            times[name] = min(times[name], timer.timeit(number) / number)
+    return times
+
+
+def _print_per_row(layer: str, r: dict[str, float], against: Path | None) -> None:
+    base = "generated NumPy" if layer.startswith("conv_transpose") else "NumPy (hand-written)"
+    print("| per row | ns/row | ratio |\n|---|---:|---:|")
+    print(f"| C batch, 1 thread | {r['c'] * 1e9:.2f} | |")
+    if "before" in r:
+        print(f"| C batch of {against.name}, 1 thread | {r['before'] * 1e9:.2f} | "
+              f"{r['before'] / r['c']:.2f}× the time of this one |")
+    print(f"| {base} | {r['numpy'] * 1e9:.2f} | C is {r['numpy'] / r['c']:.2f}× faster "
+          f"(goal ≥ 3) |")
+    print(f"| memory floor (stream the inputs, write the outputs) | "
+          f"{r['floor'] * 1e9:.2f} | C is {r['c'] / r['floor']:.2f}× the floor "
+          f"(goal ≤ 2) |")
+    print()
 
 
 def main(argv=None) -> int:
@@ -287,27 +309,25 @@ def main(argv=None) -> int:
     ap.add_argument("--against", type=Path, default=None,
                     help="a directory of other generated C files (e.g. of an earlier commit), "
                          "timed in the same rounds")
+    ap.add_argument("--python-only", action="store_true",
+                    help="only the per-call tables (generated Python against the inline "
+                         "expression): no C, no NumPy, no compiler")
     args = ap.parse_args(argv)
     print(f"Machine: {machine()}")
-    print("C flags: " + " ".join(cbackend.CFLAGS) + f"; {args.rows:,} rows, best of "
-          f"{args.repeat}\n")
+    if args.python_only:
+        print(f"Python per call only; best of {args.repeat}\n")
+    else:
+        print("C flags: " + " ".join(cbackend.CFLAGS) + f"; {args.rows:,} rows, best of "
+              f"{args.repeat}\n")
     with tempfile.TemporaryDirectory() as tmp:
         for layer in args.layers.split(","):
-            r = per_row(layer, args.rows, args.repeat, Path(tmp), args.against)
+            r = None if args.python_only else per_row(layer, args.rows, args.repeat,
+                                                       Path(tmp), args.against)
             c = per_call(layer, args.repeat)
-            base = "generated NumPy" if layer.startswith("conv_transpose") else "NumPy (hand-written)"
             print(f"### {layer}\n")
-            print("| per row | ns/row | ratio |\n|---|---:|---:|")
-            print(f"| C batch, 1 thread | {r['c'] * 1e9:.2f} | |")
-            if "before" in r:
-                print(f"| C batch of {args.against.name}, 1 thread | {r['before'] * 1e9:.2f} | "
-                      f"{r['before'] / r['c']:.2f}× the time of this one |")
-            print(f"| {base} | {r['numpy'] * 1e9:.2f} | C is {r['numpy'] / r['c']:.2f}× faster "
-                  f"(goal ≥ 3) |")
-            print(f"| memory floor (stream the inputs, write the outputs) | "
-                  f"{r['floor'] * 1e9:.2f} | C is {r['c'] / r['floor']:.2f}× the floor "
-                  f"(goal ≤ 2) |")
-            print("\n| per call | groups=1 ns | groups=4 ns |\n|---|---:|---:|")
+            if r is not None:
+                _print_per_row(layer, r, args.against)
+            print("| per call | groups=1 ns | groups=4 ns |\n|---|---:|---:|")
             if "inline G=1" in c:
                 print(f"| inline expression (no validation) | {c['inline G=1'] * 1e9:.0f} | "
                       f"{c['inline G=4'] * 1e9:.0f} |")
