@@ -255,10 +255,14 @@ def _inline(layer: str) -> tuple[str, dict[str, int], tuple]:
 
 def per_call(layer: str, repeat: int) -> dict[str, float]:
     """Seconds per call of the generated Python evaluator and (forward layers) of the inline
-    expression, groups = 1 and 4. Both read the same values from the same namespace: the
-    expression each size from its own name, the call the arguments as a user passes them.
-    Best of ``repeat`` rounds, each timing every statement in turn (interleaved, so that a
-    burst of load on a shared machine hits all of them alike)."""
+    expression, groups = 1 and 4, best of ``repeat`` rounds, each timing every statement in
+    turn (interleaved, so that a burst of load on a shared machine hits all of them alike).
+
+    Both read the same values from the same namespace (no literal the compiler could fold):
+    the inline expression each size from its own name, the evaluator the arguments as a user
+    passes them (an int for a per-dimension parameter, a tuple for the input size), all ten
+    positionally. For reference, the inline expression is also timed inside a plain function
+    (no validation) called the same way as the evaluator: the cost of the call itself."""
     import importlib
 
     mod = importlib.import_module(f"symconv._generated.{layer}_ops")
@@ -269,15 +273,27 @@ def per_call(layer: str, repeat: int) -> dict[str, float]:
     number = 20_000
     timers: dict[str, timeit.Timer] = {}
     for groups in (1, 4):
-        env = {"gen": gen, "shape": shape, "G": groups, "n": 8, "cin": 16, "cout": 32}
+        env = {"gen": gen, "shape": shape, "G": groups, "n": 8, "cin": 16, "cout": 32,
+               "k": 3, "s": 1, "p": 0, "d": 1, "bias": True}
         if layer.startswith("conv_transpose"):
-            call = "gen(n, cin, cout, shape, 3, 2, 1, 1, 1, G, True)"
+            env.update(s=2, p=1, op=1)
+            call = "gen(n, cin, cout, shape, k, s, p, op, d, G, bias)"
         else:
             expr, vals, _ = _inline(layer)
             env.update(vals)
-            call = "gen(n, cin, cout, shape, 3, 1, 0, 1, G, True)"
-            assert eval(expr, dict(env)) == eval(call, dict(env)), layer  # noqa: S307
+            call = "gen(n, cin, cout, shape, k, s, p, d, G, bias)"
+            unpack = "" if dims == 1 else ", ".join(f"L{x}" for x in range(dims)) + " = shape\n    "
+            per_dim = "".join(f"{name}{x} = {name}\n    " for name in "ksdp" for x in range(dims))
+            source = (f"def plain(n, cin, cout, shape, k, s, p, d, G, b):\n"
+                      f"    {unpack}{per_dim}return {expr}\n")
+            if dims == 1:
+                source = source.replace("def plain(n, cin, cout, shape,", "def plain(n, cin, cout, L0,")
+            exec(source, env)  # noqa: S102 - the benchmark's own text
+            assert eval(expr, dict(env)) == eval(call, dict(env)) == eval(  # noqa: S307
+                call.replace("gen(", "plain("), dict(env)), layer
             timers[f"inline G={groups}"] = timeit.Timer(expr, globals=env)
+            timers[f"plain G={groups}"] = timeit.Timer(call.replace("gen(", "plain("),
+                                                       globals=env)
         timers[f"gen G={groups}"] = timeit.Timer(call, globals=env)
     times = {name: float("inf") for name in timers}
     for _ in range(repeat):
@@ -331,6 +347,10 @@ def main(argv=None) -> int:
             if "inline G=1" in c:
                 print(f"| inline expression (no validation) | {c['inline G=1'] * 1e9:.0f} | "
                       f"{c['inline G=4'] * 1e9:.0f} |")
+                print(f"| the same expression in a function, called as the evaluator "
+                      f"(no validation) | {c['plain G=1'] * 1e9:.0f} "
+                      f"({c['plain G=1'] / c['inline G=1']:.2f}×) | {c['plain G=4'] * 1e9:.0f} "
+                      f"({c['plain G=4'] / c['inline G=4']:.2f}×) |")
                 print(f"| generated Python (validated) | {c['gen G=1'] * 1e9:.0f} "
                       f"({c['gen G=1'] / c['inline G=1']:.2f}×) | {c['gen G=4'] * 1e9:.0f} "
                       f"({c['gen G=4'] / c['inline G=4']:.2f}×) |")
