@@ -255,8 +255,9 @@ def _inline(layer: str) -> tuple[str, dict[str, int], tuple]:
 
 def per_call(layer: str, repeat: int) -> dict[str, float]:
     """Seconds per call of the generated Python evaluator and (forward layers) of the inline
-    expression, groups = 1 and 4, best of ``repeat`` rounds, each timing every statement in
-    turn (interleaved, so that a burst of load on a shared machine hits all of them alike).
+    expression, groups = 1 and 4: the best of ``repeat`` rounds, each timing every statement
+    in turn, several times (interleaved and short, so that a burst of load on a shared machine
+    hits all of them alike and spoils few timings).
 
     Both read the same values from the same namespace (no literal the compiler could fold):
     the inline expression each size from its own name, the evaluator the arguments as a user
@@ -270,7 +271,7 @@ def per_call(layer: str, repeat: int) -> dict[str, float]:
     dims = dims_of(layer)
     size = {1: 100, 2: 32, 3: 12}[dims]
     shape = size if dims == 1 else (size,) * dims
-    number = 20_000
+    number, chunks = 2_000, 10  # a round: 10 short timings of each (a pause hits a few only)
     timers: dict[str, timeit.Timer] = {}
     for groups in (1, 4):
         env = {"gen": gen, "shape": shape, "G": groups, "n": 8, "cin": 16, "cout": 32,
@@ -297,8 +298,9 @@ def per_call(layer: str, repeat: int) -> dict[str, float]:
         timers[f"gen G={groups}"] = timeit.Timer(call, globals=env)
     times = {name: float("inf") for name in timers}
     for _ in range(repeat):
-        for name, timer in timers.items():
-            times[name] = min(times[name], timer.timeit(number) / number)
+        for _ in range(chunks):
+            for name, timer in timers.items():
+                times[name] = min(times[name], timer.timeit(number) / number)
     return times
 
 

@@ -43,8 +43,9 @@ def _names(layer: str) -> list[str]:
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
-    """(first, last) line numbers (1-based) of each fast block: its opening comment and the
-    ``if`` statement after it, up to the next line at the function body's indentation."""
+    """(first, last) line numbers (1-based) of each fast block: its opening comment, the names
+    it binds and the ``if`` statement after them, up to the next line at the function body's
+    indentation."""
     lines = text.splitlines()
     out = []
 
@@ -54,9 +55,9 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     for i, line in enumerate(lines):
         if line.startswith(MARK):
             j = i + 1
-            while lines[j].startswith("    #"):
+            while not lines[j].startswith("    if "):  # the comment, the names it binds
+                assert body_level(lines[j]) and j < i + 8, lines[j]
                 j += 1
-            assert lines[j].startswith("    if ")
             j += 1
             while not body_level(lines[j]):
                 j += 1

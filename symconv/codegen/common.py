@@ -16,7 +16,7 @@ import jinja2
 import sympy as sp
 
 __all__ = ["C_HELPERS", "WIDE_HELPERS", "INT64_MARKER", "int64_helpers", "C_HELPERS_FILE",
-           "C_MARKER", "c_helpers", "environment", "wide_bound", "fast_counts"]
+           "C_MARKER", "c_helpers", "environment", "wide_bound", "fast_counts", "product_code"]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -125,13 +125,15 @@ def fast_counts(expr: sp.Expr, per_group: dict, bias: sp.Symbol) -> dict:
     ``per_group`` maps each quotient to its ``FloorDiv(total, G)`` (``c = C_in // G``); the fast
     path has checked the groups rules and that the bias is True or False. Returns::
 
-        {"one": [(b, form)], "grouped": [(b, form)], "quotients": [symbol, ...]}
+        {"one": [(b, factors)], "grouped": [(b, factors)], "quotients": [symbol, ...]}
 
     ``one``: ``G = 1`` (each quotient is its total: no division); ``grouped``: ``G > 1`` where a
     quotient that ``expr`` only reads times ``G`` is replaced by its total (``G*o`` is
     ``C_out``: a division and a product fewer), ``quotients`` the ones it still reads. Each
     list is ``[(1, form with b = 1), (0, form with b = 0)]``, or ``[(None, form)]`` when the
-    count does not read ``b``. Every form is checked equal to ``expr`` under its substitutions.
+    count does not read ``b``; a form is a list of factors, the one that read ``b`` (the count
+    per output element: small, multiplied first) and the rest. Every form is checked equal to
+    ``expr`` under its substitutions.
     """
     from itertools import combinations
 
@@ -149,14 +151,23 @@ def fast_counts(expr: sp.Expr, per_group: dict, bias: sp.Symbol) -> dict:
 
     def by_bias(form: sp.Expr) -> list:
         if bias not in form.free_symbols:
-            return [(None, form)]
-        return [(v, sp.factor(form.xreplace({bias: v}))) for v in (1, 0)]
+            return [(None, [form])]
+        # the factor that reads b (the count per output element, small) first, the rest after
+        inner = sp.Mul(*[f for f in sp.Mul.make_args(form) if bias in f.free_symbols])
+        outer = sp.Mul(*[f for f in sp.Mul.make_args(form) if bias not in f.free_symbols])
+        return [(v, [sp.factor(inner.xreplace({bias: v})), outer]) for v in (1, 0)]
 
     forms = {"one": by_bias(sp.factor(expr.xreplace(one))), "grouped": by_bias(grouped)}
     for key, sub in (("one", one), ("grouped", exact)):
-        for v, form in forms[key]:
+        for v, factors in forms[key]:
             want = expr.xreplace(sub if v is None else {**sub, bias: v})
-            if sp.cancel(form.xreplace(sub) - want) != 0:
-                raise AssertionError(f"the fast form {form} is not {expr} for {key}, b={v}")
+            if sp.cancel(sp.Mul(*factors).xreplace(sub) - want) != 0:
+                raise AssertionError(f"the fast form {factors} is not {expr} for {key}, b={v}")
     forms["quotients"] = [q for q in per_group if q in grouped.free_symbols]
     return forms
+
+
+def product_code(factors: list, printer) -> str:
+    """``factors`` printed by ``printer`` and multiplied in this order (a sum in parentheses)."""
+    return "*".join(f"({printer(f)})" if f.is_Add else printer(f) for f in factors
+                    if f != 1) or "1"

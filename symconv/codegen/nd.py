@@ -175,20 +175,23 @@ def _fast_context(spec: LayerSpec, names: dict) -> dict:
     """The fast path of the Python evaluators: the tests on its values (exact ``int`` type and
     the rule's bound of each, from the parameters' kinds) and the counts it returns, printed
     from :func:`~symconv.codegen.common.fast_counts`'s forms of each quantity."""
-    from .common import fast_counts
+    from .common import fast_counts, product_code
+
+    def py(e: sp.Expr) -> str:
+        return python_code(e, names)
 
     def bound(name: str, kind: str) -> str:
         return f"{name} {'>= 0' if kind == 'padding' else '> 0'}"
 
     def test(name: str, kind: str) -> str:
-        return f"type({name}) is int and {bound(name, kind)}"
+        return f"type_({name}) is int_ and {bound(name, kind)}"
 
     types, bounds, per_dim = [], [], []
     for param in spec.parameters:
         if param.kind == "bias":
             continue
         if not param.per_dimension:
-            types.append(f"type({param.name}) is int")
+            types.append(f"type_({param.name}) is int_")
             bounds.append(bound(param.name, param.kind))
             continue
         each = [names[sym] for sym in param.symbols]
@@ -208,8 +211,8 @@ def _fast_context(spec: LayerSpec, names: dict) -> dict:
     for q in QUANTITIES:
         forms = fast_counts(_count(spec, q), per_group, spec.bias)
         counts[q] = {
-            "one": [(v, python_code(e, names)) for v, e in forms["one"]],
-            "grouped": [(v, python_code(e, names)) for v, e in forms["grouped"]],
+            "one": [(v, product_code(e, py)) for v, e in forms["one"]],
+            "grouped": [(v, product_code(e, py)) for v, e in forms["grouped"]],
             "quotients": [(names[sym], python_code(per_group[sym], names))
                           for sym in forms["quotients"]],
             # the groups rules: a quotient it computes times G gives back the total; else the
