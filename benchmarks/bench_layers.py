@@ -253,7 +253,19 @@ def _inline(layer: str) -> tuple[str, dict[str, int], tuple]:
     return expr, env, (size, 3)
 
 
-def per_call(layer: str, repeat: int) -> dict[str, float]:
+def _python_of(where: Path, layer: str):
+    """The ops function of ``<where>/<layer>_ops.py`` (another generated/, e.g. an earlier
+    commit's), loaded from its file."""
+    import importlib.util
+
+    path = where / f"{layer}_ops.py"
+    spec = importlib.util.spec_from_file_location(f"against_{layer}_ops", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, f"{layer}_ops")
+
+
+def per_call(layer: str, repeat: int, against: Path | None = None) -> dict[str, float]:
     """Seconds per call of the generated Python evaluator and (forward layers) of the inline
     expression, groups = 1 and 4: the best of ``repeat`` rounds, each timing every statement
     in turn, several times (interleaved and short, so that a burst of load on a shared machine
@@ -296,6 +308,11 @@ def per_call(layer: str, repeat: int) -> dict[str, float]:
             timers[f"plain G={groups}"] = timeit.Timer(call.replace("gen(", "plain("),
                                                        globals=env)
         timers[f"gen G={groups}"] = timeit.Timer(call, globals=env)
+        if against is not None and (against / f"{layer}_ops.py").exists():
+            env["before"] = _python_of(against, layer)
+            assert eval(call, dict(env)) == eval(call.replace("gen(", "before("), dict(env))
+            timers[f"before G={groups}"] = timeit.Timer(call.replace("gen(", "before("),
+                                                        globals=env)
     times = {name: float("inf") for name in timers}
     for _ in range(repeat):
         for _ in range(chunks):
@@ -325,8 +342,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--layers", default=",".join(LAYERS))
     ap.add_argument("--against", type=Path, default=None,
-                    help="a directory of other generated C files (e.g. of an earlier commit), "
-                         "timed in the same rounds")
+                    help="a directory of other generated C and Python files (e.g. of an "
+                         "earlier commit), timed in the same rounds")
     ap.add_argument("--python-only", action="store_true",
                     help="only the per-call tables (generated Python against the inline "
                          "expression): no C, no NumPy, no compiler")
@@ -341,7 +358,7 @@ def main(argv=None) -> int:
         for layer in args.layers.split(","):
             r = None if args.python_only else per_row(layer, args.rows, args.repeat,
                                                        Path(tmp), args.against)
-            c = per_call(layer, args.repeat)
+            c = per_call(layer, args.repeat, args.against)
             print(f"### {layer}\n")
             if r is not None:
                 _print_per_row(layer, r, args.against)
@@ -359,6 +376,11 @@ def main(argv=None) -> int:
             else:
                 print(f"| generated Python (validated) | {c['gen G=1'] * 1e9:.0f} | "
                       f"{c['gen G=4'] * 1e9:.0f} |")
+            if "before G=1" in c:
+                base = "inline" if "inline G=1" in c else "gen"
+                print(f"| generated Python of {args.against.name} | {c['before G=1'] * 1e9:.0f} "
+                      f"({c['before G=1'] / c[base + ' G=1']:.2f}×) | {c['before G=4'] * 1e9:.0f} "
+                      f"({c['before G=4'] / c[base + ' G=4']:.2f}×) |")
             print(flush=True)
     return 0
 
