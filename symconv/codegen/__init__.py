@@ -145,7 +145,7 @@ def _python_fast(code: Conv1dCode) -> dict:
     forms = fast_counts(code.ops, code.per_group, bias)
     bias_name = next(name for name in code.parameters if kinds[name] == "bias")
     return {
-        # every type first, then every bound (fewer jumps taken than one value after the other)
+        # every type test first, then every bound (a bound only ever compares an int)
         "tests": ([f"type_({name}) is int_" for name in code.parameters if kinds[name] != "bias"]
                   + [f"{name} {'>= 0' if kinds[name] == 'padding' else '> 0'}"
                      for name in code.parameters if kinds[name] != "bias"]),

@@ -223,7 +223,7 @@ def _fast_context(spec: LayerSpec, names: dict) -> dict:
         }
     bias = next(param.name for param in spec.parameters if param.kind == "bias")
     return {
-        # every type first, then every bound
+        # every type test first, then every bound (a bound only ever compares an int)
         "scalars": types + bounds,
         "per_dim": per_dim,
         "bias": {1: f"{bias} is True", 0: f"{bias} is False",
