@@ -4,6 +4,7 @@ the generated Python against the inline expression per call, measured side by si
 Run by hand (not part of the test suite):
 
     .venv/bin/python benchmarks/bench_layers.py [--rows 2000000] [--repeat 5] [--layers conv1d,...]
+        [--python-only] [--against DIR]
 
 Per row over --rows random valid configurations (one thread, int64 columns in, int64 out):
   NumPy — the hand-written NumPy int64 expression of the count (forward layers); for the
@@ -14,7 +15,9 @@ Per row over --rows random valid configurations (one thread, int64 columns in, i
   memory floor — a C loop compiled with the same flags that streams the same input columns
           and writes the same outputs (sizes, count, status) with no arithmetic but a sum.
 Per call (Python ints in, the count out), for groups = 1 and groups = 4:
-  the inline expression (no validation, forward layers) and the generated Python evaluator.
+  the inline expression (no validation, forward layers), the same expression in a plain
+  function called as the evaluator (the cost of the call), and the generated Python evaluator
+  (and with --against, the one of DIR). --python-only runs the per-call tables alone.
 
 Times are the best of --repeat runs; the ratios in the last table are the targets of
 README's "Speed" section.
