@@ -109,6 +109,7 @@ def context(code: Conv1dCode = CONV1D) -> dict:
 
     return {
         "py": printed(py),
+        "py_fast": _python_fast(code),
         "c": printed(cc),
         "wide": wide,
         "fast": fast_path(code),
@@ -124,6 +125,44 @@ def context(code: Conv1dCode = CONV1D) -> dict:
         "c_helpers": c_helpers(),
         "statuses": list(code.statuses),
         "status": {st.key: st for st in code.statuses},
+    }
+
+
+def _python_fast(code: Conv1dCode) -> dict:
+    """The fast path of the Python evaluator: the test of each value (exact ``int`` type and its
+    rule's bound, from the parameters' kinds) and the counts it returns, printed from
+    :func:`~symconv.codegen.common.fast_counts`'s forms of the count."""
+    from .common import fast_counts, product_code
+    from .model import SPEC
+
+    names = code.names
+
+    def py(e: sp.Expr) -> str:
+        return python_code(e, names)
+
+    kinds = {param.name: param.kind for param in SPEC.parameters}
+    bias = next(sym for sym, name in names.items() if name == "b")
+    groups = next(iter(code.per_group.values())).args[1]
+    forms = fast_counts(code.ops, code.per_group, bias)
+    bias_name = next(name for name in code.parameters if kinds[name] == "bias")
+    return {
+        # every type test first, then every bound (a bound only ever compares an int)
+        "tests": ([f"type_({name}) is int_" for name in code.parameters if kinds[name] != "bias"]
+                  + [f"{name} {'>= 0' if kinds[name] == 'padding' else '> 0'}"
+                     for name in code.parameters if kinds[name] != "bias"]),
+        "groups": names[groups],
+        "bias": {1: f"{bias_name} is True", 0: f"{bias_name} is False",
+                 None: f"{bias_name} is True or {bias_name} is False"},
+        "counts": {
+            "one": [(v, product_code(e, py)) for v, e in forms["one"]],
+            "grouped": [(v, product_code(e, py)) for v, e in forms["grouped"]],
+            "quotients": [(names[sym], python_code(code.per_group[sym], names))
+                          for sym in forms["quotients"]],
+            "groups_test": " and ".join(
+                f"{python_code(groups * sym, names)} == {names[e.args[0]]}"
+                if sym in forms["quotients"] else f"not {names[e.args[0]]} % {names[groups]}"
+                for sym, e in code.per_group.items()),
+        },
     }
 
 

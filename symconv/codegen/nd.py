@@ -167,6 +167,70 @@ def context(spec: LayerSpec) -> dict:
         "convention": CONVENTION,
         **_numpy_context(spec, names),
         **_c_context(spec, names),
+        "fast": _fast_context(spec, names),
+    }
+
+
+def _fast_context(spec: LayerSpec, names: dict) -> dict:
+    """The fast path of the Python evaluators: the tests on its values (exact ``int`` type and
+    the rule's bound of each, from the parameters' kinds) and the counts it returns, printed
+    from :func:`~symconv.codegen.common.fast_counts`'s forms of each quantity."""
+    from .common import fast_counts, product_code
+
+    def py(e: sp.Expr) -> str:
+        return python_code(e, names)
+
+    def bound(name: str, kind: str) -> str:
+        return f"{name} {'>= 0' if kind == 'padding' else '> 0'}"
+
+    def test(name: str, kind: str) -> str:
+        return f"type_({name}) is int_ and {bound(name, kind)}"
+
+    types, bounds, per_dim = [], [], []
+    for param in spec.parameters:
+        if param.kind == "bias":
+            continue
+        if not param.per_dimension:
+            types.append(f"type_({param.name}) is int_")
+            bounds.append(bound(param.name, param.kind))
+            continue
+        each = [names[sym] for sym in param.symbols]
+        per_dim.append({
+            "name": param.name,
+            "each": each,
+            # the input size is a tuple only; the others also one int for every dimension
+            "scalar": None if param.symbols == spec.input_sizes else test(param.name, param.kind),
+            # a later element that is the first one (a square kernel) passes the first's test
+            "tests": ([test(each[0], param.kind)] + [
+                f"({x} is {each[0]} or {test(x, param.kind)})" for x in each[1:]]),
+        })
+    if sum(p["scalar"] is None for p in per_dim) != 1:
+        raise AssertionError(f"{spec.name}: the fast path expects one tuple-only parameter")
+    per_group = {c: FloorDiv(C_in, G), o: FloorDiv(C_out, G)}
+    counts = {}
+    for q in QUANTITIES:
+        forms = fast_counts(_count(spec, q), per_group, spec.bias)
+        counts[q] = {
+            "one": [(v, product_code(e, py)) for v, e in forms["one"]],
+            "grouped": [(v, product_code(e, py)) for v, e in forms["grouped"]],
+            "quotients": [(names[sym], python_code(per_group[sym], names))
+                          for sym in forms["quotients"]],
+            # the groups rules: a quotient it computes times G gives back the total; else the
+            # remainder of the total is 0
+            "groups_test": " and ".join(
+                f"{python_code(G * sym, names)} == {names[e.args[0]]}" if sym in forms["quotients"]
+                else f"not {names[e.args[0]]} % {names[G]}" for sym, e in per_group.items()),
+        }
+    bias = next(param.name for param in spec.parameters if param.kind == "bias")
+    return {
+        # every type test first, then every bound (a bound only ever compares an int)
+        "scalars": types + bounds,
+        "per_dim": per_dim,
+        "bias": {1: f"{bias} is True", 0: f"{bias} is False",
+                 None: f"{bias} is True or {bias} is False"},
+        "out_test": " and ".join(f"out_{axis.lower()} > 0" for axis in spec.axes),
+        "groups": names[G],
+        "counts": counts,
     }
 
 
@@ -219,7 +283,7 @@ def _c_context(spec: LayerSpec, names: dict) -> dict:
         "row_params": _wrap([f"int64_t {name}" for name, _ in columns], 86, 4),
         "row_args": _wrap([name for name, _ in columns], 74, 20),
         "col_args": _wrap([f"col_{name}[i]" for name, _ in columns], 64, 32),
-        "fast": fast,
+        "c_fast": fast,
         "columns": columns,
         "per_dimension": per_dimension,
         "param_words": dict(per_dimension),
