@@ -410,7 +410,7 @@ static SYMCONV_INLINE int bounded_row(
     out_per_group = (int64_t)((uint32_t)(out_channels) / (uint32_t)(groups));
     numerator_h = input_h - dilation_h*(kernel_h - INT64_C(1)) + INT64_C(2)*padding_h - INT64_C(1);
     numerator_w = input_w - dilation_w*(kernel_w - INT64_C(1)) + INT64_C(2)*padding_w - INT64_C(1);
-    if ((groups*in_per_group != in_channels) | (groups*out_per_group != out_channels) | (numerator_h < 0) | (numerator_w < 0)) {
+    if (groups*in_per_group != in_channels || groups*out_per_group != out_channels || numerator_h < 0 || numerator_w < 0) {
         return 0;
     }
     out_h = (int64_t)((uint32_t)(numerator_h) / (uint32_t)(stride_h)) + INT64_C(1);
