@@ -274,6 +274,66 @@ static int64_t floor_sum_checked(int64_t n, int64_t m, int64_t a, int64_t b, int
     }
 }
 
+/*
+ * The bounded path (rows whose per-dimension parameters the generated evaluators have tested to
+ * be small): plain int64_t arithmetic and 32-bit unsigned divisions, no check. The generator
+ * proves by interval arithmetic that every argument it prints lies in the domains below
+ * (symconv.codegen.transpose.bounded_axis), where nothing overflows. SYMCONV_CHECKED_ONLY
+ * compiles the bounded path out (the evaluators then use the checked helpers only).
+ */
+#ifndef SYMCONV_CHECKED_ONLY
+
+/* gcd(a, b) for 1 <= a, b < 2^32: Euclid in 32-bit unsigned arithmetic. */
+static SYMCONV_INLINE int64_t bounded_gcd(int64_t a, int64_t b)
+{
+    uint32_t x = (uint32_t)a, y = (uint32_t)b;
+    while (y != 0) {
+        const uint32_t r = x % y;
+        x = y;
+        y = r;
+    }
+    return (int64_t)x;
+}
+
+/*
+ * sum_{k=k0}^{k1-1} clip(ceil((x - k*d)/s), 0, cap): symconv.convtranspose.clipped_ceil_sum,
+ * which the checked path evaluates with one floor sum, here by a loop over the taps with no
+ * division inside it. Domain: 0 <= k0 <= k1 < 2^31, 1 <= s < 2^31, 1 <= d < 2^31,
+ * |x| < 2^31, 0 <= cap and (k1 - k0)*cap < 2^63 (then k0*d, the total and every value below
+ * fit in int64_t).
+ *
+ * Write y_k = x - k*d = s*v_k - e_k with 0 <= e_k < s, so that v_k = ceil(y_k / s), and
+ * d = s*dq + dr with 0 <= dr < s. Then y_{k+1} = y_k - d = s*(v_k - dq) - (e_k + dr), where
+ * 0 <= e_k + dr < 2s: if e_k + dr < s, v_{k+1} = v_k - dq and e_{k+1} = e_k + dr; else
+ * v_{k+1} = v_k - dq - 1 and e_{k+1} = e_k + dr - s. Two divisions in all (v_{k0}, and dq
+ * with dr). The ceilings do not increase with k, so the loop stops at the first tap whose
+ * ceiling is <= 0: every later term is 0; at most min(k1 - k0, ceil(y_{k0} / d)) steps.
+ */
+static SYMCONV_INLINE int64_t clipped_ceil_sum_bounded(int64_t k0, int64_t k1, int64_t x,
+                                                       int64_t s, int64_t d, int64_t cap)
+{
+    const int64_t y = x - k0 * d;
+    int64_t v, e, dq, dr, k, total = 0;
+    if (k0 >= k1 || y <= 0) {
+        return 0;
+    }
+    /* 1 <= y < 2^31 and s < 2^31: y + s - 1 < 2^32 */
+    v = (int64_t)(((uint32_t)y + (uint32_t)s - 1u) / (uint32_t)s);
+    e = v * s - y;
+    dq = (int64_t)((uint32_t)d / (uint32_t)s);
+    dr = d - dq * s;
+    for (k = k0; k < k1 && v > 0; k++) {
+        int64_t carry;
+        total += v < cap ? v : cap;
+        e += dr;
+        carry = (int64_t)(e >= s);
+        v -= dq + carry;
+        e -= carry * s;
+    }
+    return total;
+}
+#endif
+
 static int64_t axis_out(int64_t size, int64_t kernel, int64_t stride, int64_t padding, int64_t output_padding, int64_t dilation, int *overflow_out)
 {
     int overflow = 0;
@@ -339,6 +399,46 @@ static int64_t axis_reached(int64_t size, int64_t kernel, int64_t stride, int64_
     }
     return result;
 }
+
+/*
+ * The bounded path of one dimension: input size in [1, 2^31], kernel size, stride and dilation in
+ * [1, 2^15], padding and output_padding in [0, 2^15) (two tests on ORs of offsets). T and R
+ * are the checked path's forms with each clipped ceiling sum evaluated by a tap loop
+ * without division (clipped_ceil_sum_bounded) instead of a floor sum: plain int64_t
+ * arithmetic, which symconv proved cannot overflow there, and 32-bit divisions. Defining
+ * SYMCONV_CHECKED_ONLY compiles it out; SYMCONV_BOUNDED_PROBE counts the dimensions it
+ * computes in symconv_conv_transpose2d_bounded_axes (for the tests).
+ */
+#ifndef SYMCONV_CHECKED_ONLY
+#ifdef SYMCONV_BOUNDED_PROBE
+extern long symconv_conv_transpose2d_bounded_axes;
+long symconv_conv_transpose2d_bounded_axes = 0;
+#endif
+
+static SYMCONV_INLINE int axis_bounded(int64_t size, int64_t kernel, int64_t stride, int64_t padding, int64_t output_padding, int64_t dilation)
+{
+    const uint64_t small = ((uint64_t)kernel - 1u) | ((uint64_t)stride - 1u)
+        | ((uint64_t)dilation - 1u) | (uint64_t)padding | (uint64_t)output_padding;
+    return (((uint64_t)size - 1u) >> 31) == 0 && (small >> 15) == 0;
+}
+
+static SYMCONV_INLINE void axis_counts_bounded(int64_t size, int64_t kernel, int64_t stride, int64_t padding, int64_t output_padding, int64_t dilation, int64_t *products_out, int64_t *reached_out)
+{
+    const int64_t t0 = clipped_ceil_sum_bounded(INT64_C(0), kernel, padding, stride, dilation, size);
+    const int64_t t1 = -output_padding + padding;
+    const int64_t t2 = clipped_ceil_sum_bounded(INT64_C(0), kernel, t1, stride, dilation, size);
+    const int64_t t3 = bounded_gcd(stride, dilation);
+    const int64_t t4 = (int64_t)((uint32_t)(stride) / (uint32_t)(t3));
+    const int64_t t5 = int64_min(kernel, t4);
+    const int64_t t6 = (int64_t)((uint32_t)(dilation) / (uint32_t)(t3));
+    const int64_t t7 = int64_max(INT64_C(0), size - t6);
+#ifdef SYMCONV_BOUNDED_PROBE
+    symconv_conv_transpose2d_bounded_axes++;
+#endif
+    *products_out = kernel*size - t0 - t2;
+    *reached_out = size*t5 - t0 - t2 + clipped_ceil_sum_bounded(t5, kernel, padding, stride, dilation, t7) + clipped_ceil_sum_bounded(t5, kernel, t1, stride, dilation, t7) + int64_max(INT64_C(0), kernel - t4)*int64_min(size, t6);
+}
+#endif
 
 /* The rule "output size >= 1" decided exactly in 128 bits (for a size that overflowed):
  * out = span - padded + 1 with span and padded below 2^127 for int64_t inputs. */
@@ -478,16 +578,34 @@ static int count(int64_t batch_size, int64_t in_channels, int64_t out_channels,
     out_per_group = out_channels / groups;
     size_h = input_size[0];
     kernel_h = kernel_size[0];
-    products_h = axis_products(input_size[0], kernel_size[0], stride[0], padding[0],
-                           output_padding[0], dilation[0], &axis_overflow);
-    reached_h = axis_reached(input_size[0], kernel_size[0], stride[0], padding[0],
-                         output_padding[0], dilation[0], &axis_overflow);
+#ifndef SYMCONV_CHECKED_ONLY
+    if (axis_bounded(input_size[0], kernel_size[0], stride[0], padding[0],
+                     output_padding[0], dilation[0])) {
+        axis_counts_bounded(input_size[0], kernel_size[0], stride[0], padding[0],
+                            output_padding[0], dilation[0], &products_h, &reached_h);
+    } else
+#endif
+    {
+        products_h = axis_products(input_size[0], kernel_size[0], stride[0], padding[0],
+                               output_padding[0], dilation[0], &axis_overflow);
+        reached_h = axis_reached(input_size[0], kernel_size[0], stride[0], padding[0],
+                             output_padding[0], dilation[0], &axis_overflow);
+    }
     size_w = input_size[1];
     kernel_w = kernel_size[1];
-    products_w = axis_products(input_size[1], kernel_size[1], stride[1], padding[1],
-                           output_padding[1], dilation[1], &axis_overflow);
-    reached_w = axis_reached(input_size[1], kernel_size[1], stride[1], padding[1],
-                         output_padding[1], dilation[1], &axis_overflow);
+#ifndef SYMCONV_CHECKED_ONLY
+    if (axis_bounded(input_size[1], kernel_size[1], stride[1], padding[1],
+                     output_padding[1], dilation[1])) {
+        axis_counts_bounded(input_size[1], kernel_size[1], stride[1], padding[1],
+                            output_padding[1], dilation[1], &products_w, &reached_w);
+    } else
+#endif
+    {
+        products_w = axis_products(input_size[1], kernel_size[1], stride[1], padding[1],
+                               output_padding[1], dilation[1], &axis_overflow);
+        reached_w = axis_reached(input_size[1], kernel_size[1], stride[1], padding[1],
+                             output_padding[1], dilation[1], &axis_overflow);
+    }
     overflow = 0;
     q[SYMCONV_CONV_TRANSPOSE_OPS] = checked_mul(checked_mul(checked_mul(groups, batch_size, &overflow), out_per_group, &overflow), checked_sub(checked_add(checked_mul(checked_mul(b, reached_h, &overflow), reached_w, &overflow), checked_mul(checked_mul(checked_mul(INT64_C(2), in_per_group, &overflow), products_h, &overflow), products_w, &overflow), &overflow), checked_mul(reached_h, reached_w, &overflow), &overflow), &overflow);
     overflow_out[SYMCONV_CONV_TRANSPOSE_OPS] = overflow || axis_overflow;
