@@ -103,7 +103,14 @@ def test_bounded_interval_proof_refuses_wider_bounds():
 def test_bounded_helpers_agree(cc, tmp_path):
     driver = tmp_path / "drv.c"
     driver.write_text('#include "symconv_floorsum.c"\n#include <stdio.h>\nint main(void)\n{\n'
-                      "    long long k0, k1, x, s, d, cap;\n"
+                      "    long long k0, k1, x, s, d, cap, a, b, checked = 0, wrong = 0;\n"
+                      # bounded_quotient: every numerator below 2^16 + 3 and divisor up to 67
+                      # (the reciprocal table and the division beside it), and large operands
+                      "    for (a = 0; a < 65539; a++) for (b = 1; b < 68; b++) {\n"
+                      "        checked++; wrong += bounded_quotient(a, b) != a / b;\n    }\n"
+                      "    for (a = 4294967295LL; a > 0; a /= 3) for (b = 1; b < 4294967296LL; b = b * 5 + 1) {\n"
+                      "        checked++; wrong += bounded_quotient(a, b) != a / b;\n    }\n"
+                      '    printf("%lld %lld\\n", checked, wrong);\n'
                       '    while (scanf("%lld %lld %lld %lld %lld %lld", &k0, &k1, &x, &s, &d, &cap) == 6) {\n'
                       '        printf("%lld %lld\\n", (long long)clipped_ceil_sum_bounded(k0, k1, x, s, d, cap),'
                       " (long long)bounded_gcd(s, d));\n    }\n    return 0;\n}\n")
@@ -130,6 +137,8 @@ def test_bounded_helpers_agree(cc, tmp_path):
                          capture_output=True, text=True, check=True)
     assert out.stderr == ""
     lines = out.stdout.splitlines()
+    checked, wrong = map(int, lines.pop(0).split())
+    assert checked > 65539 * 67 and wrong == 0
     assert len(lines) == len(cases)
     for case, line in zip(cases, lines):
         got, g = map(int, line.split())
@@ -180,7 +189,8 @@ def _driver(layer):
               '        printf(" %d", st);',
               "        for (k = 0; k < SYMCONV_CONV_TRANSPOSE_QUANTITIES; k++) printf(\" %lld\", (long long)(st == 0 ? q[k] : 0));",
               '        printf("\\n");', "    }", "#ifdef SYMCONV_BOUNDED_PROBE",
-              f'    printf("probe %ld\\n", symconv_{layer}_bounded_axes);', "#endif",
+              f'    printf("probe %ld %ld\\n", symconv_{layer}_bounded_axes, symconv_{layer}_bounded_rows);',
+              "#endif",
               "    return 0;", "}"]
     return "\n".join(lines) + "\n"
 
@@ -189,6 +199,13 @@ def _in_bounds(a):
     i, k, s, p, op, d = a
     return (1 <= i <= SIZE_LIMIT and all(1 <= v <= SMALL_LIMIT for v in (k, s, d))
             and 0 <= p < SMALL_LIMIT and 0 <= op < SMALL_LIMIT)
+
+
+def _row_in_bounds(row):
+    n, cin, cout, g, b, axes = row
+    return (all(1 <= v <= 2 ** transpose.BOUNDED_BITS["channels"]
+                for v in (1 if n is None else n, cin, cout, g))
+            and b in (0, 1) and all(_in_bounds(a) for a in axes))
 
 
 def _size_fits(a):
@@ -291,30 +308,31 @@ def test_bounded_path_equals_checked_path(tlayer, tmp_path):
         body = [x for x in lines if not x.startswith("probe")]
         assert body == [x for x in first if not x.startswith("probe")], name
 
-    # the bounded path was taken, for exactly the dimensions within its bounds
-    want, axis = _expected(rows)
-    bounded = 0
-    for index, row in enumerate(rows):
-        if all(_size_fits(a) for a in row[5]):
-            bounded += sum(_in_bounds(a) for a in row[5])
-    assert bounded > len(rows) // 2
-    inside = outside = 0
-    for row in rows:
-        inside += all(_in_bounds(a) for a in row[5])
-        outside += not any(_in_bounds(a) for a in row[5])
-    assert inside > 3000 and outside > 200, (inside, outside)
-    # (the invalid rows are refused before the dimensions are counted, but an output_padding
-    # row of a bad groups value still counts; count them with the same rule)
+    # the bounded paths were taken, for exactly the rows and dimensions within their bounds:
+    # the batch tries the bounded row first (taken for a row within its bounds whose count
+    # fits, i.e. whose batch status is ok), else count(), which takes the bounded path for
+    # each dimension within its bounds once the rules hold and the output sizes fit; the
+    # scalar quantities function always counts by count().
     codes = _statuses()
-    extra = 0
-    for row, line in zip(bad, first[len(rows):len(rows) + len(bad)]):
-        scalar_status = int(line.split()[2 + dims])
-        if codes[scalar_status] in ("ok", "overflow") and all(_size_fits(a) for a in row[5]):
-            extra += sum(_in_bounds(a) for a in row[5])
+    axes_want = rows_want = inside = outside = 0
+    for row, line in zip(everything, first):
+        fields = line.split()
+        batch_ok = codes[int(fields[0])] == "ok"
+        counted = codes[int(fields[2 + dims])] in ("ok", "overflow") and all(
+            _size_fits(a) for a in row[5])
+        n, cin, cout, g, b, axes = row
+        taken = batch_ok and _row_in_bounds(row)
+        rows_want += taken
+        if counted:
+            axes_want += sum(_in_bounds(a) for a in axes) * (2 - taken)
+        inside += taken
+        outside += counted and not any(_in_bounds(a) for a in axes)
+    assert inside > 3000 and outside > 200 and axes_want > len(rows) // 2, (inside, outside)
     for cc in COMPILERS:
         probe = [x for x in outputs[cc] if x.startswith("probe")]
-        assert probe == [f"probe {2 * (bounded + extra)}"], (cc, probe, bounded, extra)
+        assert probe == [f"probe {axes_want} {rows_want}"], (cc, probe)
 
+    want, axis = _expected(rows)
     # and every value equals the exact evaluator's
     for index, row in enumerate(rows):
         fields = list(map(int, first[index].split()))

@@ -163,9 +163,9 @@ def clipped_expanded(expr: sp.Expr) -> sp.Expr:
 
 
 class _BoundedCPrinter(PlainCPrinter):
-    """Plain ``int64_t`` C for the bounded path (:class:`~symconv.printing.code.PlainCPrinter`:
-    ``FloorDiv`` as a 32-bit unsigned division), ``Max``/``Min`` as the helpers, ``Gcd`` and
-    :class:`ClippedCeilSum` as the bounded helpers of symconv_floorsum.c."""
+    """Plain ``int64_t`` C for the bounded path (:class:`~symconv.printing.code.PlainCPrinter`),
+    ``Max``/``Min`` as the helpers, ``FloorDiv`` (operands in [0, 2**32), divisor >= 1),
+    ``Gcd`` and :class:`ClippedCeilSum` as the bounded helpers of symconv_floorsum.c."""
 
     printmethod = "_symconv_bounded_c"
 
@@ -184,14 +184,19 @@ class _BoundedCPrinter(PlainCPrinter):
     def _print_Gcd(self, expr):
         return self._fold("bounded_gcd", expr)
 
+    def _print_FloorDiv(self, expr):
+        return "bounded_quotient(%s, %s)" % tuple(self._print(x) for x in expr.args)
+
     def _print_ClippedCeilSum(self, expr):
         return "clipped_ceil_sum_bounded(%s)" % ", ".join(self._print(x) for x in expr.args)
 
 
 #: The bounded path of a dimension: input size in [1, 2**size], kernel size, stride and
 #: dilation in [1, 2**small], padding and output_padding in [0, 2**small) (two tests on ORs of
-#: offsets). bounded_axis proves that nothing it prints overflows there.
-BOUNDED_BITS = {"size": 31, "small": 15}
+#: offsets). bounded_axis proves that nothing it prints overflows there. The bounded row also
+#: has batch size, channels and groups in [1, 2**channels] (its groups quotients are
+#: bounded_quotient's, operands below 2**32; its count stays overflow-checked).
+BOUNDED_BITS = {"size": 31, "small": 15, "channels": 31}
 _HELPER_LIMIT = 2**31  # the domain of clipped_ceil_sum_bounded and bounded_gcd (< 2**31)
 
 
@@ -250,7 +255,8 @@ def bounded_axis() -> dict:
     (:class:`ClippedCeilSum`, a tap loop in C), common subexpressions shared between the two
     (T's two sums are R's first two), printed as plain ``int64_t`` C. Proves by interval
     arithmetic over the bounds of :data:`BOUNDED_BITS` that no operation overflows and that
-    every helper gets arguments in its domain; raises otherwise."""
+    every helper gets arguments in its domain; raises otherwise. The output size
+    (:func:`~symconv.convtranspose.output_size`) is printed likewise, for the bounded row."""
     a = ct.axis_symbols("")
     exprs = [ct.products_log(a, _clipped_opaque), ct.reached_log(a, _clipped_opaque)]
     for fast, checked in zip(exprs, (ct.products_log(a), ct.reached_log(a))):
@@ -267,8 +273,12 @@ def bounded_axis() -> dict:
         ranges[sym] = _bounded_interval(e, ranges)
     for e in reduced:
         _bounded_interval(e, ranges)
+    out = ct.output_size(a)
+    _bounded_interval(out, ranges)
     printer = _BoundedCPrinter(names)
-    return {"bits": dict(BOUNDED_BITS),
+    row_names = {a.in_: "size", a.K: "kernel", a.s: "stride_", a.p: "padding_",
+                 a.op: "output_padding_", a.d: "dilation_"}  # the bounded row's locals
+    return {"bits": dict(BOUNDED_BITS), "out_row": _BoundedCPrinter(row_names).doprint(out),
             "steps": [(names[sym], printer.doprint(e)) for sym, e in steps],
             "products": printer.doprint(reduced[0]), "reached": printer.doprint(reduced[1])}
 
@@ -373,6 +383,7 @@ def context(layer: str) -> dict:
         "floor_sum": inspect.getsource(floor_sum).rstrip(),
         "axis_functions": _axis_functions(),
         "bounded": bounded_axis(),
+        "ops_c": c_code(totals["ops"], names, C_FUNCTIONS, flag="&overflow"),
         "axis_args": list(AXIS_ARGS),
         "too_small": _too_small(),
         "quantities": [(q, python_code(e, names)) for q, e in totals.items()],
