@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from _helpers import TRANSPOSED
-from test_convtranspose_codegen import (
+from _transposed import (
     DIMS, INT64_MAX, TLAYERS, _configs, _exact, _kwargs)
 
 import symconv

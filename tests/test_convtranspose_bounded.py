@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from _helpers import TRANSPOSED
-from test_convtranspose_codegen import (
+from _transposed import (
     AXIS_NAMES, DIMS, GENERATED, INT64_MAX, QUANTITIES, STRICT, TLAYERS, _configs, _exact,
     _expected, _kwargs, _statuses)
 
