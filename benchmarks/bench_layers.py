@@ -4,6 +4,7 @@ the generated Python against the inline expression per call, measured side by si
 Run by hand (not part of the test suite):
 
     .venv/bin/python benchmarks/bench_layers.py [--rows 2000000] [--repeat 5] [--layers conv1d,...]
+        [--python-only] [--against DIR]
 
 Per row over --rows random valid configurations (one thread, int64 columns in, int64 out):
   NumPy — the hand-written NumPy int64 expression of the count (forward layers); for the
@@ -14,7 +15,9 @@ Per row over --rows random valid configurations (one thread, int64 columns in, i
   memory floor — a C loop compiled with the same flags that streams the same input columns
           and writes the same outputs (sizes, count, status) with no arithmetic but a sum.
 Per call (Python ints in, the count out), for groups = 1 and groups = 4:
-  the inline expression (no validation, forward layers) and the generated Python evaluator.
+  the inline expression (no validation, forward layers), the same expression in a plain
+  function called as the evaluator (the cost of the call), and the generated Python evaluator
+  (and with --against, the one of DIR). --python-only runs the per-call tables alone.
 
 Times are the best of --repeat runs; the ratios in the last table are the targets of
 README's "Speed" section.
@@ -253,7 +256,29 @@ def _inline(layer: str) -> tuple[str, dict[str, int], tuple]:
     return expr, env, (size, 3)
 
 
-def per_call(layer: str, repeat: int) -> dict[str, float]:
+def _python_of(where: Path, layer: str):
+    """The ops function of ``<where>/<layer>_ops.py`` (another generated/, e.g. an earlier
+    commit's), loaded from its file."""
+    import importlib.util
+
+    path = where / f"{layer}_ops.py"
+    spec = importlib.util.spec_from_file_location(f"against_{layer}_ops", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, f"{layer}_ops")
+
+
+def per_call(layer: str, repeat: int, against: Path | None = None) -> dict[str, float]:
+    """Seconds per call of the generated Python evaluator and (forward layers) of the inline
+    expression, groups = 1 and 4: the best of ``repeat`` rounds, each timing every statement
+    in turn, several times (interleaved and short, so that a burst of load on a shared machine
+    hits all of them alike and spoils few timings).
+
+    Both read the same values from the same namespace (no literal the compiler could fold):
+    the inline expression each size from its own name, the evaluator the arguments as a user
+    passes them (an int for a per-dimension parameter, a tuple for the input size), all ten
+    positionally. For reference, the inline expression is also timed inside a plain function
+    (no validation) called the same way as the evaluator: the cost of the call itself."""
     import importlib
 
     mod = importlib.import_module(f"symconv._generated.{layer}_ops")
@@ -261,22 +286,57 @@ def per_call(layer: str, repeat: int) -> dict[str, float]:
     dims = dims_of(layer)
     size = {1: 100, 2: 32, 3: 12}[dims]
     shape = size if dims == 1 else (size,) * dims
-    number = 100_000
-    out: dict[str, float] = {}
+    number, chunks = 2_000, 10  # a round: 10 short timings of each (a pause hits a few only)
+    timers: dict[str, timeit.Timer] = {}
     for groups in (1, 4):
-        env = {"gen": gen, "shape": shape, "G": groups, "n": 8, "cin": 16, "cout": 32}
+        env = {"gen": gen, "shape": shape, "G": groups, "n": 8, "cin": 16, "cout": 32,
+               "k": 3, "s": 1, "p": 0, "d": 1, "bias": True}
         if layer.startswith("conv_transpose"):
-            call = "gen(n, cin, cout, shape, 3, 2, 1, 1, 1, G, True)"
+            env.update(s=2, p=1, op=1)
+            call = "gen(n, cin, cout, shape, k, s, p, op, d, G, bias)"
         else:
             expr, vals, _ = _inline(layer)
             env.update(vals)
-            call = "gen(n, cin, cout, shape, 3, 1, 0, 1, G, True)"
-            assert eval(expr, dict(env)) == eval(call, dict(env)), layer  # noqa: S307
-            out[f"inline G={groups}"] = min(timeit.Timer(expr, globals=env).repeat(
-                number=number, repeat=repeat)) / number
-        out[f"gen G={groups}"] = min(timeit.Timer(call, globals=env).repeat(
-            number=number, repeat=repeat)) / number
-    return out
+            call = "gen(n, cin, cout, shape, k, s, p, d, G, bias)"
+            unpack = "" if dims == 1 else ", ".join(f"L{x}" for x in range(dims)) + " = shape\n    "
+            per_dim = "".join(f"{name}{x} = {name}\n    " for name in "ksdp" for x in range(dims))
+            source = (f"def plain(n, cin, cout, shape, k, s, p, d, G, b):\n"
+                      f"    {unpack}{per_dim}return {expr}\n")
+            if dims == 1:
+                source = source.replace("def plain(n, cin, cout, shape,", "def plain(n, cin, cout, L0,")
+            exec(source, env)  # noqa: S102 - the benchmark's own text
+            assert eval(expr, dict(env)) == eval(call, dict(env)) == eval(  # noqa: S307
+                call.replace("gen(", "plain("), dict(env)), layer
+            timers[f"inline G={groups}"] = timeit.Timer(expr, globals=env)
+            timers[f"plain G={groups}"] = timeit.Timer(call.replace("gen(", "plain("),
+                                                       globals=env)
+        timers[f"gen G={groups}"] = timeit.Timer(call, globals=env)
+        if against is not None and (against / f"{layer}_ops.py").exists():
+            env["before"] = _python_of(against, layer)
+            assert eval(call, dict(env)) == eval(call.replace("gen(", "before("), dict(env))
+            timers[f"before G={groups}"] = timeit.Timer(call.replace("gen(", "before("),
+                                                        globals=env)
+    times = {name: float("inf") for name in timers}
+    for _ in range(repeat):
+        for _ in range(chunks):
+            for name, timer in timers.items():
+                times[name] = min(times[name], timer.timeit(number) / number)
+    return times
+
+
+def _print_per_row(layer: str, r: dict[str, float], against: Path | None) -> None:
+    base = "generated NumPy" if layer.startswith("conv_transpose") else "NumPy (hand-written)"
+    print("| per row | ns/row | ratio |\n|---|---:|---:|")
+    print(f"| C batch, 1 thread | {r['c'] * 1e9:.2f} | |")
+    if "before" in r:
+        print(f"| C batch of {against.name}, 1 thread | {r['before'] * 1e9:.2f} | "
+              f"{r['before'] / r['c']:.2f}× the time of this one |")
+    print(f"| {base} | {r['numpy'] * 1e9:.2f} | C is {r['numpy'] / r['c']:.2f}× faster "
+          f"(goal ≥ 3) |")
+    print(f"| memory floor (stream the inputs, write the outputs) | "
+          f"{r['floor'] * 1e9:.2f} | C is {r['c'] / r['floor']:.2f}× the floor "
+          f"(goal ≤ 2) |")
+    print()
 
 
 def main(argv=None) -> int:
@@ -285,38 +345,45 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--layers", default=",".join(LAYERS))
     ap.add_argument("--against", type=Path, default=None,
-                    help="a directory of other generated C files (e.g. of an earlier commit), "
-                         "timed in the same rounds")
+                    help="a directory of other generated C and Python files (e.g. of an "
+                         "earlier commit), timed in the same rounds")
+    ap.add_argument("--python-only", action="store_true",
+                    help="only the per-call tables (generated Python against the inline "
+                         "expression): no C, no NumPy, no compiler")
     args = ap.parse_args(argv)
     print(f"Machine: {machine()}")
-    print("C flags: " + " ".join(cbackend.CFLAGS) + f"; {args.rows:,} rows, best of "
-          f"{args.repeat}\n")
+    if args.python_only:
+        print(f"Python per call only; best of {args.repeat}\n")
+    else:
+        print("C flags: " + " ".join(cbackend.CFLAGS) + f"; {args.rows:,} rows, best of "
+              f"{args.repeat}\n")
     with tempfile.TemporaryDirectory() as tmp:
         for layer in args.layers.split(","):
-            r = per_row(layer, args.rows, args.repeat, Path(tmp), args.against)
-            c = per_call(layer, args.repeat)
-            base = "generated NumPy" if layer.startswith("conv_transpose") else "NumPy (hand-written)"
+            r = None if args.python_only else per_row(layer, args.rows, args.repeat,
+                                                       Path(tmp), args.against)
+            c = per_call(layer, args.repeat, args.against)
             print(f"### {layer}\n")
-            print("| per row | ns/row | ratio |\n|---|---:|---:|")
-            print(f"| C batch, 1 thread | {r['c'] * 1e9:.2f} | |")
-            if "before" in r:
-                print(f"| C batch of {args.against.name}, 1 thread | {r['before'] * 1e9:.2f} | "
-                      f"{r['before'] / r['c']:.2f}× the time of this one |")
-            print(f"| {base} | {r['numpy'] * 1e9:.2f} | C is {r['numpy'] / r['c']:.2f}× faster "
-                  f"(goal ≥ 3) |")
-            print(f"| memory floor (stream the inputs, write the outputs) | "
-                  f"{r['floor'] * 1e9:.2f} | C is {r['c'] / r['floor']:.2f}× the floor "
-                  f"(goal ≤ 2) |")
-            print("\n| per call | groups=1 ns | groups=4 ns |\n|---|---:|---:|")
+            if r is not None:
+                _print_per_row(layer, r, args.against)
+            print("| per call | groups=1 ns | groups=4 ns |\n|---|---:|---:|")
             if "inline G=1" in c:
                 print(f"| inline expression (no validation) | {c['inline G=1'] * 1e9:.0f} | "
                       f"{c['inline G=4'] * 1e9:.0f} |")
+                print(f"| the same expression in a function, called as the evaluator "
+                      f"(no validation) | {c['plain G=1'] * 1e9:.0f} "
+                      f"({c['plain G=1'] / c['inline G=1']:.2f}×) | {c['plain G=4'] * 1e9:.0f} "
+                      f"({c['plain G=4'] / c['inline G=4']:.2f}×) |")
                 print(f"| generated Python (validated) | {c['gen G=1'] * 1e9:.0f} "
                       f"({c['gen G=1'] / c['inline G=1']:.2f}×) | {c['gen G=4'] * 1e9:.0f} "
                       f"({c['gen G=4'] / c['inline G=4']:.2f}×) |")
             else:
                 print(f"| generated Python (validated) | {c['gen G=1'] * 1e9:.0f} | "
                       f"{c['gen G=4'] * 1e9:.0f} |")
+            if "before G=1" in c:
+                base = "inline" if "inline G=1" in c else "gen"
+                print(f"| generated Python of {args.against.name} | {c['before G=1'] * 1e9:.0f} "
+                      f"({c['before G=1'] / c[base + ' G=1']:.2f}×) | {c['before G=4'] * 1e9:.0f} "
+                      f"({c['before G=4'] / c[base + ' G=4']:.2f}×) |")
             print(flush=True)
     return 0
 

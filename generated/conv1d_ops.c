@@ -416,7 +416,7 @@ static SYMCONV_INLINE int bounded_row(int64_t batch_size, int64_t in_channels,
     in_per_group = (int64_t)((uint32_t)(in_channels) / (uint32_t)(groups));
     out_per_group = (int64_t)((uint32_t)(out_channels) / (uint32_t)(groups));
     numerator = input_length - dilation*(kernel_size - INT64_C(1)) + INT64_C(2)*padding - INT64_C(1);
-    if ((groups*in_per_group != in_channels) | (groups*out_per_group != out_channels) | (numerator < 0)) {
+    if (groups*in_per_group != in_channels || groups*out_per_group != out_channels || numerator < 0) {
         return 0;
     }
     length = (int64_t)((uint32_t)(numerator) / (uint32_t)(stride)) + INT64_C(1);

@@ -187,6 +187,30 @@ def conv1d_ops(batch_size, in_channels, out_channels, input_length, kernel_size,
     bias additions included when ``bias`` is true; ``batch_size=None`` is
     unbatched input (counts as 1).
     """
+    # The fast path: exact ints that break no rule, bias True or False; the count printed for
+    # one group or for several. Anything else falls through to the checked code below, which
+    # returns the same count or words the error. (type and int as locals: read faster.)
+    type_, int_ = type, int
+    if (type_(batch_size) is int_ and type_(in_channels) is int_ and type_(out_channels) is int_
+            and type_(input_length) is int_ and type_(kernel_size) is int_
+            and type_(stride) is int_ and type_(padding) is int_ and type_(dilation) is int_
+            and type_(groups) is int_ and batch_size > 0 and in_channels > 0 and out_channels > 0
+            and input_length > 0 and kernel_size > 0 and stride > 0 and padding >= 0
+            and dilation > 0 and groups > 0):
+        length = (input_length - dilation*(kernel_size - 1) + 2*padding - 1)//stride + 1
+        if length > 0:
+            if groups == 1:
+                if bias is True:
+                    return 2*in_channels*kernel_size*out_channels*length*batch_size
+                if bias is False:
+                    return (2*in_channels*kernel_size - 1)*out_channels*length*batch_size
+            else:
+                in_per_group = in_channels//groups
+                if groups*in_per_group == in_channels and not out_channels % groups:
+                    if bias is True:
+                        return 2*kernel_size*in_per_group*out_channels*length*batch_size
+                    if bias is False:
+                        return (2*kernel_size*in_per_group - 1)*out_channels*length*batch_size
     if batch_size is None:
         batch_size = 1
     if not (type(batch_size) is int and batch_size > 0

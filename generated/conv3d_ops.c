@@ -395,35 +395,28 @@ int symconv_conv3d_ops(int64_t batch_size, int64_t in_channels,
 
 /*
  * Bounded rows of the batch loop: sizes in [1, 2^30], padding in [0, 2^30) (not 'same') and
- * bias in {0, 1}, tested at once on the OR of the offset values. Such a row breaks no
- * per-value rule, so count()'s checks reduce to the groups rules and the kernel rule; the
- * per-group channels, the output size and the count are count()'s own printed expressions,
- * through the same overflow-checked helpers, and every floor division has non-negative
- * operands below 2^32 whenever its row is valid: symconv_quotient, exact. Returns 1 with the
- * outputs written, or 0 (outputs untouched) when the row is outside the bounds, breaks a
- * rule or overflows: count() then gives its status. Integer results only.
+ * bias in {0, 1}, tested at once on the OR of the offset values. For them symconv proved at
+ * generation time (interval arithmetic) that the quotients, the groups products and the floor
+ * numerators below cannot overflow, and that every floor division has operands in [0, 2^32)
+ * once its numerator is checked to be >= 0: each is an unsigned 32-bit division, exact. Such
+ * a row breaks no per-value rule, so count()'s checks reduce to the groups rules and the
+ * kernel rule (numerator >= 0); the count goes through the overflow-checked helpers as in
+ * count(). Returns 1 with the outputs written, or 0 (outputs untouched) when the row is
+ * outside the bounds, breaks a rule or overflows: count() then gives its status. Integers only.
  */
-static SYMCONV_INLINE int bounded_row(int64_t batch_size, int64_t in_channels,
-                                      int64_t out_channels, const int64_t input_size[3],
-                                      const int64_t kernel_size[3], const int64_t stride[3],
-                                      const int64_t padding[3], const int64_t dilation[3],
-                                      int64_t groups, int64_t b, int64_t size_out[3],
-                                      int64_t *ops_out)
+static SYMCONV_INLINE int bounded_row(
+    int64_t batch_size, int64_t in_channels, int64_t out_channels, int64_t input_d,
+    int64_t input_h, int64_t input_w, int64_t kernel_d, int64_t kernel_h, int64_t kernel_w,
+    int64_t stride_d, int64_t stride_h, int64_t stride_w, int64_t padding_d,
+    int64_t padding_h, int64_t padding_w, int64_t dilation_d, int64_t dilation_h,
+    int64_t dilation_w, int64_t groups, int64_t b,
+    int64_t size_out[3], int64_t *ops_out)
 {
     int overflow = 0;
     int64_t in_per_group, out_per_group, ops;
-    const int64_t input_d = input_size[0], kernel_d = kernel_size[0];
-    const int64_t stride_d = stride[0], padding_d = padding[0];
-    const int64_t dilation_d = dilation[0];
-    int64_t out_d;
-    const int64_t input_h = input_size[1], kernel_h = kernel_size[1];
-    const int64_t stride_h = stride[1], padding_h = padding[1];
-    const int64_t dilation_h = dilation[1];
-    int64_t out_h;
-    const int64_t input_w = input_size[2], kernel_w = kernel_size[2];
-    const int64_t stride_w = stride[2], padding_w = padding[2];
-    const int64_t dilation_w = dilation[2];
-    int64_t out_w;
+    int64_t numerator_d, out_d;
+    int64_t numerator_h, out_h;
+    int64_t numerator_w, out_w;
     const uint64_t offsets =
         ((uint64_t)batch_size - 1u) | ((uint64_t)in_channels - 1u) | ((uint64_t)out_channels - 1u)
         | ((uint64_t)groups - 1u)
@@ -437,20 +430,17 @@ static SYMCONV_INLINE int bounded_row(int64_t batch_size, int64_t in_channels,
     if ((offsets >> 30) != 0 || (uint64_t)b > 1u) {
         return 0;
     }
-    in_per_group = floor_div(in_channels, groups, &overflow);
-    out_per_group = floor_div(out_channels, groups, &overflow);
-    if (checked_mul(groups, in_per_group, &overflow) != in_channels) {
+    in_per_group = (int64_t)((uint32_t)(in_channels) / (uint32_t)(groups));
+    out_per_group = (int64_t)((uint32_t)(out_channels) / (uint32_t)(groups));
+    numerator_d = input_d - dilation_d*(kernel_d - INT64_C(1)) + INT64_C(2)*padding_d - INT64_C(1);
+    numerator_h = input_h - dilation_h*(kernel_h - INT64_C(1)) + INT64_C(2)*padding_h - INT64_C(1);
+    numerator_w = input_w - dilation_w*(kernel_w - INT64_C(1)) + INT64_C(2)*padding_w - INT64_C(1);
+    if (groups*in_per_group != in_channels || groups*out_per_group != out_channels || numerator_d < 0 || numerator_h < 0 || numerator_w < 0) {
         return 0;
     }
-    if (checked_mul(groups, out_per_group, &overflow) != out_channels) {
-        return 0;
-    }
-    out_d = checked_add(floor_div(checked_sub(checked_add(checked_sub(input_d, checked_mul(dilation_d, checked_sub(kernel_d, INT64_C(1), &overflow), &overflow), &overflow), checked_mul(INT64_C(2), padding_d, &overflow), &overflow), INT64_C(1), &overflow), stride_d, &overflow), INT64_C(1), &overflow);
-    out_h = checked_add(floor_div(checked_sub(checked_add(checked_sub(input_h, checked_mul(dilation_h, checked_sub(kernel_h, INT64_C(1), &overflow), &overflow), &overflow), checked_mul(INT64_C(2), padding_h, &overflow), &overflow), INT64_C(1), &overflow), stride_h, &overflow), INT64_C(1), &overflow);
-    out_w = checked_add(floor_div(checked_sub(checked_add(checked_sub(input_w, checked_mul(dilation_w, checked_sub(kernel_w, INT64_C(1), &overflow), &overflow), &overflow), checked_mul(INT64_C(2), padding_w, &overflow), &overflow), INT64_C(1), &overflow), stride_w, &overflow), INT64_C(1), &overflow);
-    if (overflow || out_d < 1 || out_h < 1 || out_w < 1) {
-        return 0;
-    }
+    out_d = (int64_t)((uint32_t)(numerator_d) / (uint32_t)(stride_d)) + INT64_C(1);
+    out_h = (int64_t)((uint32_t)(numerator_h) / (uint32_t)(stride_h)) + INT64_C(1);
+    out_w = (int64_t)((uint32_t)(numerator_w) / (uint32_t)(stride_w)) + INT64_C(1);
     ops = checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(checked_mul(out_d, groups, &overflow), out_h, &overflow), batch_size, &overflow), out_w, &overflow), out_per_group, &overflow), checked_sub(checked_add(checked_mul(checked_mul(checked_mul(checked_mul(INT64_C(2), kernel_d, &overflow), kernel_h, &overflow), kernel_w, &overflow), in_per_group, &overflow), b, &overflow), INT64_C(1), &overflow), &overflow);
     if (overflow) {
         return 0;
@@ -462,45 +452,123 @@ static SYMCONV_INLINE int bounded_row(int64_t batch_size, int64_t in_channels,
     return 1;
 }
 
+/*
+ * One row of a batch: the bounded path, else the checked code; returns 1 if the row failed.
+ * The output sizes are written straight into the row of size_out (both paths write them only
+ * on success), never through a local array copied afterwards.
+ */
+static SYMCONV_INLINE size_t batch_row(
+    size_t i, int64_t batch_size, int64_t in_channels, int64_t out_channels, int64_t input_d,
+    int64_t input_h, int64_t input_w, int64_t kernel_d, int64_t kernel_h, int64_t kernel_w,
+    int64_t stride_d, int64_t stride_h, int64_t stride_w, int64_t padding_d,
+    int64_t padding_h, int64_t padding_w, int64_t dilation_d, int64_t dilation_h,
+    int64_t dilation_w, int64_t groups, int64_t b,
+    int64_t *size_out, int64_t *ops_out, int *status_out)
+{
+    int64_t ops = 0, unused[3];
+    int64_t *const size = size_out != NULL ? size_out + i * 3 : unused;
+    int status;
+    if (bounded_row(batch_size, in_channels, out_channels, input_d, input_h, input_w, kernel_d,
+                    kernel_h, kernel_w, stride_d, stride_h, stride_w, padding_d, padding_h,
+                    padding_w, dilation_d, dilation_h, dilation_w, groups, b, size, &ops)) {
+        status = SYMCONV_OK;
+    } else {
+        const int64_t input_size[3] = {input_d, input_h, input_w};
+        const int64_t kernel_size[3] = {kernel_d, kernel_h, kernel_w};
+        const int64_t stride[3] = {stride_d, stride_h, stride_w};
+        const int64_t padding[3] = {padding_d, padding_h, padding_w};
+        const int64_t dilation[3] = {dilation_d, dilation_h, dilation_w};
+        status = count(batch_size, in_channels, out_channels, input_size, kernel_size, stride,
+                       padding, dilation, groups, b, size, &ops);
+    }
+    status_out[i] = status;
+    if (status != SYMCONV_OK) {
+        return 1;
+    }
+    ops_out[i] = ops;
+    return 0;
+}
+
 size_t symconv_conv3d_ops_batch(size_t n, const symconv_conv3d_columns *in,
     int64_t *size_out, int64_t *ops_out, int *status_out)
 {
     size_t i, failed = 0;
-    int k, status;
+    if (in->batch_size.step == 1 &&
+        in->in_channels.step == 1 &&
+        in->out_channels.step == 1 &&
+        in->input_size[0].step == 1 &&
+        in->input_size[1].step == 1 &&
+        in->input_size[2].step == 1 &&
+        in->kernel_size[0].step == 1 &&
+        in->kernel_size[1].step == 1 &&
+        in->kernel_size[2].step == 1 &&
+        in->stride[0].step == 1 &&
+        in->stride[1].step == 1 &&
+        in->stride[2].step == 1 &&
+        in->padding[0].step == 1 &&
+        in->padding[1].step == 1 &&
+        in->padding[2].step == 1 &&
+        in->dilation[0].step == 1 &&
+        in->dilation[1].step == 1 &&
+        in->dilation[2].step == 1 &&
+        in->groups.step == 1 &&
+        in->bias.step == 1) {
+        /* every column an array: plain indexing, the common case of sweeps */
+        const int64_t *col_batch_size = in->batch_size.data;
+        const int64_t *col_in_channels = in->in_channels.data;
+        const int64_t *col_out_channels = in->out_channels.data;
+        const int64_t *col_input_d = in->input_size[0].data;
+        const int64_t *col_input_h = in->input_size[1].data;
+        const int64_t *col_input_w = in->input_size[2].data;
+        const int64_t *col_kernel_d = in->kernel_size[0].data;
+        const int64_t *col_kernel_h = in->kernel_size[1].data;
+        const int64_t *col_kernel_w = in->kernel_size[2].data;
+        const int64_t *col_stride_d = in->stride[0].data;
+        const int64_t *col_stride_h = in->stride[1].data;
+        const int64_t *col_stride_w = in->stride[2].data;
+        const int64_t *col_padding_d = in->padding[0].data;
+        const int64_t *col_padding_h = in->padding[1].data;
+        const int64_t *col_padding_w = in->padding[2].data;
+        const int64_t *col_dilation_d = in->dilation[0].data;
+        const int64_t *col_dilation_h = in->dilation[1].data;
+        const int64_t *col_dilation_w = in->dilation[2].data;
+        const int64_t *col_groups = in->groups.data;
+        const int64_t *col_b = in->bias.data;
+        for (i = 0; i < n; i++) {
+            failed += batch_row(i, col_batch_size[i], col_in_channels[i], col_out_channels[i],
+                                col_input_d[i], col_input_h[i], col_input_w[i], col_kernel_d[i],
+                                col_kernel_h[i], col_kernel_w[i], col_stride_d[i],
+                                col_stride_h[i], col_stride_w[i], col_padding_d[i],
+                                col_padding_h[i], col_padding_w[i], col_dilation_d[i],
+                                col_dilation_h[i], col_dilation_w[i], col_groups[i], col_b[i],
+                                size_out, ops_out, status_out);
+        }
+        return failed;
+    }
     for (i = 0; i < n; i++) {
         const ptrdiff_t row = (ptrdiff_t)i;
-        int64_t input_size[3], kernel_size[3], stride[3], padding[3], dilation[3];
-        int64_t ops = 0, size[3], batch_size, in_channels, out_channels, groups, b;
-        for (k = 0; k < 3; k++) {
-            input_size[k] = in->input_size[k].data[row * in->input_size[k].step];
-            kernel_size[k] = in->kernel_size[k].data[row * in->kernel_size[k].step];
-            stride[k] = in->stride[k].data[row * in->stride[k].step];
-            padding[k] = in->padding[k].data[row * in->padding[k].step];
-            dilation[k] = in->dilation[k].data[row * in->dilation[k].step];
-        }
-        batch_size = in->batch_size.data[row * in->batch_size.step];
-        in_channels = in->in_channels.data[row * in->in_channels.step];
-        out_channels = in->out_channels.data[row * in->out_channels.step];
-        groups = in->groups.data[row * in->groups.step];
-        b = in->bias.data[row * in->bias.step];
-        if (bounded_row(batch_size, in_channels, out_channels, input_size, kernel_size, stride,
-                        padding, dilation, groups, b, size, &ops)) {
-            status = SYMCONV_OK;
-        } else {
-            status = count(batch_size, in_channels, out_channels, input_size, kernel_size,
-                           stride, padding, dilation, groups, b, size, &ops);
-        }
-        status_out[i] = status;
-        if (status != SYMCONV_OK) {
-            failed++;
-            continue;
-        }
-        if (size_out != NULL) {
-            for (k = 0; k < 3; k++) {
-                size_out[i * 3 + (size_t)k] = size[k];
-            }
-        }
-        ops_out[i] = ops;
+        failed += batch_row(i,
+            in->batch_size.data[row * in->batch_size.step],
+            in->in_channels.data[row * in->in_channels.step],
+            in->out_channels.data[row * in->out_channels.step],
+            in->input_size[0].data[row * in->input_size[0].step],
+            in->input_size[1].data[row * in->input_size[1].step],
+            in->input_size[2].data[row * in->input_size[2].step],
+            in->kernel_size[0].data[row * in->kernel_size[0].step],
+            in->kernel_size[1].data[row * in->kernel_size[1].step],
+            in->kernel_size[2].data[row * in->kernel_size[2].step],
+            in->stride[0].data[row * in->stride[0].step],
+            in->stride[1].data[row * in->stride[1].step],
+            in->stride[2].data[row * in->stride[2].step],
+            in->padding[0].data[row * in->padding[0].step],
+            in->padding[1].data[row * in->padding[1].step],
+            in->padding[2].data[row * in->padding[2].step],
+            in->dilation[0].data[row * in->dilation[0].step],
+            in->dilation[1].data[row * in->dilation[1].step],
+            in->dilation[2].data[row * in->dilation[2].step],
+            in->groups.data[row * in->groups.step],
+            in->bias.data[row * in->bias.step],
+            size_out, ops_out, status_out);
     }
     return failed;
 }

@@ -259,6 +259,74 @@ def conv3d_ops(batch_size, in_channels, out_channels, input_size, kernel_size,
     bias additions included when ``bias`` is true; ``batch_size=None`` is
     unbatched input (counts as 1).
     """
+    # The fast path: exact ints that break no rule, bias True or False; the count printed for
+    # one group or for several. Anything else falls through to the checked code below, which
+    # returns the same count or words the error. (type and int as locals: read faster.)
+    type_, int_ = type, int
+    if (type_(batch_size) is int_ and type_(in_channels) is int_ and type_(out_channels) is int_
+            and type_(groups) is int_ and batch_size > 0 and in_channels > 0 and out_channels > 0
+            and groups > 0 and type_(input_size) is tuple and len(input_size) == 3):
+        input_d, input_h, input_w = input_size
+        fast = (type_(input_d) is int_ and input_d > 0
+                and (input_h is input_d or type_(input_h) is int_ and input_h > 0)
+                and (input_w is input_d or type_(input_w) is int_ and input_w > 0))
+        if type_(kernel_size) is int_ and kernel_size > 0:
+            kernel_d = kernel_h = kernel_w = kernel_size
+        elif type_(kernel_size) is tuple and len(kernel_size) == 3:
+            kernel_d, kernel_h, kernel_w = kernel_size
+            if not (type_(kernel_d) is int_ and kernel_d > 0
+                    and (kernel_h is kernel_d or type_(kernel_h) is int_ and kernel_h > 0)
+                    and (kernel_w is kernel_d or type_(kernel_w) is int_ and kernel_w > 0)):
+                fast = False
+        else:
+            fast = False
+        if type_(stride) is int_ and stride > 0:
+            stride_d = stride_h = stride_w = stride
+        elif type_(stride) is tuple and len(stride) == 3:
+            stride_d, stride_h, stride_w = stride
+            if not (type_(stride_d) is int_ and stride_d > 0
+                    and (stride_h is stride_d or type_(stride_h) is int_ and stride_h > 0)
+                    and (stride_w is stride_d or type_(stride_w) is int_ and stride_w > 0)):
+                fast = False
+        else:
+            fast = False
+        if type_(padding) is int_ and padding >= 0:
+            padding_d = padding_h = padding_w = padding
+        elif type_(padding) is tuple and len(padding) == 3:
+            padding_d, padding_h, padding_w = padding
+            if not (type_(padding_d) is int_ and padding_d >= 0
+                    and (padding_h is padding_d or type_(padding_h) is int_ and padding_h >= 0)
+                    and (padding_w is padding_d or type_(padding_w) is int_ and padding_w >= 0)):
+                fast = False
+        else:
+            fast = False
+        if type_(dilation) is int_ and dilation > 0:
+            dilation_d = dilation_h = dilation_w = dilation
+        elif type_(dilation) is tuple and len(dilation) == 3:
+            dilation_d, dilation_h, dilation_w = dilation
+            if not (type_(dilation_d) is int_ and dilation_d > 0
+                    and (dilation_h is dilation_d or type_(dilation_h) is int_ and dilation_h > 0)
+                    and (dilation_w is dilation_d or type_(dilation_w) is int_ and dilation_w > 0)):
+                fast = False
+        else:
+            fast = False
+        if fast:
+            out_d = (input_d - dilation_d*(kernel_d - 1) + 2*padding_d - 1)//stride_d + 1
+            out_h = (input_h - dilation_h*(kernel_h - 1) + 2*padding_h - 1)//stride_h + 1
+            out_w = (input_w - dilation_w*(kernel_w - 1) + 2*padding_w - 1)//stride_w + 1
+            if out_d > 0 and out_h > 0 and out_w > 0:
+                if groups == 1:
+                    if bias is True:
+                        return 2*in_channels*kernel_d*kernel_h*kernel_w*out_channels*out_d*out_h*batch_size*out_w
+                    if bias is False:
+                        return (2*in_channels*kernel_d*kernel_h*kernel_w - 1)*out_channels*out_d*out_h*batch_size*out_w
+                else:
+                    in_per_group = in_channels//groups
+                    if groups*in_per_group == in_channels and not out_channels % groups:
+                        if bias is True:
+                            return 2*kernel_d*kernel_h*kernel_w*in_per_group*out_channels*out_d*out_h*batch_size*out_w
+                        if bias is False:
+                            return (2*kernel_d*kernel_h*kernel_w*in_per_group - 1)*out_channels*out_d*out_h*batch_size*out_w
     batch_size, groups, in_per_group, out_per_group, b, kernel_size, out_size = _layer(
         batch_size, in_channels, out_channels, input_size, kernel_size, stride, padding,
         dilation, groups, bias)
@@ -270,6 +338,70 @@ def conv3d_ops(batch_size, in_channels, out_channels, input_size, kernel_size,
 def conv3d_macs(batch_size, in_channels, out_channels, input_size, kernel_size,
                 stride=1, padding=0, dilation=1, groups=1, bias=True):
     """Multiply-accumulates of ``torch.nn.Conv3d`` for a batch (one per product), an exact int."""
+    # The fast path: exact ints that break no rule, bias True or False; the count printed for
+    # one group or for several. Anything else falls through to the checked code below, which
+    # returns the same count or words the error. (type and int as locals: read faster.)
+    type_, int_ = type, int
+    if (type_(batch_size) is int_ and type_(in_channels) is int_ and type_(out_channels) is int_
+            and type_(groups) is int_ and batch_size > 0 and in_channels > 0 and out_channels > 0
+            and groups > 0 and type_(input_size) is tuple and len(input_size) == 3):
+        input_d, input_h, input_w = input_size
+        fast = (type_(input_d) is int_ and input_d > 0
+                and (input_h is input_d or type_(input_h) is int_ and input_h > 0)
+                and (input_w is input_d or type_(input_w) is int_ and input_w > 0))
+        if type_(kernel_size) is int_ and kernel_size > 0:
+            kernel_d = kernel_h = kernel_w = kernel_size
+        elif type_(kernel_size) is tuple and len(kernel_size) == 3:
+            kernel_d, kernel_h, kernel_w = kernel_size
+            if not (type_(kernel_d) is int_ and kernel_d > 0
+                    and (kernel_h is kernel_d or type_(kernel_h) is int_ and kernel_h > 0)
+                    and (kernel_w is kernel_d or type_(kernel_w) is int_ and kernel_w > 0)):
+                fast = False
+        else:
+            fast = False
+        if type_(stride) is int_ and stride > 0:
+            stride_d = stride_h = stride_w = stride
+        elif type_(stride) is tuple and len(stride) == 3:
+            stride_d, stride_h, stride_w = stride
+            if not (type_(stride_d) is int_ and stride_d > 0
+                    and (stride_h is stride_d or type_(stride_h) is int_ and stride_h > 0)
+                    and (stride_w is stride_d or type_(stride_w) is int_ and stride_w > 0)):
+                fast = False
+        else:
+            fast = False
+        if type_(padding) is int_ and padding >= 0:
+            padding_d = padding_h = padding_w = padding
+        elif type_(padding) is tuple and len(padding) == 3:
+            padding_d, padding_h, padding_w = padding
+            if not (type_(padding_d) is int_ and padding_d >= 0
+                    and (padding_h is padding_d or type_(padding_h) is int_ and padding_h >= 0)
+                    and (padding_w is padding_d or type_(padding_w) is int_ and padding_w >= 0)):
+                fast = False
+        else:
+            fast = False
+        if type_(dilation) is int_ and dilation > 0:
+            dilation_d = dilation_h = dilation_w = dilation
+        elif type_(dilation) is tuple and len(dilation) == 3:
+            dilation_d, dilation_h, dilation_w = dilation
+            if not (type_(dilation_d) is int_ and dilation_d > 0
+                    and (dilation_h is dilation_d or type_(dilation_h) is int_ and dilation_h > 0)
+                    and (dilation_w is dilation_d or type_(dilation_w) is int_ and dilation_w > 0)):
+                fast = False
+        else:
+            fast = False
+        if fast:
+            out_d = (input_d - dilation_d*(kernel_d - 1) + 2*padding_d - 1)//stride_d + 1
+            out_h = (input_h - dilation_h*(kernel_h - 1) + 2*padding_h - 1)//stride_h + 1
+            out_w = (input_w - dilation_w*(kernel_w - 1) + 2*padding_w - 1)//stride_w + 1
+            if out_d > 0 and out_h > 0 and out_w > 0:
+                if groups == 1:
+                    if bias is True or bias is False:
+                        return in_channels*out_channels*out_d*out_h*kernel_d*kernel_h*kernel_w*batch_size*out_w
+                else:
+                    out_per_group = out_channels//groups
+                    if not in_channels % groups and groups*out_per_group == out_channels:
+                        if bias is True or bias is False:
+                            return in_channels*out_d*out_h*kernel_d*kernel_h*kernel_w*batch_size*out_w*out_per_group
     batch_size, groups, in_per_group, out_per_group, b, kernel_size, out_size = _layer(
         batch_size, in_channels, out_channels, input_size, kernel_size, stride, padding,
         dilation, groups, bias)
@@ -281,6 +413,69 @@ def conv3d_macs(batch_size, in_channels, out_channels, input_size, kernel_size,
 def conv3d_bias_additions(batch_size, in_channels, out_channels, input_size, kernel_size,
                           stride=1, padding=0, dilation=1, groups=1, bias=True):
     """Output elements of ``torch.nn.Conv3d`` for a batch (one bias addition each), an exact int."""
+    # The fast path: exact ints that break no rule, bias True or False; the count printed for
+    # one group or for several. Anything else falls through to the checked code below, which
+    # returns the same count or words the error. (type and int as locals: read faster.)
+    type_, int_ = type, int
+    if (type_(batch_size) is int_ and type_(in_channels) is int_ and type_(out_channels) is int_
+            and type_(groups) is int_ and batch_size > 0 and in_channels > 0 and out_channels > 0
+            and groups > 0 and type_(input_size) is tuple and len(input_size) == 3):
+        input_d, input_h, input_w = input_size
+        fast = (type_(input_d) is int_ and input_d > 0
+                and (input_h is input_d or type_(input_h) is int_ and input_h > 0)
+                and (input_w is input_d or type_(input_w) is int_ and input_w > 0))
+        if type_(kernel_size) is int_ and kernel_size > 0:
+            kernel_d = kernel_h = kernel_w = kernel_size
+        elif type_(kernel_size) is tuple and len(kernel_size) == 3:
+            kernel_d, kernel_h, kernel_w = kernel_size
+            if not (type_(kernel_d) is int_ and kernel_d > 0
+                    and (kernel_h is kernel_d or type_(kernel_h) is int_ and kernel_h > 0)
+                    and (kernel_w is kernel_d or type_(kernel_w) is int_ and kernel_w > 0)):
+                fast = False
+        else:
+            fast = False
+        if type_(stride) is int_ and stride > 0:
+            stride_d = stride_h = stride_w = stride
+        elif type_(stride) is tuple and len(stride) == 3:
+            stride_d, stride_h, stride_w = stride
+            if not (type_(stride_d) is int_ and stride_d > 0
+                    and (stride_h is stride_d or type_(stride_h) is int_ and stride_h > 0)
+                    and (stride_w is stride_d or type_(stride_w) is int_ and stride_w > 0)):
+                fast = False
+        else:
+            fast = False
+        if type_(padding) is int_ and padding >= 0:
+            padding_d = padding_h = padding_w = padding
+        elif type_(padding) is tuple and len(padding) == 3:
+            padding_d, padding_h, padding_w = padding
+            if not (type_(padding_d) is int_ and padding_d >= 0
+                    and (padding_h is padding_d or type_(padding_h) is int_ and padding_h >= 0)
+                    and (padding_w is padding_d or type_(padding_w) is int_ and padding_w >= 0)):
+                fast = False
+        else:
+            fast = False
+        if type_(dilation) is int_ and dilation > 0:
+            dilation_d = dilation_h = dilation_w = dilation
+        elif type_(dilation) is tuple and len(dilation) == 3:
+            dilation_d, dilation_h, dilation_w = dilation
+            if not (type_(dilation_d) is int_ and dilation_d > 0
+                    and (dilation_h is dilation_d or type_(dilation_h) is int_ and dilation_h > 0)
+                    and (dilation_w is dilation_d or type_(dilation_w) is int_ and dilation_w > 0)):
+                fast = False
+        else:
+            fast = False
+        if fast:
+            out_d = (input_d - dilation_d*(kernel_d - 1) + 2*padding_d - 1)//stride_d + 1
+            out_h = (input_h - dilation_h*(kernel_h - 1) + 2*padding_h - 1)//stride_h + 1
+            out_w = (input_w - dilation_w*(kernel_w - 1) + 2*padding_w - 1)//stride_w + 1
+            if out_d > 0 and out_h > 0 and out_w > 0:
+                if groups == 1:
+                    if bias is True or bias is False:
+                        return out_channels*out_d*out_h*batch_size*out_w
+                else:
+                    if not in_channels % groups and not out_channels % groups:
+                        if bias is True or bias is False:
+                            return out_channels*out_d*out_h*batch_size*out_w
     batch_size, groups, in_per_group, out_per_group, b, kernel_size, out_size = _layer(
         batch_size, in_channels, out_channels, input_size, kernel_size, stride, padding,
         dilation, groups, bias)

@@ -274,6 +274,111 @@ static int64_t floor_sum_checked(int64_t n, int64_t m, int64_t a, int64_t b, int
     }
 }
 
+/*
+ * The bounded path (rows whose per-dimension parameters the generated evaluators have tested to
+ * be small): plain int64_t arithmetic and 32-bit unsigned divisions, no check. The generator
+ * proves by interval arithmetic that every argument it prints lies in the domains below
+ * (symconv.codegen.transpose.bounded_axis), where nothing overflows. SYMCONV_CHECKED_ONLY
+ * compiles the bounded path out (the evaluators then use the checked helpers only).
+ */
+#ifndef SYMCONV_CHECKED_ONLY
+
+/*
+ * floor(a / b) for 0 <= a < 2^32 and 1 <= b < 2^32, exact, without a division for small
+ * operands: for a < 2^16 and b <= 64, floor(a * m_b / 2^32) with m_b = ceil(2^32 / b) =
+ * floor((2^32 - 1) / b) + 1 (a table of constants the compiler computes). Exact: write
+ * m_b * b = 2^32 + e with 0 <= e < b, and a = q*b + r with 0 <= r <= b - 1; then
+ * a * m_b / 2^32 = a/b + a*e/(b * 2^32) = q + r/b + a*e/(b * 2^32), and a*e < 2^16 * 64 < 2^32
+ * makes the last term smaller than 1/b: q <= a * m_b / 2^32 < q + 1. (a * m_b < 2^16 * 2^32
+ * fits in uint64_t.) Other operands take the 32-bit division. Tested exhaustively on
+ * a < 2^16, b <= 64 (tests/test_convtranspose_bounded.py).
+ */
+#define SYMCONV_RECIPROCAL(b) (UINT64_C(0xFFFFFFFF) / (b) + 1u)
+static const uint64_t symconv_reciprocal[65] = {
+    0,
+    SYMCONV_RECIPROCAL(1), SYMCONV_RECIPROCAL(2), SYMCONV_RECIPROCAL(3),
+    SYMCONV_RECIPROCAL(4), SYMCONV_RECIPROCAL(5), SYMCONV_RECIPROCAL(6),
+    SYMCONV_RECIPROCAL(7), SYMCONV_RECIPROCAL(8), SYMCONV_RECIPROCAL(9),
+    SYMCONV_RECIPROCAL(10), SYMCONV_RECIPROCAL(11), SYMCONV_RECIPROCAL(12),
+    SYMCONV_RECIPROCAL(13), SYMCONV_RECIPROCAL(14), SYMCONV_RECIPROCAL(15),
+    SYMCONV_RECIPROCAL(16), SYMCONV_RECIPROCAL(17), SYMCONV_RECIPROCAL(18),
+    SYMCONV_RECIPROCAL(19), SYMCONV_RECIPROCAL(20), SYMCONV_RECIPROCAL(21),
+    SYMCONV_RECIPROCAL(22), SYMCONV_RECIPROCAL(23), SYMCONV_RECIPROCAL(24),
+    SYMCONV_RECIPROCAL(25), SYMCONV_RECIPROCAL(26), SYMCONV_RECIPROCAL(27),
+    SYMCONV_RECIPROCAL(28), SYMCONV_RECIPROCAL(29), SYMCONV_RECIPROCAL(30),
+    SYMCONV_RECIPROCAL(31), SYMCONV_RECIPROCAL(32), SYMCONV_RECIPROCAL(33),
+    SYMCONV_RECIPROCAL(34), SYMCONV_RECIPROCAL(35), SYMCONV_RECIPROCAL(36),
+    SYMCONV_RECIPROCAL(37), SYMCONV_RECIPROCAL(38), SYMCONV_RECIPROCAL(39),
+    SYMCONV_RECIPROCAL(40), SYMCONV_RECIPROCAL(41), SYMCONV_RECIPROCAL(42),
+    SYMCONV_RECIPROCAL(43), SYMCONV_RECIPROCAL(44), SYMCONV_RECIPROCAL(45),
+    SYMCONV_RECIPROCAL(46), SYMCONV_RECIPROCAL(47), SYMCONV_RECIPROCAL(48),
+    SYMCONV_RECIPROCAL(49), SYMCONV_RECIPROCAL(50), SYMCONV_RECIPROCAL(51),
+    SYMCONV_RECIPROCAL(52), SYMCONV_RECIPROCAL(53), SYMCONV_RECIPROCAL(54),
+    SYMCONV_RECIPROCAL(55), SYMCONV_RECIPROCAL(56), SYMCONV_RECIPROCAL(57),
+    SYMCONV_RECIPROCAL(58), SYMCONV_RECIPROCAL(59), SYMCONV_RECIPROCAL(60),
+    SYMCONV_RECIPROCAL(61), SYMCONV_RECIPROCAL(62), SYMCONV_RECIPROCAL(63),
+    SYMCONV_RECIPROCAL(64)
+};
+
+static SYMCONV_INLINE int64_t bounded_quotient(int64_t a, int64_t b)
+{
+    if ((((uint64_t)a >> 16) | (((uint64_t)b - 1u) >> 6)) == 0) {
+        return (int64_t)(((uint64_t)a * symconv_reciprocal[b]) >> 32);
+    }
+    return (int64_t)((uint32_t)a / (uint32_t)b);
+}
+
+/* gcd(a, b) for 1 <= a, b < 2^32: Euclid, each remainder by bounded_quotient. */
+static SYMCONV_INLINE int64_t bounded_gcd(int64_t a, int64_t b)
+{
+    int64_t x = a, y = b;
+    while (y != 0) {
+        const int64_t r = x - y * bounded_quotient(x, y);
+        x = y;
+        y = r;
+    }
+    return x;
+}
+
+/*
+ * sum_{k=k0}^{k1-1} clip(ceil((x - k*d)/s), 0, cap): symconv.convtranspose.clipped_ceil_sum,
+ * which the checked path evaluates with one floor sum, here by a loop over the taps with no
+ * division inside it (and none at all for small operands: bounded_quotient). Domain: 0 <= k0 <= k1 < 2^31, 1 <= s < 2^31, 1 <= d < 2^31,
+ * |x| < 2^31, 0 <= cap and (k1 - k0)*cap < 2^63 (then k0*d, the total and every value below
+ * fit in int64_t).
+ *
+ * Write y_k = x - k*d = s*v_k - e_k with 0 <= e_k < s, so that v_k = ceil(y_k / s), and
+ * d = s*dq + dr with 0 <= dr < s. Then y_{k+1} = y_k - d = s*(v_k - dq) - (e_k + dr), where
+ * 0 <= e_k + dr < 2s: if e_k + dr < s, v_{k+1} = v_k - dq and e_{k+1} = e_k + dr; else
+ * v_{k+1} = v_k - dq - 1 and e_{k+1} = e_k + dr - s. Two divisions in all (v_{k0}, and dq
+ * with dr, by bounded_quotient). The ceilings do not increase with k, so the loop stops at the first tap whose
+ * ceiling is <= 0: every later term is 0; at most min(k1 - k0, ceil(y_{k0} / d)) steps.
+ */
+static SYMCONV_INLINE int64_t clipped_ceil_sum_bounded(int64_t k0, int64_t k1, int64_t x,
+                                                       int64_t s, int64_t d, int64_t cap)
+{
+    const int64_t y = x - k0 * d;
+    int64_t v, e, dq, dr, k, total = 0;
+    if (k0 >= k1 || y <= 0) {
+        return 0;
+    }
+    /* 1 <= y < 2^31 and s < 2^31: y + s - 1 < 2^32 */
+    v = bounded_quotient(y + s - 1, s);
+    e = v * s - y;
+    dq = bounded_quotient(d, s);
+    dr = d - dq * s;
+    for (k = k0; k < k1 && v > 0; k++) {
+        int64_t carry;
+        total += v < cap ? v : cap;
+        e += dr;
+        carry = (int64_t)(e >= s);
+        v -= dq + carry;
+        e -= carry * s;
+    }
+    return total;
+}
+#endif
+
 static int64_t axis_out(int64_t size, int64_t kernel, int64_t stride, int64_t padding, int64_t output_padding, int64_t dilation, int *overflow_out)
 {
     int overflow = 0;
@@ -339,6 +444,47 @@ static int64_t axis_reached(int64_t size, int64_t kernel, int64_t stride, int64_
     }
     return result;
 }
+
+/*
+ * The bounded path of one dimension: input size in [1, 2^31], kernel size, stride and dilation in
+ * [1, 2^15], padding and output_padding in [0, 2^15) (two tests on ORs of offsets). T and R
+ * are the checked path's forms with each clipped ceiling sum evaluated by a tap loop
+ * without division (clipped_ceil_sum_bounded) instead of a floor sum: plain int64_t
+ * arithmetic, which symconv proved cannot overflow there, and 32-bit divisions. Defining
+ * SYMCONV_CHECKED_ONLY compiles it out; SYMCONV_BOUNDED_PROBE counts the dimensions count()
+ * computes by it in symconv_conv_transpose1d_bounded_axes and the rows bounded_row computes in
+ * symconv_conv_transpose1d_bounded_rows (for the tests).
+ */
+#ifndef SYMCONV_CHECKED_ONLY
+#ifdef SYMCONV_BOUNDED_PROBE
+extern long symconv_conv_transpose1d_bounded_axes, symconv_conv_transpose1d_bounded_rows;
+long symconv_conv_transpose1d_bounded_axes = 0, symconv_conv_transpose1d_bounded_rows = 0;
+#  define SYMCONV_PROBE(counter) (symconv_conv_transpose1d_bounded_##counter++)
+#else
+#  define SYMCONV_PROBE(counter) ((void)0)
+#endif
+
+static SYMCONV_INLINE int axis_bounded(int64_t size, int64_t kernel, int64_t stride, int64_t padding, int64_t output_padding, int64_t dilation)
+{
+    const uint64_t small = ((uint64_t)kernel - 1u) | ((uint64_t)stride - 1u)
+        | ((uint64_t)dilation - 1u) | (uint64_t)padding | (uint64_t)output_padding;
+    return (((uint64_t)size - 1u) >> 31) == 0 && (small >> 15) == 0;
+}
+
+static SYMCONV_INLINE void axis_counts_bounded(int64_t size, int64_t kernel, int64_t stride, int64_t padding, int64_t output_padding, int64_t dilation, int64_t *products_out, int64_t *reached_out)
+{
+    const int64_t t0 = clipped_ceil_sum_bounded(INT64_C(0), kernel, padding, stride, dilation, size);
+    const int64_t t1 = -output_padding + padding;
+    const int64_t t2 = clipped_ceil_sum_bounded(INT64_C(0), kernel, t1, stride, dilation, size);
+    const int64_t t3 = bounded_gcd(stride, dilation);
+    const int64_t t4 = bounded_quotient(stride, t3);
+    const int64_t t5 = int64_min(kernel, t4);
+    const int64_t t6 = bounded_quotient(dilation, t3);
+    const int64_t t7 = int64_max(INT64_C(0), size - t6);
+    *products_out = kernel*size - t0 - t2;
+    *reached_out = size*t5 - t0 - t2 + clipped_ceil_sum_bounded(t5, kernel, padding, stride, dilation, t7) + clipped_ceil_sum_bounded(t5, kernel, t1, stride, dilation, t7) + int64_max(INT64_C(0), kernel - t4)*int64_min(size, t6);
+}
+#endif
 
 /* The rule "output size >= 1" decided exactly in 128 bits (for a size that overflowed):
  * out = span - padded + 1 with span and padded below 2^127 for int64_t inputs. */
@@ -477,10 +623,20 @@ static int count(int64_t batch_size, int64_t in_channels, int64_t out_channels,
     out_per_group = out_channels / groups;
     size = input_size[0];
     kernel = kernel_size[0];
-    products = axis_products(input_size[0], kernel_size[0], stride[0], padding[0],
-                           output_padding[0], dilation[0], &axis_overflow);
-    reached = axis_reached(input_size[0], kernel_size[0], stride[0], padding[0],
-                         output_padding[0], dilation[0], &axis_overflow);
+#ifndef SYMCONV_CHECKED_ONLY
+    if (axis_bounded(input_size[0], kernel_size[0], stride[0], padding[0],
+                     output_padding[0], dilation[0])) {
+        axis_counts_bounded(input_size[0], kernel_size[0], stride[0], padding[0],
+                            output_padding[0], dilation[0], &products, &reached);
+        SYMCONV_PROBE(axes);
+    } else
+#endif
+    {
+        products = axis_products(input_size[0], kernel_size[0], stride[0], padding[0],
+                               output_padding[0], dilation[0], &axis_overflow);
+        reached = axis_reached(input_size[0], kernel_size[0], stride[0], padding[0],
+                             output_padding[0], dilation[0], &axis_overflow);
+    }
     overflow = 0;
     q[SYMCONV_CONV_TRANSPOSE_OPS] = checked_mul(checked_mul(checked_mul(groups, batch_size, &overflow), out_per_group, &overflow), checked_sub(checked_add(checked_mul(b, reached, &overflow), checked_mul(checked_mul(INT64_C(2), in_per_group, &overflow), products, &overflow), &overflow), reached, &overflow), &overflow);
     overflow_out[SYMCONV_CONV_TRANSPOSE_OPS] = overflow || axis_overflow;
@@ -504,6 +660,66 @@ static int count(int64_t batch_size, int64_t in_channels, int64_t out_channels,
     }
     return SYMCONV_OK;
 }
+
+#ifndef SYMCONV_CHECKED_ONLY
+/*
+ * The bounded row: batch size, channels and groups in [1, 2^31], bias 0 or 1 and every
+ * dimension on its bounded path (axis_bounded). Then the positivity and padding rules hold
+ * and the other rules are tested here, the output sizes are plain int64_t arithmetic (proved
+ * not to overflow there), T and R the bounded path's, the count overflow-checked as in
+ * count(). Returns 1 with the sizes and the count; 0 for a row outside the bounds, one that
+ * breaks a rule or one whose count overflows: count() then computes or refuses it and words
+ * its status.
+ */
+static SYMCONV_INLINE int bounded_row(int64_t batch_size, int64_t in_channels,
+                                      int64_t out_channels, const int64_t input_size[1],
+                                      const int64_t kernel_size[1], const int64_t stride[1],
+                                      const int64_t padding[1],
+                                      const int64_t output_padding[1],
+                                      const int64_t dilation[1], int64_t groups, int64_t b,
+                                      int64_t size_out[1], int64_t *ops_out)
+{
+    int overflow = 0;
+    int64_t in_per_group, out_per_group, ops;
+    int64_t out, products, reached;
+    if (((((uint64_t)batch_size - 1u) | ((uint64_t)in_channels - 1u)
+          | ((uint64_t)out_channels - 1u) | ((uint64_t)groups - 1u)) >> 31) != 0
+        || (uint64_t)b > 1u) {
+        return 0;
+    }
+    if (!axis_bounded(input_size[0], kernel_size[0], stride[0], padding[0],
+                      output_padding[0], dilation[0])) {
+        return 0;
+    }
+    in_per_group = bounded_quotient(in_channels, groups);
+    out_per_group = bounded_quotient(out_channels, groups);
+    if (in_per_group * groups != in_channels || out_per_group * groups != out_channels) {
+        return 0;
+    }
+    {
+        const int64_t size = input_size[0], kernel = kernel_size[0], stride_ = stride[0];
+        const int64_t padding_ = padding[0], output_padding_ = output_padding[0];
+        const int64_t dilation_ = dilation[0];
+        if (output_padding_ >= int64_max(stride_, dilation_)) {
+            return 0;
+        }
+        out = dilation_*(kernel - INT64_C(1)) + output_padding_ - INT64_C(2)*padding_ + stride_*(size - INT64_C(1)) + INT64_C(1);
+        if (out < 1) {
+            return 0;
+        }
+        axis_counts_bounded(size, kernel, stride_, padding_, output_padding_, dilation_,
+                            &products, &reached);
+    }
+    ops = checked_mul(checked_mul(checked_mul(groups, batch_size, &overflow), out_per_group, &overflow), checked_sub(checked_add(checked_mul(b, reached, &overflow), checked_mul(checked_mul(INT64_C(2), in_per_group, &overflow), products, &overflow), &overflow), reached, &overflow), &overflow);
+    if (overflow) {
+        return 0;
+    }
+    SYMCONV_PROBE(rows);
+    size_out[0] = out;
+    *ops_out = ops;
+    return 1;
+}
+#endif
 
 /* The status of quantity ``which`` (overflow where it does not fit), its value on success. */
 static int one(int status, const int64_t q[SYMCONV_CONV_TRANSPOSE_QUANTITIES],
@@ -565,6 +781,12 @@ int symconv_conv_transpose1d_ops(int64_t batch_size, int64_t in_channels, int64_
 {
     int64_t q[SYMCONV_CONV_TRANSPOSE_QUANTITIES], size[1];
     int bad[SYMCONV_CONV_TRANSPOSE_QUANTITIES];
+#ifndef SYMCONV_CHECKED_ONLY
+    if (bounded_row(batch_size, in_channels, out_channels, &input_length, &kernel_size, &stride,
+                    &padding, &output_padding, &dilation, groups, (int64_t)bias, size, ops_out)) {
+        return SYMCONV_OK;
+    }
+#endif
     return one(count(batch_size, in_channels, out_channels, &input_length, &kernel_size,
                      &stride, &padding, &output_padding, &dilation, groups, (int64_t)bias,
                      size, q, bad), q, bad, SYMCONV_CONV_TRANSPOSE_OPS, ops_out);
@@ -621,13 +843,22 @@ size_t symconv_conv_transpose1d_ops_batch(size_t n, const symconv_conv_transpose
         padding[0] = in->padding.data[row * in->padding.step];
         output_padding[0] = in->output_padding.data[row * in->output_padding.step];
         dilation[0] = in->dilation.data[row * in->dilation.step];
-        status = count(in->batch_size.data[row * in->batch_size.step],
-                       in->in_channels.data[row * in->in_channels.step],
-                       in->out_channels.data[row * in->out_channels.step], input_size,
-                       kernel_size, stride, padding, output_padding, dilation,
-                       in->groups.data[row * in->groups.step],
-                       in->bias.data[row * in->bias.step], size, q, bad);
-        status = one(status, q, bad, SYMCONV_CONV_TRANSPOSE_OPS, &ops);
+        const int64_t batch_size = in->batch_size.data[row * in->batch_size.step];
+        const int64_t in_channels = in->in_channels.data[row * in->in_channels.step];
+        const int64_t out_channels = in->out_channels.data[row * in->out_channels.step];
+        const int64_t groups = in->groups.data[row * in->groups.step];
+        const int64_t b = in->bias.data[row * in->bias.step];
+#ifndef SYMCONV_CHECKED_ONLY
+        if (bounded_row(batch_size, in_channels, out_channels, input_size, kernel_size, stride,
+                        padding, output_padding, dilation, groups, b, size, &ops)) {
+            status = SYMCONV_OK;
+        } else
+#endif
+        {
+            status = count(batch_size, in_channels, out_channels, input_size, kernel_size,
+                           stride, padding, output_padding, dilation, groups, b, size, q, bad);
+            status = one(status, q, bad, SYMCONV_CONV_TRANSPOSE_OPS, &ops);
+        }
         status_out[i] = status;
         if (status != SYMCONV_OK) {
             failed++;

@@ -61,7 +61,10 @@ __all__ = ["CompilerNotFoundError", "CompileError", "UnsafeCacheError", "compile
            "build", "library", "strerror",
            "STATUS", "conv1d_ops", "conv1d_output_length", "conv1d_ops_array", "conv1d_batch",
            "PADDING_SAME", "conv2d_ops", "conv3d_ops", "conv2d_output_size",
-           "conv3d_output_size", "nd_batch", "C_FILES"]
+           "conv3d_output_size", "nd_batch", "C_FILES", "TRANSPOSED_STATUS",
+           "conv_transpose1d_ops", "conv_transpose2d_ops", "conv_transpose3d_ops",
+           "conv_transpose1d_output_length", "conv_transpose2d_output_size",
+           "conv_transpose3d_output_size", "transposed_batch"]
 
 #: Flags of the cached library (warnings are checked by the tests, not at run time).
 #: -O3: the batch loop is about 10% faster than with -O2 (see benchmarks/). No
@@ -214,7 +217,8 @@ def cache_dir() -> Path:
 
 
 #: The generated C evaluators compiled into the one library: ``<stem>.c`` and ``<stem>.h`` each.
-C_STEMS = ("conv1d_ops", "conv2d_ops", "conv3d_ops")
+C_STEMS = ("conv1d_ops", "conv2d_ops", "conv3d_ops", "conv_transpose1d_ops",
+           "conv_transpose2d_ops", "conv_transpose3d_ops")
 #: Every generated file the library is built from, in a fixed order.
 C_FILES = tuple(f"{stem}{ext}" for stem in C_STEMS for ext in (".c", ".h"))
 
@@ -393,6 +397,18 @@ def library() -> ctypes.CDLL:
                 batch_fn = getattr(lib, f"symconv_{layer}_ops_batch")
                 batch_fn.argtypes = [ctypes.c_size_t, ctypes.POINTER(_nd_columns(dims)), p64, p64,
                                      ctypes.POINTER(ctypes.c_int)]
+                batch_fn.restype = ctypes.c_size_t
+            for layer, dims in _TRANSPOSED.items():
+                arg = i64 if dims == 1 else ctypes.c_int64 * dims
+                size_fn = getattr(lib, f"symconv_{layer}_{_OUTPUT[dims]}")
+                size_fn.argtypes = [arg] * 6 + [p64 if dims == 1 else arg]
+                size_fn.restype = ctypes.c_int
+                ops_fn = getattr(lib, f"symconv_{layer}_ops")
+                ops_fn.argtypes = [i64] * 3 + [arg] * 6 + [i64, ctypes.c_int, p64]
+                ops_fn.restype = ctypes.c_int
+                batch_fn = getattr(lib, f"symconv_{layer}_ops_batch")
+                batch_fn.argtypes = [ctypes.c_size_t, ctypes.POINTER(_transposed_columns(dims)),
+                                     p64, p64, ctypes.POINTER(ctypes.c_int)]
                 batch_fn.restype = ctypes.c_size_t
             _lib = lib
         return _lib
@@ -818,6 +834,233 @@ def nd_batch(layer: str, batch_size, in_channels, out_channels, input_size, kern
                                                        ctypes.POINTER(ctypes.c_int)))
     for flat in np.flatnonzero(judge.reshape(-1)):
         status[flat] = STATUS[npmod._refuse(int(flat), shape, given, True).rule]
+    bad = status != 0
+    ops[bad] = 0
+    sizes[bad] = 0
+    return sizes.reshape(*shape, dims), ops.reshape(shape), status.reshape(shape)
+
+
+# --- transposed convolutions ------------------------------------------------------------
+#
+# The same shape as the forward layers': the exact evaluator (symconv.conv_transpose<n>d_ops,
+# generated/conv_transpose<n>d_ops.py) checks and normalizes the arguments first, in its order,
+# and words every refusal; a value beyond int64 is refused before the C call (OverflowError);
+# C counts, and its only status left for valid arguments is overflow (OverflowError), another
+# one is a disagreement, reported as such.
+
+#: Transposed layers in the library: name -> number of dimensions.
+_TRANSPOSED = {"conv_transpose1d": 1, "conv_transpose2d": 2, "conv_transpose3d": 3}
+_OUTPUT = {1: "output_length", 2: "output_size", 3: "output_size"}
+_TRANSPOSED_COLUMN_TYPES: dict[int, type] = {}
+_TRANSPOSED_AXES = ("input_size", "kernel_size", "stride", "padding", "output_padding",
+                    "dilation")
+
+
+def _transposed_statuses() -> dict[str, int]:
+    found = {}
+    for header in ("conv1d_ops.h", "conv_transpose1d_ops.h"):
+        found.update({m.group(1).lower(): int(m.group(2)) for m in re.finditer(
+            r"#define SYMCONV_E_([A-Z_]+) (\d+)", _source(header))})
+    return found
+
+
+#: Status code of each rule of the transposed layers (symconv.convtranspose.RULES keys, and
+#: 'overflow'), read from the generated headers (the forward layers' codes where shared).
+TRANSPOSED_STATUS: dict[str, int] = _transposed_statuses()
+_TRANSPOSED_KEY = {code: key for key, code in TRANSPOSED_STATUS.items()}
+
+
+def _transposed_columns(dims: int) -> type:
+    """``symconv_conv_transpose<n>d_columns`` as a ctypes structure (the header's order)."""
+    if dims not in _TRANSPOSED_COLUMN_TYPES:
+        per = _Column * dims if dims > 1 else _Column
+        fields = [("batch_size", _Column), ("in_channels", _Column), ("out_channels", _Column)]
+        fields += [("input_length" if (dims == 1 and name == "input_size") else name, per)
+                   for name in _TRANSPOSED_AXES]
+        fields += [("groups", _Column), ("bias", _Column)]
+        _TRANSPOSED_COLUMN_TYPES[dims] = type(f"_TransposedColumns{dims}d", (ctypes.Structure,),
+                                              {"_fields_": fields})
+    return _TRANSPOSED_COLUMN_TYPES[dims]
+
+
+def _transposed_call(layer: str, args: dict[str, Any], with_ops: bool):
+    """The C call for a transposed layer: the exact evaluator's checks first (its errors), a
+    value beyond int64 refused, then C; OverflowError where the result or an intermediate does
+    not fit in int64."""
+    import importlib
+
+    ex = importlib.import_module(f"symconv._generated.{layer}_ops")
+    dims = _TRANSPOSED[layer]
+    sizes_name = "input_length" if dims == 1 else "input_size"
+    v = ex.validate(dims, args.get("batch_size"), args.get("in_channels"),
+                    args.get("out_channels"), args[sizes_name], args["kernel_size"],
+                    args["stride"], args["padding"], args["output_padding"], args["dilation"],
+                    args.get("groups"), args.get("bias", True))
+    what = f"symconv.{layer}_ops" if with_ops else f"symconv.{layer}_{_OUTPUT[dims]}"
+    values = [v[name] for name in ("batch_size", "in_channels", "out_channels", "groups")
+              if with_ops] + [x for name in _TRANSPOSED_AXES for x in v[name]]
+    if any(x > _MAX for x in values):
+        raise OverflowError(f"{what}: a value does not fit in a signed 64-bit integer "
+                            f"(the C library takes int64; {what} counts it exactly)")
+    per = [v[name][0] if dims == 1 else (ctypes.c_int64 * dims)(*v[name])
+           for name in _TRANSPOSED_AXES]
+    lib = library()
+    if with_ops:
+        out = ctypes.c_int64()
+        status = getattr(lib, f"symconv_{layer}_ops")(
+            v["batch_size"], v["in_channels"], v["out_channels"], *per, v["groups"],
+            int(v["bias"]), ctypes.byref(out))
+        result: Any = out.value
+    else:
+        out_arr = ctypes.c_int64() if dims == 1 else (ctypes.c_int64 * dims)()
+        status = getattr(lib, f"symconv_{layer}_{_OUTPUT[dims]}")(
+            *per, ctypes.byref(out_arr) if dims == 1 else out_arr)
+        result = out_arr.value if dims == 1 else tuple(out_arr)
+    if status == TRANSPOSED_STATUS["overflow"]:
+        raise OverflowError(f"{what}: the result or an intermediate does not fit in a signed "
+                            f"64-bit integer ({what} counts it exactly)")
+    if status:
+        raise RuntimeError(f"the C evaluator says {_TRANSPOSED_KEY.get(status, status)!r} for "
+                           f"{args!r}, which the exact evaluator accepts; please report this")
+    return result
+
+
+def conv_transpose1d_output_length(input_length, kernel_size, stride=1, padding=0,
+                                   output_padding=0, dilation=1) -> int:
+    """``symconv.conv_transpose1d_output_length`` computed by the C library (``OverflowError``
+    beyond int64)."""
+    return _transposed_call("conv_transpose1d", dict(
+        input_length=input_length, kernel_size=kernel_size, stride=stride, padding=padding,
+        output_padding=output_padding, dilation=dilation), False)
+
+
+def conv_transpose2d_output_size(input_size, kernel_size, stride=1, padding=0, output_padding=0,
+                                 dilation=1) -> tuple[int, ...]:
+    """``symconv.conv_transpose2d_output_size`` computed by the C library."""
+    return _transposed_call("conv_transpose2d", dict(
+        input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+        output_padding=output_padding, dilation=dilation), False)
+
+
+def conv_transpose3d_output_size(input_size, kernel_size, stride=1, padding=0, output_padding=0,
+                                 dilation=1) -> tuple[int, ...]:
+    """``symconv.conv_transpose3d_output_size`` computed by the C library."""
+    return _transposed_call("conv_transpose3d", dict(
+        input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+        output_padding=output_padding, dilation=dilation), False)
+
+
+def conv_transpose1d_ops(batch_size, in_channels, out_channels, input_length, kernel_size,
+                         stride=1, padding=0, output_padding=0, dilation=1, groups=1,
+                         bias=True) -> int:
+    """``symconv.conv_transpose1d_ops`` computed by the C library: the same errors, plus
+    ``OverflowError`` where a value, the count or an intermediate does not fit in int64."""
+    return _transposed_call("conv_transpose1d", dict(
+        batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
+        input_length=input_length, kernel_size=kernel_size, stride=stride, padding=padding,
+        output_padding=output_padding, dilation=dilation, groups=groups, bias=bias), True)
+
+
+def conv_transpose2d_ops(batch_size, in_channels, out_channels, input_size, kernel_size,
+                         stride=1, padding=0, output_padding=0, dilation=1, groups=1,
+                         bias=True) -> int:
+    """``symconv.conv_transpose2d_ops`` computed by the C library (see
+    :func:`conv_transpose1d_ops`)."""
+    return _transposed_call("conv_transpose2d", dict(
+        batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
+        input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+        output_padding=output_padding, dilation=dilation, groups=groups, bias=bias), True)
+
+
+def conv_transpose3d_ops(batch_size, in_channels, out_channels, input_size, kernel_size,
+                         stride=1, padding=0, output_padding=0, dilation=1, groups=1,
+                         bias=True) -> int:
+    """``symconv.conv_transpose3d_ops`` computed by the C library (see
+    :func:`conv_transpose1d_ops`)."""
+    return _transposed_call("conv_transpose3d", dict(
+        batch_size=batch_size, in_channels=in_channels, out_channels=out_channels,
+        input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+        output_padding=output_padding, dilation=dilation, groups=groups, bias=bias), True)
+
+
+def transposed_batch(layer: str, batch_size, in_channels, out_channels, input_size, kernel_size,
+                     stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True):
+    """Every row of ``layer`` (``"conv_transpose1d"``, ``"conv_transpose2d"``,
+    ``"conv_transpose3d"``) through its C batch function, without raising: ``(sizes, ops,
+    status)`` with ``sizes`` of shape ``shape + (dims,)``.
+
+    Integer arrays (or ints) that broadcast together; a per-dimension parameter of a 2d or
+    3d layer is an int or array for every dimension or a tuple of one per dimension
+    (``input_size`` a tuple of one per dimension). ``sizes`` and ``ops`` are 0 where
+    ``status`` is not 0 (:data:`TRANSPOSED_STATUS`: the key of the rule broken, or overflow).
+    ``bias`` is 0/1 or bool. Values that int64 cannot hold raise ``OverflowError`` (NumPy's
+    conversion), non-integers ``TypeError``.
+    """
+    import numpy as np
+
+    if layer not in _TRANSPOSED:
+        raise ValueError(f"layer={layer!r}: choose one of {', '.join(_TRANSPOSED)}")
+    dims = _TRANSPOSED[layer]
+
+    def integers(name, value):
+        a = np.asarray(value)
+        if a.dtype == object:
+            a = np.asarray(value, dtype=np.int64)  # Python ints: OverflowError beyond int64
+        if a.dtype.kind == "b":
+            a = a.astype(np.int64)
+        if a.dtype.kind not in "iu":
+            raise TypeError(f"{name} must be integers, got an array of {a.dtype}")
+        if a.dtype.kind == "u" and a.size and a.max() > _MAX:
+            raise OverflowError(f"{name}: a value does not fit in a signed 64-bit integer")
+        return a.astype(np.int64)
+
+    def per_dim(name, value):
+        if isinstance(value, (tuple, list)) and dims > 1:
+            if len(value) != dims:
+                raise ValueError(f"{name}={value!r}: {layer} takes one value or {dims}")
+            return [integers(name, x) for x in value]
+        if name == "input_size" and dims > 1:
+            raise ValueError(f"input_size must be a tuple of {dims} sizes (one per dimension)")
+        return [integers(name, value)] * dims
+
+    flat = {name: integers(name, value) for name, value in (
+        ("batch_size", 1 if batch_size is None else batch_size), ("in_channels", in_channels),
+        ("out_channels", out_channels), ("groups", groups), ("bias", bias))}
+    axes = {name: per_dim(name, value) for name, value in zip(_TRANSPOSED_AXES, (
+        input_size, kernel_size, stride, padding, output_padding, dilation))}
+    everything = list(flat.values()) + [a for values in axes.values() for a in values]
+    shape = np.broadcast_shapes(*(a.shape for a in everything))
+    n = int(np.prod(shape, dtype=np.int64))
+
+    def col(a):
+        return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=np.int64).reshape(-1)
+
+    keep = {name: col(a) for name, a in flat.items()}
+    keep.update({name: [col(a) for a in values] for name, values in axes.items()})
+    p64 = ctypes.POINTER(ctypes.c_int64)
+
+    def column(a):
+        return _Column(ctypes.cast(a.ctypes.data, p64), 1)
+
+    spec = _transposed_columns(dims)()
+    for name, a in keep.items():
+        if isinstance(a, list):
+            field = "input_length" if (dims == 1 and name == "input_size") else name
+            if dims == 1:
+                setattr(spec, field, column(a[0]))
+            else:
+                target = getattr(spec, field)
+                for k in range(dims):
+                    target[k] = column(a[k])
+        else:
+            setattr(spec, name, column(a))
+    sizes = np.zeros((n, dims), dtype=np.int64)
+    ops = np.zeros(n, dtype=np.int64)
+    status = np.zeros(n, dtype=np.intc)
+    getattr(library(), f"symconv_{layer}_ops_batch")(
+        n, ctypes.byref(spec), ctypes.cast(sizes.ctypes.data, p64),
+        ctypes.cast(ops.ctypes.data, p64), ctypes.cast(status.ctypes.data,
+                                                       ctypes.POINTER(ctypes.c_int)))
     bad = status != 0
     ops[bad] = 0
     sizes[bad] = 0

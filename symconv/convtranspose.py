@@ -391,22 +391,29 @@ def clipped_ceil_sum(a: Axis, k0: sp.Expr, k1: sp.Expr, x: sp.Expr, cap: sp.Expr
                                       evaluate=not _QUICK_MINMAX)  # (tested: same result)
 
 
-def products_log(a: Axis) -> sp.Expr:
-    """T in O(log): ``in·K − C(p) − C(p − op)`` with each C one floor sum."""
-    return (a.in_ * a.K - clipped_ceil_sum(a, 0, a.K, a.p, a.in_)
-            - clipped_ceil_sum(a, 0, a.K, a.p - a.op, a.in_))
+def products_log(a: Axis, clipped: Callable[..., sp.Expr] | None = None) -> sp.Expr:
+    """T in O(log): ``in·K − C(p) − C(p − op)`` with each C one floor sum.
+
+    ``clipped`` (default :func:`clipped_ceil_sum`) builds each sum ``Σ clip(⌈(x − k·d)/s⌉,
+    0, cap)`` from ``(a, k0, k1, x, cap)``: the C evaluators' bounded path passes an opaque
+    function that a tap loop evaluates (symconv.codegen.transpose)."""
+    clipped = clipped or clipped_ceil_sum
+    return (a.in_ * a.K - clipped(a, 0, a.K, a.p, a.in_)
+            - clipped(a, 0, a.K, a.p - a.op, a.in_))
 
 
-def reached_log(a: Axis) -> sp.Expr:
+def reached_log(a: Axis, clipped: Callable[..., sp.Expr] | None = None) -> sp.Expr:
     """R in O(log): ``R(p = 0) − H(p) − H(p − op)``, where ``H(x) = Σ_k clip(c_k, 0, in) −
     Σ_{k ≥ q} clip(c_k, 0, f)`` with ``f = max(0, in − d′)`` (a tap ``k ≥ q`` adds
-    ``max(0, min(in, c) − f) = clip(c, 0, in) − clip(c, 0, f)`` for ``0 ≤ f ≤ in``)."""
+    ``max(0, min(in, c) − f) = clip(c, 0, in) − clip(c, 0, f)`` for ``0 ≤ f ≤ in``).
+    ``clipped`` as for :func:`products_log`."""
+    clipped = clipped or clipped_ceil_sum
     f = _max(0, a.in_ - shift(a))
     start = _min(period(a), a.K)
 
     def h(x: sp.Expr) -> sp.Expr:
-        return (clipped_ceil_sum(a, 0, a.K, x, a.in_)
-                - clipped_ceil_sum(a, start, a.K, x, f))
+        return (clipped(a, 0, a.K, x, a.in_)
+                - clipped(a, start, a.K, x, f))
 
     return _no_cropping_reached(a) - h(a.p) - h(a.p - a.op)
 

@@ -36,7 +36,8 @@ import sympy as sp
 
 from ..conv1d import CONVENTION
 from ..functions import FloorDiv
-from ..printing.code import c_code, plain_c_code, python_code, wide_c_code
+from ..printing.code import c_code, python_code, wide_c_code
+from .bounded import FAST_LIMIT_BITS, bounded_path  # noqa: F401  (FAST_LIMIT_BITS: public)
 from .common import (_INT64, C_HELPERS, C_HELPERS_FILE, C_MARKER, INT64_MARKER, WIDE_HELPERS,
                      c_helpers, environment, int64_helpers, wide_bound)
 from .model import CONV1D, Conv1dCode
@@ -108,6 +109,7 @@ def context(code: Conv1dCode = CONV1D) -> dict:
 
     return {
         "py": printed(py),
+        "py_fast": _python_fast(code),
         "c": printed(cc),
         "wide": wide,
         "fast": fast_path(code),
@@ -126,45 +128,42 @@ def context(code: Conv1dCode = CONV1D) -> dict:
     }
 
 
-#: The C batch takes its bounded path for rows whose sizes are in [1, 2**bits] and padding in
-#: [0, 2**bits), for the largest bits <= FAST_LIMIT_BITS the proof below holds for (30 for the
-#: Conv1d expressions): every floor division there has 32-bit unsigned operands.
-FAST_LIMIT_BITS = 30
-_UINT32_MAX = 2**32 - 1
+def _python_fast(code: Conv1dCode) -> dict:
+    """The fast path of the Python evaluator: the test of each value (exact ``int`` type and its
+    rule's bound, from the parameters' kinds) and the counts it returns, printed from
+    :func:`~symconv.codegen.common.fast_counts`'s forms of the count."""
+    from .common import fast_counts, product_code
+    from .model import SPEC
 
+    names = code.names
 
-def _interval(expr: sp.Expr, ranges: dict) -> tuple[int, int]:
-    """Interval of ``expr`` over ``ranges``; raises if any subexpression can leave int64.
+    def py(e: sp.Expr) -> str:
+        return python_code(e, names)
 
-    A floor division must have a numerator in [0, 2**32) and a divisor in [1, 2**32): the
-    bounded path prints it as an unsigned 32-bit division.
-    """
-    if expr.is_Integer:
-        lo = hi = int(expr)
-    elif expr.is_Symbol:
-        lo, hi = ranges[expr]
-    elif expr.is_Add or expr.is_Mul:
-        parts = [_interval(a, ranges) for a in expr.args]
-        lo, hi = parts[0]
-        for a, b in parts[1:]:
-            if expr.is_Add:
-                lo, hi = lo + a, hi + b
-            else:
-                corners = (lo * a, lo * b, hi * a, hi * b)
-                lo, hi = min(corners), max(corners)
-            if lo < _INT64[0] or hi > _INT64[1]:
-                raise AssertionError(f"{expr} can leave int64 on the bounded path")
-    elif isinstance(expr, FloorDiv):
-        (a, b), (c, d) = (_interval(x, ranges) for x in expr.args)
-        if not (0 <= a and b <= _UINT32_MAX and 1 <= c and d <= _UINT32_MAX):
-            raise AssertionError(f"{expr}: operands can leave [0, 2**32) (divisor >= 1) "
-                                 "on the bounded path")
-        lo, hi = a // d, b // c
-    else:
-        raise AssertionError(f"no interval rule for {expr}")
-    if lo < _INT64[0] or hi > _INT64[1]:
-        raise AssertionError(f"{expr} can leave int64 on the bounded path")
-    return lo, hi
+    kinds = {param.name: param.kind for param in SPEC.parameters}
+    bias = next(sym for sym, name in names.items() if name == "b")
+    groups = next(iter(code.per_group.values())).args[1]
+    forms = fast_counts(code.ops, code.per_group, bias)
+    bias_name = next(name for name in code.parameters if kinds[name] == "bias")
+    return {
+        # every type test first, then every bound (a bound only ever compares an int)
+        "tests": ([f"type_({name}) is int_" for name in code.parameters if kinds[name] != "bias"]
+                  + [f"{name} {'>= 0' if kinds[name] == 'padding' else '> 0'}"
+                     for name in code.parameters if kinds[name] != "bias"]),
+        "groups": names[groups],
+        "bias": {1: f"{bias_name} is True", 0: f"{bias_name} is False",
+                 None: f"{bias_name} is True or {bias_name} is False"},
+        "counts": {
+            "one": [(v, product_code(e, py)) for v, e in forms["one"]],
+            "grouped": [(v, product_code(e, py)) for v, e in forms["grouped"]],
+            "quotients": [(names[sym], python_code(code.per_group[sym], names))
+                          for sym in forms["quotients"]],
+            "groups_test": " and ".join(
+                f"{python_code(groups * sym, names)} == {names[e.args[0]]}"
+                if sym in forms["quotients"] else f"not {names[e.args[0]]} % {names[groups]}"
+                for sym, e in code.per_group.items()),
+        },
+    }
 
 
 def fast_path(code: Conv1dCode = CONV1D) -> dict:
@@ -183,39 +182,8 @@ def fast_path(code: Conv1dCode = CONV1D) -> dict:
     division has operands in [0, 2**32) (the floor numerator once it is
     checked to be >= 0). No floating point anywhere.
     """
-    for bits in range(FAST_LIMIT_BITS, 7, -1):
-        try:
-            return _fast_path(code, bits)
-        except AssertionError:
-            continue
-    raise AssertionError("no bounds make the batch's bounded path overflow-free")
-
-
-def _fast_path(code: Conv1dCode, bits: int) -> dict:
-    """:func:`fast_path` for the bound ``2**bits``; raises if the proof fails."""
-    names = dict(code.names)
-    limit = 2**bits
-    floor = [a for a in sp.preorder_traversal(code.length) if isinstance(a, FloorDiv)][0]
-    numerator = sp.Symbol("numerator", integer=True)
-    names[numerator] = "numerator"
-    length = code.length.xreplace({floor: FloorDiv(numerator, floor.args[1])})
-    ranges = {sym: (0, limit - 1) if name == "padding" else (0, 1) if name == "b" else (1, limit)
-              for sym, name in names.items()}
-    for per, e in code.per_group.items():
-        ranges[per] = _interval(e, ranges)
-    for _, product in code.group_products:
-        _interval(product, ranges)
-    lo, hi = _interval(floor.args[0], ranges)
-    ranges[numerator] = (0, hi)  # the bounded path requires a non-negative numerator
-    _interval(length, ranges)
-    return {
-        "limit_bits": bits,
-        "per_group": [(names[sym], plain_c_code(e, names)) for sym, e in code.per_group.items()],
-        "products": [(names[total], plain_c_code(product, names))
-                     for total, product in code.group_products],
-        "numerator": plain_c_code(floor.args[0], names),
-        "length": plain_c_code(length, names),
-    }
+    path = bounded_path(code.names, code.per_group, code.group_products, [code.length])
+    return {**path, "numerator": path["numerators"][0][1], "length": path["lengths"][0]}
 
 
 def render(language: str, code: Conv1dCode = CONV1D) -> dict[str, str]:

@@ -16,7 +16,7 @@ import jinja2
 import sympy as sp
 
 __all__ = ["C_HELPERS", "WIDE_HELPERS", "INT64_MARKER", "int64_helpers", "C_HELPERS_FILE",
-           "C_MARKER", "c_helpers", "environment", "wide_bound"]
+           "C_MARKER", "c_helpers", "environment", "wide_bound", "fast_counts", "product_code"]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -62,6 +62,21 @@ def _c_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _join_and(tests: list, indent: int, first: int = 0, width: int = 99) -> str:
+    """``tests`` joined by ``and``, as many on a line as fit in ``width`` columns; a line after
+    the first starts with ``and`` at column ``indent`` (the first line's text at ``first``)."""
+    lines, line = [], ""
+    for test in tests:
+        start = first if not lines else indent + 4
+        if line and start + len(line) + 5 + len(test) > width:
+            lines.append(line)
+            line = test
+        else:
+            line = f"{line} and {test}" if line else test
+    lines.append(line)
+    return ("\n" + " " * indent + "and ").join(lines)
+
+
 def environment() -> jinja2.Environment:
     """Jinja2 environment: strict (an unknown name is an error), whitespace-controlled."""
     env = jinja2.Environment(
@@ -70,6 +85,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True, autoescape=False)
     env.filters["pyrepr"] = repr
     env.filters["c_string"] = _c_string
+    env.filters["join_and"] = _join_and
     return env
 
 
@@ -101,3 +117,57 @@ def wide_bound(expr: sp.Expr, ranges: dict) -> int:
     if bound >= 2**127:
         raise AssertionError(f"{expr} can leave 128 bits for int64 inputs")
     return bound
+
+
+def fast_counts(expr: sp.Expr, per_group: dict, bias: sp.Symbol) -> dict:
+    """The forms of the count ``expr`` the generated Python's fast path returns, by SymPy.
+
+    ``per_group`` maps each quotient to its ``FloorDiv(total, G)`` (``c = C_in // G``); the fast
+    path has checked the groups rules and that the bias is True or False. Returns::
+
+        {"one": [(b, factors)], "grouped": [(b, factors)], "quotients": [symbol, ...]}
+
+    ``one``: ``G = 1`` (each quotient is its total: no division); ``grouped``: ``G > 1`` where a
+    quotient that ``expr`` only reads times ``G`` is replaced by its total (``G*o`` is
+    ``C_out``: a division and a product fewer), ``quotients`` the ones it still reads. Each
+    list is ``[(1, form with b = 1), (0, form with b = 0)]``, or ``[(None, form)]`` when the
+    count does not read ``b``; a form is a list of factors, the one that read ``b`` (the count
+    per output element: small, multiplied first) and the rest. Every form is checked equal to
+    ``expr`` under its substitutions.
+    """
+    from itertools import combinations
+
+    groups = next(iter(per_group.values())).args[1]
+    total = {q: e.args[0] for q, e in per_group.items()}
+    one = {groups: 1, **total}
+    exact = {q: total[q] / groups for q in per_group}
+    candidates = []
+    for k in range(len(per_group) + 1):
+        for qs in combinations(per_group, k):
+            form = sp.factor(expr.xreplace({q: exact[q] for q in qs}))
+            if sp.fraction(sp.together(form))[1] == 1:  # still a polynomial: no division
+                candidates.append((sp.count_ops(form), -k, str(form), form))
+    grouped = min(candidates)[-1]  # the fewest operations
+
+    def by_bias(form: sp.Expr) -> list:
+        if bias not in form.free_symbols:
+            return [(None, [form])]
+        # the factor that reads b (the count per output element, small) first, the rest after
+        inner = sp.Mul(*[f for f in sp.Mul.make_args(form) if bias in f.free_symbols])
+        outer = sp.Mul(*[f for f in sp.Mul.make_args(form) if bias not in f.free_symbols])
+        return [(v, [sp.factor(inner.xreplace({bias: v})), outer]) for v in (1, 0)]
+
+    forms = {"one": by_bias(sp.factor(expr.xreplace(one))), "grouped": by_bias(grouped)}
+    for key, sub in (("one", one), ("grouped", exact)):
+        for v, factors in forms[key]:
+            want = expr.xreplace(sub if v is None else {**sub, bias: v})
+            if sp.cancel(sp.Mul(*factors).xreplace(sub) - want) != 0:
+                raise AssertionError(f"the fast form {factors} is not {expr} for {key}, b={v}")
+    forms["quotients"] = [q for q in per_group if q in grouped.free_symbols]
+    return forms
+
+
+def product_code(factors: list, printer) -> str:
+    """``factors`` printed by ``printer`` and multiplied in this order (a sum in parentheses)."""
+    return "*".join(f"({printer(f)})" if f.is_Add else printer(f) for f in factors
+                    if f != 1) or "1"

@@ -167,12 +167,90 @@ def context(spec: LayerSpec) -> dict:
         "convention": CONVENTION,
         **_numpy_context(spec, names),
         **_c_context(spec, names),
+        "fast": _fast_context(spec, names),
     }
+
+
+def _fast_context(spec: LayerSpec, names: dict) -> dict:
+    """The fast path of the Python evaluators: the tests on its values (exact ``int`` type and
+    the rule's bound of each, from the parameters' kinds) and the counts it returns, printed
+    from :func:`~symconv.codegen.common.fast_counts`'s forms of each quantity."""
+    from .common import fast_counts, product_code
+
+    def py(e: sp.Expr) -> str:
+        return python_code(e, names)
+
+    def bound(name: str, kind: str) -> str:
+        return f"{name} {'>= 0' if kind == 'padding' else '> 0'}"
+
+    def test(name: str, kind: str) -> str:
+        return f"type_({name}) is int_ and {bound(name, kind)}"
+
+    types, bounds, per_dim = [], [], []
+    for param in spec.parameters:
+        if param.kind == "bias":
+            continue
+        if not param.per_dimension:
+            types.append(f"type_({param.name}) is int_")
+            bounds.append(bound(param.name, param.kind))
+            continue
+        each = [names[sym] for sym in param.symbols]
+        per_dim.append({
+            "name": param.name,
+            "each": each,
+            # the input size is a tuple only; the others also one int for every dimension
+            "scalar": None if param.symbols == spec.input_sizes else test(param.name, param.kind),
+            # a later element that is the first one (a square kernel) passes the first's test
+            "tests": ([test(each[0], param.kind)] + [
+                f"({x} is {each[0]} or {test(x, param.kind)})" for x in each[1:]]),
+        })
+    if sum(p["scalar"] is None for p in per_dim) != 1:
+        raise AssertionError(f"{spec.name}: the fast path expects one tuple-only parameter")
+    per_group = {c: FloorDiv(C_in, G), o: FloorDiv(C_out, G)}
+    counts = {}
+    for q in QUANTITIES:
+        forms = fast_counts(_count(spec, q), per_group, spec.bias)
+        counts[q] = {
+            "one": [(v, product_code(e, py)) for v, e in forms["one"]],
+            "grouped": [(v, product_code(e, py)) for v, e in forms["grouped"]],
+            "quotients": [(names[sym], python_code(per_group[sym], names))
+                          for sym in forms["quotients"]],
+            # the groups rules: a quotient it computes times G gives back the total; else the
+            # remainder of the total is 0
+            "groups_test": " and ".join(
+                f"{python_code(G * sym, names)} == {names[e.args[0]]}" if sym in forms["quotients"]
+                else f"not {names[e.args[0]]} % {names[G]}" for sym, e in per_group.items()),
+        }
+    bias = next(param.name for param in spec.parameters if param.kind == "bias")
+    return {
+        # every type test first, then every bound (a bound only ever compares an int)
+        "scalars": types + bounds,
+        "per_dim": per_dim,
+        "bias": {1: f"{bias} is True", 0: f"{bias} is False",
+                 None: f"{bias} is True or {bias} is False"},
+        "out_test": " and ".join(f"out_{axis.lower()} > 0" for axis in spec.axes),
+        "groups": names[G],
+        "counts": counts,
+    }
+
+
+def _wrap(items: list[str], width: int, indent: int) -> str:
+    """``items`` joined by ", ", broken into lines of at most ``width`` characters between
+    items, continuation lines indented by ``indent`` spaces."""
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + 2 + len(item) > width:
+            lines.append(line + ",")
+            line = item
+        else:
+            line = f"{line}, {item}" if line else item
+    return ("\n" + " " * indent).join([*lines, line])
 
 
 def _c_context(spec: LayerSpec, names: dict) -> dict:
     """The C evaluator's printed expressions: every + - * checked, exact floor division; the
     kernel rule's two sides in 128 bits (proved exact for int64 inputs) for an overflowed size."""
+    from .bounded import bounded_path
     from .common import _INT64, C_HELPERS, WIDE_HELPERS, c_helpers, wide_bound
     from ..printing.code import c_code, wide_c_code
     from .model import STATUSES
@@ -193,7 +271,22 @@ def _c_context(spec: LayerSpec, names: dict) -> dict:
                      "wide_padded": wide_c_code(padded, names, WIDE_HELPERS),
                      "wide_span": wide_c_code(span, names, WIDE_HELPERS)})
     per_group = {c: FloorDiv(C_in, G), o: FloorDiv(C_out, G)}
+    fast = bounded_path(names, per_group, [(C_in, G * c), (C_out, G * o)], spec.output_size,
+                        tuple(axis.lower() for axis in spec.axes))
+    per_dimension = [(p.name, _word(p.name)) for p in spec.parameters if p.per_dimension]
+    columns = [("batch_size", "batch_size"), ("in_channels", "in_channels"),
+               ("out_channels", "out_channels")]
+    columns += [(f"{word}_{axis.lower()}", f"{name}[{index}]") for name, word in per_dimension
+                for index, axis in enumerate(spec.axes)]
+    columns += [("groups", "groups"), ("b", "bias")]
     return {
+        "row_params": _wrap([f"int64_t {name}" for name, _ in columns], 86, 4),
+        "row_args": _wrap([name for name, _ in columns], 74, 20),
+        "col_args": _wrap([f"col_{name}[i]" for name, _ in columns], 64, 32),
+        "c_fast": fast,
+        "columns": columns,
+        "per_dimension": per_dimension,
+        "param_words": dict(per_dimension),
         "dims": [{**d, **extra} for d, extra in zip(_dims(spec), dims)],
         "c_same_stride_test": " || ".join(f"stride_{a.lower()} != 1" for a in spec.axes),
         "c_per_group": [(names[sym], cc(e)) for sym, e in per_group.items()],

@@ -34,13 +34,14 @@ import sympy as sp
 from .. import convtranspose as ct
 from ..conv1d import integer_form
 from ..functions import floor_sum
-from ..printing.code import c_code, python_code, wide_c_code
+from ..functions import FloorDiv, Gcd
+from ..printing.code import PlainCPrinter, c_code, python_code, wide_c_code
 from ..symbols import C_in, C_out, G, N, c, o
 from .common import _INT64, C_HELPERS, WIDE_HELPERS, c_helpers, environment, wide_bound
 
 __all__ = ["layer_names", "TEMPLATES", "QUANTITIES", "CONVENTION", "C_FUNCTIONS",
            "NUMPY_FUNCTIONS", "statuses", "context", "render", "artifacts", "file_names", "floorsum_helpers",
-           "c_floorsum_helpers"]
+           "c_floorsum_helpers", "ClippedCeilSum", "bounded_axis", "BOUNDED_BITS"]
 
 #: language -> ((template, file name pattern), ...).
 TEMPLATES = {
@@ -127,6 +128,159 @@ def _axis_functions() -> list[dict]:
         out.append({"name": name, "python": py, "numpy": np_, "c": cc,
                     "unused": [arg for arg in AXIS_ARGS if arg not in used]})
     return out
+
+
+# --- the bounded path: one dimension of small parameters, a tap loop, no floor sum --------------
+
+class ClippedCeilSum(sp.Function):
+    """``Σ_{k=k0}^{k1−1} clip(⌈(x − k·d)/s⌉, 0, cap)``, unevaluated, arguments
+    ``(k0, k1, x, s, d, cap)``: :func:`symconv.convtranspose.clipped_ceil_sum` kept whole, for
+    the bounded path, whose C helper ``clipped_ceil_sum_bounded`` (symconv_floorsum.c) sums
+    the taps in a loop with no division inside it."""
+
+    nargs = 6
+
+    def _eval_is_integer(self):
+        return True
+
+
+def _clipped_opaque(a: ct.Axis, k0: sp.Expr, k1: sp.Expr, x: sp.Expr, cap: sp.Expr) -> sp.Expr:
+    return ClippedCeilSum(k0, k1, x, a.s, a.d, cap)
+
+
+def clipped_expanded(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every :class:`ClippedCeilSum` replaced by the spec's floor-sum form
+    (:func:`symconv.convtranspose.clipped_ceil_sum`): the bounded path's expressions then
+    are the checked path's (tested)."""
+    a = ct.axis_symbols("")
+
+    def expand(k0, k1, x, s, d, cap):
+        if (s, d) != (a.s, a.d):
+            raise AssertionError("a clipped sum of another stride or dilation")
+        return ct.clipped_ceil_sum(a, k0, k1, x, cap)
+
+    return expr.replace(ClippedCeilSum, expand)
+
+
+class _BoundedCPrinter(PlainCPrinter):
+    """Plain ``int64_t`` C for the bounded path (:class:`~symconv.printing.code.PlainCPrinter`),
+    ``Max``/``Min`` as the helpers, ``FloorDiv`` (operands in [0, 2**32), divisor >= 1),
+    ``Gcd`` and :class:`ClippedCeilSum` as the bounded helpers of symconv_floorsum.c."""
+
+    printmethod = "_symconv_bounded_c"
+
+    def _fold(self, name: str, expr) -> str:
+        out = self._print(expr.args[0])
+        for arg in expr.args[1:]:
+            out = f"{name}({out}, {self._print(arg)})"
+        return out
+
+    def _print_Max(self, expr):
+        return self._fold("int64_max", expr)
+
+    def _print_Min(self, expr):
+        return self._fold("int64_min", expr)
+
+    def _print_Gcd(self, expr):
+        return self._fold("bounded_gcd", expr)
+
+    def _print_FloorDiv(self, expr):
+        return "bounded_quotient(%s, %s)" % tuple(self._print(x) for x in expr.args)
+
+    def _print_ClippedCeilSum(self, expr):
+        return "clipped_ceil_sum_bounded(%s)" % ", ".join(self._print(x) for x in expr.args)
+
+
+#: The bounded path of a dimension: input size in [1, 2**size], kernel size, stride and
+#: dilation in [1, 2**small], padding and output_padding in [0, 2**small) (two tests on ORs of
+#: offsets). bounded_axis proves that nothing it prints overflows there. The bounded row also
+#: has batch size, channels and groups in [1, 2**channels] (its groups quotients are
+#: bounded_quotient's, operands below 2**32; its count stays overflow-checked).
+BOUNDED_BITS = {"size": 31, "small": 15, "channels": 31}
+_HELPER_LIMIT = 2**31  # the domain of clipped_ceil_sum_bounded and bounded_gcd (< 2**31)
+
+
+def _bounded_interval(expr: sp.Expr, ranges: dict) -> tuple[int, int]:
+    """Interval of ``expr`` over ``ranges``; raises if a subexpression can leave int64 or a
+    helper's domain (a ``FloorDiv`` must have operands in [0, 2**32), divisor >= 1)."""
+    from .common import _INT64
+
+    if expr.is_Integer:
+        lo = hi = int(expr)
+    elif expr.is_Symbol:
+        lo, hi = ranges[expr]
+    elif expr.is_Add or expr.is_Mul:
+        parts = [_bounded_interval(x, ranges) for x in expr.args]
+        lo, hi = parts[0]
+        for a, b in parts[1:]:
+            if expr.is_Add:
+                lo, hi = lo + a, hi + b
+            else:
+                corners = (lo * a, lo * b, hi * a, hi * b)
+                lo, hi = min(corners), max(corners)
+            if lo < _INT64[0] or hi > _INT64[1]:
+                raise AssertionError(f"{expr} can leave int64 on the bounded path")
+    elif isinstance(expr, (sp.Max, sp.Min)):
+        parts = [_bounded_interval(x, ranges) for x in expr.args]
+        pick = max if isinstance(expr, sp.Max) else min
+        lo, hi = pick(x[0] for x in parts), pick(x[1] for x in parts)
+    elif isinstance(expr, FloorDiv):
+        (a, b), (c, d) = (_bounded_interval(x, ranges) for x in expr.args)
+        if not (0 <= a and b < 2**32 and 1 <= c and d < 2**32):
+            raise AssertionError(f"{expr}: operands can leave [0, 2**32) on the bounded path")
+        lo, hi = a // d, b // c
+    elif isinstance(expr, Gcd):
+        parts = [_bounded_interval(x, ranges) for x in expr.args]
+        if not all(1 <= x[0] and x[1] < _HELPER_LIMIT for x in parts):
+            raise AssertionError(f"{expr}: operands can leave [1, 2**31)")
+        lo, hi = 1, min(x[1] for x in parts)
+    elif isinstance(expr, ClippedCeilSum):
+        k0, k1, x, s, d, cap = (_bounded_interval(y, ranges) for y in expr.args)
+        if not (k0[0] >= 0 and k1[1] < _HELPER_LIMIT and s[0] >= 1 and s[1] < _HELPER_LIMIT
+                and d[0] >= 1 and d[1] < _HELPER_LIMIT and -_HELPER_LIMIT < x[0]
+                and x[1] < _HELPER_LIMIT and cap[0] >= 0):
+            raise AssertionError(f"{expr}: arguments can leave the helper's domain")
+        lo, hi = 0, max(0, k1[1] - k0[0]) * cap[1]  # (k1 - k0)*cap: checked below
+    else:
+        raise AssertionError(f"no interval rule for {expr}")
+    if lo < _INT64[0] or hi > _INT64[1]:
+        raise AssertionError(f"{expr} can leave int64 on the bounded path")
+    return lo, hi
+
+
+@lru_cache(maxsize=None)
+def bounded_axis() -> dict:
+    """The bounded path of one dimension: T (:func:`~symconv.convtranspose.products_log`) and
+    R (:func:`~symconv.convtranspose.reached_log`) with each clipped ceiling sum kept whole
+    (:class:`ClippedCeilSum`, a tap loop in C), common subexpressions shared between the two
+    (T's two sums are R's first two), printed as plain ``int64_t`` C. Proves by interval
+    arithmetic over the bounds of :data:`BOUNDED_BITS` that no operation overflows and that
+    every helper gets arguments in its domain; raises otherwise. The output size
+    (:func:`~symconv.convtranspose.output_size`) is printed likewise, for the bounded row."""
+    a = ct.axis_symbols("")
+    exprs = [ct.products_log(a, _clipped_opaque), ct.reached_log(a, _clipped_opaque)]
+    for fast, checked in zip(exprs, (ct.products_log(a), ct.reached_log(a))):
+        if clipped_expanded(fast) != checked:
+            raise AssertionError("the bounded path's form is not the checked path's")
+    temps = sp.numbered_symbols("t", integer=True)
+    steps, reduced = sp.cse(exprs, symbols=temps)
+    names = _axis_names()
+    names.update({sym: sym.name for sym, _ in steps})
+    size, small = (2**BOUNDED_BITS[k] for k in ("size", "small"))
+    ranges = {a.in_: (1, size), a.K: (1, small), a.s: (1, small), a.d: (1, small),
+              a.p: (0, small - 1), a.op: (0, small - 1)}
+    for sym, e in steps:
+        ranges[sym] = _bounded_interval(e, ranges)
+    for e in reduced:
+        _bounded_interval(e, ranges)
+    out = ct.output_size(a)
+    _bounded_interval(out, ranges)
+    printer = _BoundedCPrinter(names)
+    row_names = {a.in_: "size", a.K: "kernel", a.s: "stride_", a.p: "padding_",
+                 a.op: "output_padding_", a.d: "dilation_"}  # the bounded row's locals
+    return {"bits": dict(BOUNDED_BITS), "out_row": _BoundedCPrinter(row_names).doprint(out),
+            "steps": [(names[sym], printer.doprint(e)) for sym, e in steps],
+            "products": printer.doprint(reduced[0]), "reached": printer.doprint(reduced[1])}
 
 
 def _np_code(expr: sp.Expr, names) -> str:
@@ -228,6 +382,8 @@ def context(layer: str) -> dict:
                                     for fn in _VALIDATION),
         "floor_sum": inspect.getsource(floor_sum).rstrip(),
         "axis_functions": _axis_functions(),
+        "bounded": bounded_axis(),
+        "ops_c": c_code(totals["ops"], names, C_FUNCTIONS, flag="&overflow"),
         "axis_args": list(AXIS_ARGS),
         "too_small": _too_small(),
         "quantities": [(q, python_code(e, names)) for q, e in totals.items()],
