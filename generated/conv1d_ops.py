@@ -204,13 +204,12 @@ def conv1d_ops(batch_size, in_channels, out_channels, input_length, kernel_size,
                     return 2*in_channels*kernel_size*out_channels*length*batch_size
                 if bias is False:
                     return (2*in_channels*kernel_size - 1)*out_channels*length*batch_size
-            else:
+            elif not in_channels % groups and not out_channels % groups:
                 in_per_group = in_channels//groups
-                if groups*in_per_group == in_channels and not out_channels % groups:
-                    if bias is True:
-                        return 2*kernel_size*in_per_group*out_channels*length*batch_size
-                    if bias is False:
-                        return (2*kernel_size*in_per_group - 1)*out_channels*length*batch_size
+                if bias is True:
+                    return 2*kernel_size*in_per_group*out_channels*length*batch_size
+                if bias is False:
+                    return (2*kernel_size*in_per_group - 1)*out_channels*length*batch_size
     if batch_size is None:
         batch_size = 1
     if not (type(batch_size) is int and batch_size > 0

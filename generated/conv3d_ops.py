@@ -320,13 +320,12 @@ def conv3d_ops(batch_size, in_channels, out_channels, input_size, kernel_size,
                         return 2*in_channels*kernel_d*kernel_h*kernel_w*out_channels*out_d*out_h*batch_size*out_w
                     if bias is False:
                         return (2*in_channels*kernel_d*kernel_h*kernel_w - 1)*out_channels*out_d*out_h*batch_size*out_w
-                else:
+                elif not in_channels % groups and not out_channels % groups:
                     in_per_group = in_channels//groups
-                    if groups*in_per_group == in_channels and not out_channels % groups:
-                        if bias is True:
-                            return 2*kernel_d*kernel_h*kernel_w*in_per_group*out_channels*out_d*out_h*batch_size*out_w
-                        if bias is False:
-                            return (2*kernel_d*kernel_h*kernel_w*in_per_group - 1)*out_channels*out_d*out_h*batch_size*out_w
+                    if bias is True:
+                        return 2*kernel_d*kernel_h*kernel_w*in_per_group*out_channels*out_d*out_h*batch_size*out_w
+                    if bias is False:
+                        return (2*kernel_d*kernel_h*kernel_w*in_per_group - 1)*out_channels*out_d*out_h*batch_size*out_w
     batch_size, groups, in_per_group, out_per_group, b, kernel_size, out_size = _layer(
         batch_size, in_channels, out_channels, input_size, kernel_size, stride, padding,
         dilation, groups, bias)
@@ -397,11 +396,10 @@ def conv3d_macs(batch_size, in_channels, out_channels, input_size, kernel_size,
                 if groups == 1:
                     if bias is True or bias is False:
                         return in_channels*out_channels*out_d*out_h*kernel_d*kernel_h*kernel_w*batch_size*out_w
-                else:
+                elif not in_channels % groups and not out_channels % groups:
                     out_per_group = out_channels//groups
-                    if not in_channels % groups and groups*out_per_group == out_channels:
-                        if bias is True or bias is False:
-                            return in_channels*out_d*out_h*kernel_d*kernel_h*kernel_w*batch_size*out_w*out_per_group
+                    if bias is True or bias is False:
+                        return in_channels*out_d*out_h*kernel_d*kernel_h*kernel_w*batch_size*out_w*out_per_group
     batch_size, groups, in_per_group, out_per_group, b, kernel_size, out_size = _layer(
         batch_size, in_channels, out_channels, input_size, kernel_size, stride, padding,
         dilation, groups, bias)
@@ -472,10 +470,9 @@ def conv3d_bias_additions(batch_size, in_channels, out_channels, input_size, ker
                 if groups == 1:
                     if bias is True or bias is False:
                         return out_channels*out_d*out_h*batch_size*out_w
-                else:
-                    if not in_channels % groups and not out_channels % groups:
-                        if bias is True or bias is False:
-                            return out_channels*out_d*out_h*batch_size*out_w
+                elif not in_channels % groups and not out_channels % groups:
+                    if bias is True or bias is False:
+                        return out_channels*out_d*out_h*batch_size*out_w
     batch_size, groups, in_per_group, out_per_group, b, kernel_size, out_size = _layer(
         batch_size, in_channels, out_channels, input_size, kernel_size, stride, padding,
         dilation, groups, bias)

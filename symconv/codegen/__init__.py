@@ -158,10 +158,9 @@ def _python_fast(code: Conv1dCode) -> dict:
             "grouped": [(v, product_code(e, py)) for v, e in forms["grouped"]],
             "quotients": [(names[sym], python_code(code.per_group[sym], names))
                           for sym in forms["quotients"]],
-            "groups_test": " and ".join(
-                f"{python_code(groups * sym, names)} == {names[e.args[0]]}"
-                if sym in forms["quotients"] else f"not {names[e.args[0]]} % {names[groups]}"
-                for sym, e in code.per_group.items()),
+            # the groups rules, each a remainder of 0 (before any quotient is computed)
+            "groups_test": " and ".join(f"not {names[e.args[0]]} % {names[groups]}"
+                                        for e in code.per_group.values()),
         },
     }
 

@@ -215,11 +215,10 @@ def _fast_context(spec: LayerSpec, names: dict) -> dict:
             "grouped": [(v, product_code(e, py)) for v, e in forms["grouped"]],
             "quotients": [(names[sym], python_code(per_group[sym], names))
                           for sym in forms["quotients"]],
-            # the groups rules: a quotient it computes times G gives back the total; else the
-            # remainder of the total is 0
-            "groups_test": " and ".join(
-                f"{python_code(G * sym, names)} == {names[e.args[0]]}" if sym in forms["quotients"]
-                else f"not {names[e.args[0]]} % {names[G]}" for sym, e in per_group.items()),
+            # the groups rules, each a remainder of 0 (tested before any quotient is computed:
+            # one operation per rule)
+            "groups_test": " and ".join(f"not {names[e.args[0]]} % {names[G]}"
+                                        for e in per_group.values()),
         }
     bias = next(param.name for param in spec.parameters if param.kind == "bias")
     return {
