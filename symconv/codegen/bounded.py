@@ -10,7 +10,7 @@ from ..functions import FloorDiv
 from ..printing.code import plain_c_code
 from .common import _INT64
 
-__all__ = ["FAST_LIMIT_BITS", "bounded_path"]
+__all__ = ["FAST_LIMIT_BITS", "bounded_path", "interval"]
 
 
 #: The C batch takes its bounded path for rows whose sizes are in [1, 2**bits] and padding in
@@ -20,18 +20,26 @@ FAST_LIMIT_BITS = 30
 _UINT32_MAX = 2**32 - 1
 
 
-def _interval(expr: sp.Expr, ranges: dict) -> tuple[int, int]:
-    """Interval of ``expr`` over ``ranges``; raises if any subexpression can leave int64.
+def interval(expr: sp.Expr, ranges: dict, rules: dict | None = None) -> tuple[int, int]:
+    """Interval of ``expr`` over ``ranges`` (symbol -> (lo, hi), exact ints); raises
+    ``AssertionError`` if any subexpression can leave int64.
 
-    A floor division must have a numerator in [0, 2**32) and a divisor in [1, 2**32): the
-    bounded path prints it as an unsigned 32-bit division.
+    Integers, symbols, sums and products are evaluated here; a floor division must have a
+    numerator in [0, 2**32) and a divisor in [1, 2**32) (the bounded paths print it as an
+    unsigned 32-bit division). ``rules`` maps other node types to ``rule(expr, recurse)``
+    giving their interval (``recurse(e)`` is this function with the same ranges and rules),
+    e.g. the transposed layers' Max, Min, Gcd and clipped sums
+    (:mod:`symconv.codegen.transpose`); a node with no rule is refused.
     """
+    def recurse(e: sp.Expr) -> tuple[int, int]:
+        return interval(e, ranges, rules)
+
     if expr.is_Integer:
         lo = hi = int(expr)
     elif expr.is_Symbol:
         lo, hi = ranges[expr]
     elif expr.is_Add or expr.is_Mul:
-        parts = [_interval(a, ranges) for a in expr.args]
+        parts = [recurse(a) for a in expr.args]
         lo, hi = parts[0]
         for a, b in parts[1:]:
             if expr.is_Add:
@@ -42,11 +50,13 @@ def _interval(expr: sp.Expr, ranges: dict) -> tuple[int, int]:
             if lo < _INT64[0] or hi > _INT64[1]:
                 raise AssertionError(f"{expr} can leave int64 on the bounded path")
     elif isinstance(expr, FloorDiv):
-        (a, b), (c, d) = (_interval(x, ranges) for x in expr.args)
+        (a, b), (c, d) = (recurse(x) for x in expr.args)
         if not (0 <= a and b <= _UINT32_MAX and 1 <= c and d <= _UINT32_MAX):
             raise AssertionError(f"{expr}: operands can leave [0, 2**32) (divisor >= 1) "
                                  "on the bounded path")
         lo, hi = a // d, b // c
+    elif rules and type(expr) in rules:
+        lo, hi = rules[type(expr)](expr, recurse)
     else:
         raise AssertionError(f"no interval rule for {expr}")
     if lo < _INT64[0] or hi > _INT64[1]:
@@ -87,9 +97,9 @@ def _bounded_path(names: dict, per_group: dict, group_products, lengths, bits: i
 
     ranges = {sym: bound(name) for sym, name in names.items()}
     for per, e in per_group.items():
-        ranges[per] = _interval(e, ranges)
+        ranges[per] = interval(e, ranges)
     for _, product in group_products:
-        _interval(product, ranges)
+        interval(product, ranges)
     numerators, printed = [], []
     for index, length in enumerate(lengths):
         floors = [a for a in sp.preorder_traversal(length) if isinstance(a, FloorDiv)]
@@ -100,10 +110,10 @@ def _bounded_path(names: dict, per_group: dict, group_products, lengths, bits: i
         name = "numerator" if len(lengths) == 1 else f"numerator_{label}"
         numerator = sp.Symbol(name, integer=True)
         names[numerator] = name
-        lo, hi = _interval(floor.args[0], ranges)
+        lo, hi = interval(floor.args[0], ranges)
         ranges[numerator] = (0, hi)  # the bounded path requires a non-negative numerator
         reduced = length.xreplace({floor: FloorDiv(numerator, floor.args[1])})
-        _interval(reduced, ranges)
+        interval(reduced, ranges)
         numerators.append((name, plain_c_code(floor.args[0], names)))
         printed.append(plain_c_code(reduced, names))
     return {

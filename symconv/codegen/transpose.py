@@ -200,52 +200,39 @@ BOUNDED_BITS = {"size": 31, "small": 15, "channels": 31}
 _HELPER_LIMIT = 2**31  # the domain of clipped_ceil_sum_bounded and bounded_gcd (< 2**31)
 
 
+def _max_min(expr, recurse) -> tuple[int, int]:
+    parts = [recurse(x) for x in expr.args]
+    pick = max if isinstance(expr, sp.Max) else min
+    return pick(x[0] for x in parts), pick(x[1] for x in parts)
+
+
+def _gcd(expr, recurse) -> tuple[int, int]:
+    parts = [recurse(x) for x in expr.args]
+    if not all(1 <= x[0] and x[1] < _HELPER_LIMIT for x in parts):
+        raise AssertionError(f"{expr}: operands can leave [1, 2**31)")
+    return 1, min(x[1] for x in parts)
+
+
+def _clipped(expr, recurse) -> tuple[int, int]:
+    k0, k1, x, s, d, cap = (recurse(y) for y in expr.args)
+    if not (k0[0] >= 0 and k1[1] < _HELPER_LIMIT and s[0] >= 1 and s[1] < _HELPER_LIMIT
+            and d[0] >= 1 and d[1] < _HELPER_LIMIT and -_HELPER_LIMIT < x[0]
+            and x[1] < _HELPER_LIMIT and cap[0] >= 0):
+        raise AssertionError(f"{expr}: arguments can leave the helper's domain")
+    return 0, max(0, k1[1] - k0[0]) * cap[1]  # (k1 - k0)*cap: checked by the caller
+
+
+#: The transposed bounded path's nodes beyond those :func:`symconv.codegen.bounded.interval`
+#: evaluates itself.
+_RULES = {sp.Max: _max_min, sp.Min: _max_min, Gcd: _gcd, ClippedCeilSum: _clipped}
+
+
 def _bounded_interval(expr: sp.Expr, ranges: dict) -> tuple[int, int]:
     """Interval of ``expr`` over ``ranges``; raises if a subexpression can leave int64 or a
     helper's domain (a ``FloorDiv`` must have operands in [0, 2**32), divisor >= 1)."""
-    from .common import _INT64
+    from .bounded import interval
 
-    if expr.is_Integer:
-        lo = hi = int(expr)
-    elif expr.is_Symbol:
-        lo, hi = ranges[expr]
-    elif expr.is_Add or expr.is_Mul:
-        parts = [_bounded_interval(x, ranges) for x in expr.args]
-        lo, hi = parts[0]
-        for a, b in parts[1:]:
-            if expr.is_Add:
-                lo, hi = lo + a, hi + b
-            else:
-                corners = (lo * a, lo * b, hi * a, hi * b)
-                lo, hi = min(corners), max(corners)
-            if lo < _INT64[0] or hi > _INT64[1]:
-                raise AssertionError(f"{expr} can leave int64 on the bounded path")
-    elif isinstance(expr, (sp.Max, sp.Min)):
-        parts = [_bounded_interval(x, ranges) for x in expr.args]
-        pick = max if isinstance(expr, sp.Max) else min
-        lo, hi = pick(x[0] for x in parts), pick(x[1] for x in parts)
-    elif isinstance(expr, FloorDiv):
-        (a, b), (c, d) = (_bounded_interval(x, ranges) for x in expr.args)
-        if not (0 <= a and b < 2**32 and 1 <= c and d < 2**32):
-            raise AssertionError(f"{expr}: operands can leave [0, 2**32) on the bounded path")
-        lo, hi = a // d, b // c
-    elif isinstance(expr, Gcd):
-        parts = [_bounded_interval(x, ranges) for x in expr.args]
-        if not all(1 <= x[0] and x[1] < _HELPER_LIMIT for x in parts):
-            raise AssertionError(f"{expr}: operands can leave [1, 2**31)")
-        lo, hi = 1, min(x[1] for x in parts)
-    elif isinstance(expr, ClippedCeilSum):
-        k0, k1, x, s, d, cap = (_bounded_interval(y, ranges) for y in expr.args)
-        if not (k0[0] >= 0 and k1[1] < _HELPER_LIMIT and s[0] >= 1 and s[1] < _HELPER_LIMIT
-                and d[0] >= 1 and d[1] < _HELPER_LIMIT and -_HELPER_LIMIT < x[0]
-                and x[1] < _HELPER_LIMIT and cap[0] >= 0):
-            raise AssertionError(f"{expr}: arguments can leave the helper's domain")
-        lo, hi = 0, max(0, k1[1] - k0[0]) * cap[1]  # (k1 - k0)*cap: checked below
-    else:
-        raise AssertionError(f"no interval rule for {expr}")
-    if lo < _INT64[0] or hi > _INT64[1]:
-        raise AssertionError(f"{expr} can leave int64 on the bounded path")
-    return lo, hi
+    return interval(expr, ranges, _RULES)
 
 
 @lru_cache(maxsize=None)
