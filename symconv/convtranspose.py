@@ -118,6 +118,7 @@ import itertools
 import math
 import operator
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
@@ -771,6 +772,25 @@ def _on_domain(value, grid) -> Any:
     return np.broadcast_to(np.asarray(value), shape)[keep]
 
 
+def _shape(expr: sp.Basic) -> tuple:
+    """How many nodes of each kind ``expr`` has: the same for an expression and its image under
+    a renaming of symbols with the same assumptions (SymPy rebuilds the same tree, its
+    arguments perhaps in another order), so a cheap test before building that image."""
+    return tuple(sorted(Counter(type(n).__name__ for n in sp.preorder_traversal(expr)).items()))
+
+
+def _mirror(expr: sp.Basic, done: dict | None, shapes: set | None) -> sp.Basic | None:
+    """``expr`` with (in, s) and (K, d) exchanged when grid values of it are in ``done``, else
+    None. Built only for an expression shaped as one already evaluated (:func:`_shape`):
+    building the image of each form costs more than the test (tested: the same forms are
+    found as with the image of every form built)."""
+    if done is None or _shape(expr) not in shapes:
+        return None
+    a = axis_symbols("")
+    mirror = _rename(expr, {a.in_: a.K, a.K: a.in_, a.s: a.d, a.d: a.s})
+    return mirror if mirror in done else None
+
+
 def _exhaustive_columns(form: "Form", f: Callable[..., int] | None, bound: int, key: int,
                         shared: dict | None = None):
     """The exhaustive tier of :func:`check_form` over NumPy columns: ``(checked, failure)``
@@ -795,9 +815,10 @@ def _exhaustive_columns(form: "Form", f: Callable[..., int] | None, bound: int, 
     # 1..bound): a form that is another one with those symbols exchanged takes its values on
     # the grid with the two pairs of axes exchanged (an exact evaluation: the same
     # substitution, the point's coordinates exchanged).
-    mirror = _rename(form.expr, {a.in_: a.K, a.K: a.in_, a.s: a.d, a.d: a.s})
+    shapes = None if shared is None else shared.setdefault(("grid shapes", bound), set())
+    mirror = _mirror(form.expr, done, shapes)
     try:
-        if done is not None and mirror in done:
+        if mirror is not None:
             got = np.transpose(np.asarray(done[mirror]), (1, 0, 3, 2, 4, 5))
         else:
             got = evaluate_columns(form.expr, env, None if shared is None
@@ -805,6 +826,7 @@ def _exhaustive_columns(form: "Form", f: Callable[..., int] | None, bound: int, 
             got = np.broadcast_to(np.asarray(got.v if isinstance(got, Column) else got), grid[2])
             if done is not None:
                 done[form.expr] = got
+                shapes.add(_shape(form.expr))
     except (Overflow, Unsupported, ZeroDivisionError):
         return None
     got_v = _on_domain(got, grid)[index]

@@ -410,3 +410,41 @@ def test_no_random_points_is_the_exhaustive_tier_alone():
     # points are what refute it
     assert ct.check_form(_trap_form(20), bound=2, random_points=0, large_points=0).holds
     assert not ct.check_form(_trap_form(20), bound=2, random_points=300, large_points=0).holds
+
+
+def test_the_shape_test_finds_every_mirror_that_building_each_image_finds(monkeypatch):
+    # the image of a form with (in, s) and (K, d) exchanged is built only when its shape
+    # (node counts) matches a form already evaluated: the same forms take their mirror's
+    # values as when the image of every form is built, and the same verdicts follow
+    forms = ct._forms()[0] + ct._forms()[1]
+    a = ct.axis_symbols("")
+    swap = {a.in_: a.K, a.K: a.in_, a.s: a.d, a.d: a.s}
+
+    def mirrors(use_shapes: bool) -> list[str]:
+        found: list[str] = []
+        built = ct._rename
+
+        def every_image(expr, done, shapes):  # the former path: every image built
+            if done is None:
+                return None
+            image = built(expr, swap)
+            return image if image in done else None
+
+        chosen = ct._mirror if use_shapes else every_image
+
+        def recording(expr, done, shapes):
+            image = chosen(expr, done, shapes)
+            if image is not None:
+                found.append(str(expr))
+            return image
+
+        with monkeypatch.context() as m:
+            m.setattr(ct, "_mirror", recording)
+            shared: dict = {}
+            for form in forms:
+                ct._exhaustive_columns(form, None, 4, 1 if form.quantity == "T" else 2, shared)
+        return found
+
+    with_shapes, every = mirrors(True), mirrors(False)
+    assert with_shapes == every and len(every) >= 3
+    assert all(ct._shape(ct._rename(f.expr, swap)) == ct._shape(f.expr) for f in forms)
