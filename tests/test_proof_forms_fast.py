@@ -448,3 +448,56 @@ def test_the_shape_test_finds_every_mirror_that_building_each_image_finds(monkey
     with_shapes, every = mirrors(True), mirrors(False)
     assert with_shapes == every and len(every) >= 3
     assert all(ct._shape(ct._rename(f.expr, swap)) == ct._shape(f.expr) for f in forms)
+
+
+def test_no_cropping_proofs_without_the_max_min_search_equal_sympys_own():
+    # the default path (ends built and substituted without SymPy's Max/Min redundancy search,
+    # dominated arguments dropped by sign decisions) gives the same verdicts and the same
+    # steps, expression by expression, as SymPy's constructors and xreplace
+    for prover in (ct.prove_no_cropping_products, ct.prove_no_cropping_reached):
+        fast, sympys = prover(), prover(ct._xreplace)
+        assert fast[0] and fast == sympys
+
+
+def test_substitute_equals_xreplace_on_the_proofs_substitutions():
+    a = ct.axis_symbols("")
+    u = sp.Symbol("u", integer=True, nonnegative=True)
+    q = sp.Symbol("q", integer=True, positive=True)
+    x = sp.Symbol("x", integer=True, positive=True)
+    summand = ct.reached(a).function
+    at_zero = summand.xreplace({a.p: 0})
+    for expr, mapping in ((summand, {a.p: 0}), (at_zero, {ct.period(a): q, ct.shift(a): x}),
+                          (ct.tap_low(a), {a.p: 0}), (ct.tap_high(a, a.K - 1 - u), {a.p: 0}),
+                          (ct.products(a).function, {a.p: 0, a.op: 0})):
+        assert ct._substitute(expr, mapping) == expr.xreplace(mapping)
+
+
+def test_dominance_pruning_drops_only_arguments_that_never_win():
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    y, z = sp.symbols("y z", integer=True)
+    assert ct._dominance_pruned(sp.Max, (0, -n)) == 0
+    assert ct._dominance_pruned(sp.Min, (y, y + 1, y + n)) == y
+    assert ct._dominance_pruned(sp.Max, (y, z)) == sp.Max(y, z)      # undecided: both stay
+    assert ct._dominance_pruned(sp.Max, (y, y + n, z)) == sp.Max(y + n, z)
+    assert ct._dominance_pruned(sp.Min, (y - n, z, y)) == sp.Min(y - n, z)
+    # the value never changes: at integer points, against SymPy's own Max/Min
+    import itertools
+    for cls in (sp.Max, sp.Min):
+        args = (0, -n, y, y + n, z - 1, z + n, y - z)
+        pruned = ct._dominance_pruned(cls, args)
+        for vn, vy, vz in itertools.product(range(0, 3), range(-2, 3), range(-2, 3)):
+            at = {n: vn, y: vy, z: vz}
+            assert pruned.xreplace(at) == cls(*(sp.sympify(v).xreplace(at) for v in args))
+
+
+def test_no_cropping_proofs_fall_back_to_sympy_when_the_quick_path_does_not_conclude(
+        monkeypatch):
+    calls = []
+
+    def useless(expr, mapping):  # substitutes nothing: the quick path cannot conclude
+        calls.append(1)
+        return expr
+
+    monkeypatch.setattr(ct, "_substitute", useless)
+    assert ct.prove_no_cropping_products()[0] and ct.prove_no_cropping_reached()[0]
+    assert calls
