@@ -772,6 +772,7 @@ def _on_domain(value, grid) -> Any:
     return np.broadcast_to(np.asarray(value), shape)[keep]
 
 
+@lru_cache(maxsize=64)
 def _shape(expr: sp.Basic) -> tuple:
     """How many nodes of each kind ``expr`` has: the same for an expression and its image under
     a renaming of symbols with the same assumptions (SymPy rebuilds the same tree, its
