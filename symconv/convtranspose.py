@@ -359,7 +359,14 @@ def cropped_before(a: Axis, x: sp.Expr) -> sp.Sum:
 
 def reached_before(a: Axis, x: sp.Expr) -> sp.Sum:
     """H(x): the reached uncropped positions ``< x`` (0 for ``x ≤ 0``)."""
-    return _tap_sum(a, _max(0, _min(a.in_, ceil_div(x - a.k * a.d, a.s)) - first_new(a)))
+    reach = _min(a.in_, ceil_div(x - a.k * a.d, a.s))
+    if not _QUICK_MINMAX:
+        return _tap_sum(a, _max(0, reach - first_new(a)))
+    # first_new's two branches taken out of the summand, as the Sum folds it (as in _reached:
+    # its piecewise_fold would build each Max again with the redundancy search): tested equal
+    (early, condition), (late, _) = first_new(a).args
+    return _tap_sum(a, sp.Piecewise((_max(0, reach - early), condition),
+                                    (_max(0, reach - late), True)))
 
 
 def _closed_count(n_total: sp.Expr, step: sp.Expr, width: sp.Expr, x: sp.Expr) -> sp.Expr:
