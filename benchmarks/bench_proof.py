@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -47,11 +48,22 @@ def symconv_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "symconv"]
 
 
+#: CPU time (user + system) of every run, by command line and path: less sensitive than
+#: wall time to the other jobs of a shared machine.
+CPU: dict[tuple, list[float]] = {}
+
+
 def run(command: list[str], path: str | None = None) -> tuple[float, str]:
-    env = None if path is None else {**os.environ, "PYTHONPATH": path}
-    start = time.perf_counter()
+    # Python writes its bytecode cache as for an installed package (the first, warming run
+    # writes it), also where the environment asks it not to
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if path is not None:
+        env["PYTHONPATH"] = path
+    start, used = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, env=env)
-    elapsed = time.perf_counter() - start
+    elapsed, now = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.setdefault((tuple(command), path), []).append(
+        now.ru_utime + now.ru_stime - used.ru_utime - used.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n"
                          f"{done.stderr}")
@@ -76,8 +88,10 @@ def main() -> int:
     before: dict[str, list[float]] = {layer: [] for layer in layers}
     summary: dict[str, str] = {}
     run(baseline)  # warm the file cache once
-    for layer in layers if against else ():
-        run([*prove, "prove", layer], against)  # and the other version's bytecode cache
+    for layer in layers:
+        run([*prove, "prove", layer])  # and the bytecode caches
+        if against:
+            run([*prove, "prove", layer], against)
     for _ in range(args.repeat):
         times["import sympy"].append(run(baseline)[0])
         for layer in layers:
@@ -109,6 +123,14 @@ def main() -> int:
               + (f"   {statistics.median(before[layer]):>10.3f} "
                  f"{statistics.median(before[layer]) / base:>6.2f}" if against else ""))
     print(f"worst ratio {worst:.2f}")
+    cpu_base = statistics.median(CPU[(tuple(baseline), None)][1:])
+    print(f"CPU time (user + system), medians; import sympy: {cpu_base:.3f} s")
+    for layer in layers:
+        command = tuple([*prove, "prove", layer])
+        mine = statistics.median(CPU[(command, None)][1:])
+        other = statistics.median(CPU[(command, against)][1:]) if against else None
+        print(f"{layer:<18} {mine:>9.3f} s {mine / cpu_base:>6.2f}"
+              + (f"   before {other:.3f} s {other / cpu_base:.2f}" if against else ""))
     return 0
 
 

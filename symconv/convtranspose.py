@@ -118,6 +118,7 @@ import itertools
 import math
 import operator
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
@@ -358,7 +359,14 @@ def cropped_before(a: Axis, x: sp.Expr) -> sp.Sum:
 
 def reached_before(a: Axis, x: sp.Expr) -> sp.Sum:
     """H(x): the reached uncropped positions ``< x`` (0 for ``x ≤ 0``)."""
-    return _tap_sum(a, _max(0, _min(a.in_, ceil_div(x - a.k * a.d, a.s)) - first_new(a)))
+    reach = _min(a.in_, ceil_div(x - a.k * a.d, a.s))
+    if not _QUICK_MINMAX:
+        return _tap_sum(a, _max(0, reach - first_new(a)))
+    # first_new's two branches taken out of the summand, as the Sum folds it (as in _reached:
+    # its piecewise_fold would build each Max again with the redundancy search): tested equal
+    (early, condition), (late, _) = first_new(a).args
+    return _tap_sum(a, sp.Piecewise((_max(0, reach - early), condition),
+                                    (_max(0, reach - late), True)))
 
 
 def _closed_count(n_total: sp.Expr, step: sp.Expr, width: sp.Expr, x: sp.Expr) -> sp.Expr:
@@ -771,6 +779,26 @@ def _on_domain(value, grid) -> Any:
     return np.broadcast_to(np.asarray(value), shape)[keep]
 
 
+@lru_cache(maxsize=64)
+def _shape(expr: sp.Basic) -> tuple:
+    """How many nodes of each kind ``expr`` has: the same for an expression and its image under
+    a renaming of symbols with the same assumptions (SymPy rebuilds the same tree, its
+    arguments perhaps in another order), so a cheap test before building that image."""
+    return tuple(sorted(Counter(type(n).__name__ for n in sp.preorder_traversal(expr)).items()))
+
+
+def _mirror(expr: sp.Basic, done: dict | None, shapes: set | None) -> sp.Basic | None:
+    """``expr`` with (in, s) and (K, d) exchanged when grid values of it are in ``done``, else
+    None. Built only for an expression shaped as one already evaluated (:func:`_shape`):
+    building the image of each form costs more than the test (tested: the same forms are
+    found as with the image of every form built)."""
+    if done is None or _shape(expr) not in shapes:
+        return None
+    a = axis_symbols("")
+    mirror = _rename(expr, {a.in_: a.K, a.K: a.in_, a.s: a.d, a.d: a.s})
+    return mirror if mirror in done else None
+
+
 def _exhaustive_columns(form: "Form", f: Callable[..., int] | None, bound: int, key: int,
                         shared: dict | None = None):
     """The exhaustive tier of :func:`check_form` over NumPy columns: ``(checked, failure)``
@@ -795,9 +823,10 @@ def _exhaustive_columns(form: "Form", f: Callable[..., int] | None, bound: int, 
     # 1..bound): a form that is another one with those symbols exchanged takes its values on
     # the grid with the two pairs of axes exchanged (an exact evaluation: the same
     # substitution, the point's coordinates exchanged).
-    mirror = _rename(form.expr, {a.in_: a.K, a.K: a.in_, a.s: a.d, a.d: a.s})
+    shapes = None if shared is None else shared.setdefault(("grid shapes", bound), set())
+    mirror = _mirror(form.expr, done, shapes)
     try:
-        if done is not None and mirror in done:
+        if mirror is not None:
             got = np.transpose(np.asarray(done[mirror]), (1, 0, 3, 2, 4, 5))
         else:
             got = evaluate_columns(form.expr, env, None if shared is None
@@ -805,6 +834,7 @@ def _exhaustive_columns(form: "Form", f: Callable[..., int] | None, bound: int, 
             got = np.broadcast_to(np.asarray(got.v if isinstance(got, Column) else got), grid[2])
             if done is not None:
                 done[form.expr] = got
+                shapes.add(_shape(form.expr))
     except (Overflow, Unsupported, ZeroDivisionError):
         return None
     got_v = _on_domain(got, grid)[index]
@@ -1330,7 +1360,7 @@ def _is_zero(expr: sp.Expr) -> bool:
     return True
 
 
-def prove_no_cropping_products() -> tuple[bool, list[str]]:
+def prove_no_cropping_products(substitute: Callable | None = None) -> tuple[bool, list[str]]:
     """Symbolic proof that ``T = in·K`` when ``p = 0``, decided by SymPy after the floor
     lemmas of :func:`apply_floor_lemmas`.
 
@@ -1338,15 +1368,24 @@ def prove_no_cropping_products() -> tuple[bool, list[str]]:
     ``u = K − 1 − k ≥ 0`` the high end ``min(in − 1, ⌊((in − 1)·s + d·u + op)/s⌋)`` is
     ``in − 1``. So each of the K terms is ``in`` and the sum is ``in·K``.
 
+    ``substitute``: as in :func:`prove_no_cropping_reached` (by default the ends are built
+    and substituted without SymPy's ``Max``/``Min`` search, and when that does not
+    conclude, the proof again with SymPy's constructors and ``xreplace``).
+
     Returns ``(holds, steps)``: the verdict and what each step reduced to.
     """
+    if substitute is None:
+        holds, steps = prove_no_cropping_products(_substitute)
+        return (holds, steps) if holds else prove_no_cropping_products(_xreplace)
     a = axis_symbols("")
     u = sp.Symbol("u", integer=True, nonnegative=True)
-    low, low_notes = apply_floor_lemmas(tap_low(a).xreplace({a.p: 0}))
-    high, high_notes = apply_floor_lemmas(tap_high(a, a.K - 1 - u).xreplace({a.p: 0}))
-    steps = [f"low end, p = 0, k >= 0: {tap_low(a).xreplace({a.p: 0})} -> {low}", *low_notes,
-             f"high end, p = 0, k = K - 1 - u, u >= 0: "
-             f"{tap_high(a, a.K - 1 - u).xreplace({a.p: 0})} -> {high}", *high_notes]
+    build = _quickly if substitute is _substitute else (lambda f, *args: f(*args))
+    low_end = substitute(build(tap_low, a), {a.p: 0})
+    high_end = substitute(build(tap_high, a, a.K - 1 - u), {a.p: 0})
+    low, low_notes = apply_floor_lemmas(low_end)
+    high, high_notes = apply_floor_lemmas(high_end)
+    steps = [f"low end, p = 0, k >= 0: {low_end} -> {low}", *low_notes,
+             f"high end, p = 0, k = K - 1 - u, u >= 0: {high_end} -> {high}", *high_notes]
     term = sp.Max(0, high - low + 1)
     total = sp.Sum(term, (a.k, 0, a.K - 1)).doit()
     steps += [f"each term: {term}", f"sum over the K taps: {total}"]
@@ -1354,7 +1393,60 @@ def prove_no_cropping_products() -> tuple[bool, list[str]]:
     return bool(holds), steps
 
 
-def prove_no_cropping_reached() -> tuple[bool, list[str]]:
+def _xreplace(expr: sp.Basic, mapping: Mapping) -> sp.Basic:
+    return expr.xreplace(mapping)
+
+
+def _dominance_pruned(cls, args) -> sp.Expr:
+    """``cls(*args)`` (``sp.Max`` or ``sp.Min``) as :func:`_quick` builds it, then without each
+    argument another one bounds for every value of the symbols (``Max``: ``b − a`` decided
+    non-negative by SymPy's assumptions, ``Min``: ``a − b``; of two equal ones the first
+    stays): the same value, an exact rewrite. SymPy's own search (``_find_localzeros``)
+    decides the same comparisons through ``factor_terms``, at several times the cost."""
+    e = _quick(cls, *args)
+    if not isinstance(e, (sp.Max, sp.Min)):
+        return e
+    keep = []
+    for i, a in enumerate(e.args):
+        for j, b in enumerate(e.args):
+            if i == j:
+                continue
+            diff = b - a if cls is sp.Max else a - b
+            if diff.is_nonnegative and (diff.is_positive or j < i
+                                        or not (-diff).is_nonnegative):
+                break  # a is never the extreme one (or equals an earlier one)
+        else:
+            keep.append(a)
+    return _quick(cls, *keep)
+
+
+def _substitute(expr: sp.Basic, mapping: Mapping) -> sp.Basic:
+    """``expr.xreplace(mapping)``, each ``Max``/``Min`` it changes rebuilt by
+    :func:`_dominance_pruned` instead of SymPy's constructor (the other nodes by theirs)."""
+    memo: dict[sp.Basic, sp.Basic] = {}
+
+    def rebuild(e: sp.Basic) -> sp.Basic:
+        if e in memo:
+            return memo[e]
+        if e in mapping:
+            out = mapping[e]
+        elif not e.args:
+            out = e
+        else:
+            args = [rebuild(arg) for arg in e.args]
+            if all(x is y for x, y in zip(args, e.args)):
+                out = e
+            elif isinstance(e, (sp.Max, sp.Min)):
+                out = _dominance_pruned(type(e), args)
+            else:
+                out = e.func(*args)
+        memo[e] = out
+        return out
+
+    return rebuild(expr)
+
+
+def prove_no_cropping_reached(substitute: Callable | None = None) -> tuple[bool, list[str]]:
     """Symbolic proof that ``R = min(K, q)·in + max(0, K − q)·min(in, d′)`` when ``p = 0``.
 
     With ``p = 0`` the ends are ``low_k = 0`` and ``high_k = in − 1`` (as in
@@ -1364,25 +1456,33 @@ def prove_no_cropping_reached() -> tuple[bool, list[str]]:
     ``k < q`` are exactly the first ``m = min(K, q)``, so the sum splits at ``m`` into two sums
     of constants, and ``K − min(K, q) = max(0, K − q)`` is decided the same way.
 
+    ``substitute(expr, mapping)`` does each substitution of the proof; by default
+    :func:`_substitute` (SymPy's ``xreplace`` without its costliest search, tested to give
+    the same expressions here), and when that does not conclude, the proof again with
+    ``xreplace`` itself.
+
     Returns ``(holds, steps)``.
     """
+    if substitute is None:
+        holds, steps = prove_no_cropping_reached(_substitute)
+        return (holds, steps) if holds else prove_no_cropping_reached(_xreplace)
     a = axis_symbols("")
     q = sp.Symbol("q", integer=True, positive=True)
     x = sp.Symbol("x", integer=True, positive=True)  # d' = d/gcd(s, d) >= 1
     u = sp.Symbol("u", integer=True, nonnegative=True)
     # the summand of reached() itself, at p = 0, with q and d' named
-    summand = reached(a).function.xreplace({a.p: 0}).xreplace({period(a): q, shift(a): x})
+    summand = substitute(substitute(reached(a).function, {a.p: 0}), {period(a): q, shift(a): x})
     steps = [f"summand at p = 0: {summand}"]
     # each remaining floor, by the floor lemmas: over k >= 0, or over u = K - 1 - k >= 0
     replace = {}
     for node in [n for n in sp.preorder_traversal(summand) if isinstance(n, FloorDiv)]:
-        for form in (node, node.xreplace({a.k: a.K - 1 - u})):
+        for form in (node, substitute(node, {a.k: a.K - 1 - u})):
             value, notes = apply_floor_lemmas(form)
             if not any(isinstance(n, FloorDiv) for n in sp.preorder_traversal(value)):
                 replace[node] = value
                 steps += notes
                 break
-    summand = summand.xreplace(replace)
+    summand = substitute(summand, replace)
     branches = {str(cond): expr for expr, cond in summand.args} \
         if isinstance(summand, sp.Piecewise) else {}
     early = branches.get(str(a.k < q), sp.nan)

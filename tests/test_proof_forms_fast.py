@@ -410,3 +410,94 @@ def test_no_random_points_is_the_exhaustive_tier_alone():
     # points are what refute it
     assert ct.check_form(_trap_form(20), bound=2, random_points=0, large_points=0).holds
     assert not ct.check_form(_trap_form(20), bound=2, random_points=300, large_points=0).holds
+
+
+def test_the_shape_test_finds_every_mirror_that_building_each_image_finds(monkeypatch):
+    # the image of a form with (in, s) and (K, d) exchanged is built only when its shape
+    # (node counts) matches a form already evaluated: the same forms take their mirror's
+    # values as when the image of every form is built, and the same verdicts follow
+    forms = ct._forms()[0] + ct._forms()[1]
+    a = ct.axis_symbols("")
+    swap = {a.in_: a.K, a.K: a.in_, a.s: a.d, a.d: a.s}
+
+    def mirrors(use_shapes: bool) -> list[str]:
+        found: list[str] = []
+        built = ct._rename
+
+        def every_image(expr, done, shapes):  # the former path: every image built
+            if done is None:
+                return None
+            image = built(expr, swap)
+            return image if image in done else None
+
+        chosen = ct._mirror if use_shapes else every_image
+
+        def recording(expr, done, shapes):
+            image = chosen(expr, done, shapes)
+            if image is not None:
+                found.append(str(expr))
+            return image
+
+        with monkeypatch.context() as m:
+            m.setattr(ct, "_mirror", recording)
+            shared: dict = {}
+            for form in forms:
+                ct._exhaustive_columns(form, None, 4, 1 if form.quantity == "T" else 2, shared)
+        return found
+
+    with_shapes, every = mirrors(True), mirrors(False)
+    assert with_shapes == every and len(every) >= 3
+    assert all(ct._shape(ct._rename(f.expr, swap)) == ct._shape(f.expr) for f in forms)
+
+
+def test_no_cropping_proofs_without_the_max_min_search_equal_sympys_own():
+    # the default path (ends built and substituted without SymPy's Max/Min redundancy search,
+    # dominated arguments dropped by sign decisions) gives the same verdicts and the same
+    # steps, expression by expression, as SymPy's constructors and xreplace
+    for prover in (ct.prove_no_cropping_products, ct.prove_no_cropping_reached):
+        fast, sympys = prover(), prover(ct._xreplace)
+        assert fast[0] and fast == sympys
+
+
+def test_substitute_equals_xreplace_on_the_proofs_substitutions():
+    a = ct.axis_symbols("")
+    u = sp.Symbol("u", integer=True, nonnegative=True)
+    q = sp.Symbol("q", integer=True, positive=True)
+    x = sp.Symbol("x", integer=True, positive=True)
+    summand = ct.reached(a).function
+    at_zero = summand.xreplace({a.p: 0})
+    for expr, mapping in ((summand, {a.p: 0}), (at_zero, {ct.period(a): q, ct.shift(a): x}),
+                          (ct.tap_low(a), {a.p: 0}), (ct.tap_high(a, a.K - 1 - u), {a.p: 0}),
+                          (ct.products(a).function, {a.p: 0, a.op: 0})):
+        assert ct._substitute(expr, mapping) == expr.xreplace(mapping)
+
+
+def test_dominance_pruning_drops_only_arguments_that_never_win():
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    y, z = sp.symbols("y z", integer=True)
+    assert ct._dominance_pruned(sp.Max, (0, -n)) == 0
+    assert ct._dominance_pruned(sp.Min, (y, y + 1, y + n)) == y
+    assert ct._dominance_pruned(sp.Max, (y, z)) == sp.Max(y, z)      # undecided: both stay
+    assert ct._dominance_pruned(sp.Max, (y, y + n, z)) == sp.Max(y + n, z)
+    assert ct._dominance_pruned(sp.Min, (y - n, z, y)) == sp.Min(y - n, z)
+    # the value never changes: at integer points, against SymPy's own Max/Min
+    import itertools
+    for cls in (sp.Max, sp.Min):
+        args = (0, -n, y, y + n, z - 1, z + n, y - z)
+        pruned = ct._dominance_pruned(cls, args)
+        for vn, vy, vz in itertools.product(range(0, 3), range(-2, 3), range(-2, 3)):
+            at = {n: vn, y: vy, z: vz}
+            assert pruned.xreplace(at) == cls(*(sp.sympify(v).xreplace(at) for v in args))
+
+
+def test_no_cropping_proofs_fall_back_to_sympy_when_the_quick_path_does_not_conclude(
+        monkeypatch):
+    calls = []
+
+    def useless(expr, mapping):  # substitutes nothing: the quick path cannot conclude
+        calls.append(1)
+        return expr
+
+    monkeypatch.setattr(ct, "_substitute", useless)
+    assert ct.prove_no_cropping_products()[0] and ct.prove_no_cropping_reached()[0]
+    assert calls
