@@ -668,7 +668,7 @@ def _sum_axis(body, low, high, arrays):
     """``Σ_{k=low}^{high} body(k)`` per entry with the index as a NumPy axis: ``body`` is
     called with a :class:`Column` of index values along a new leading axis (it broadcasts
     with every value in ``arrays``, the columns the summand may use), a chunk of the widest
-    range at a time, instead of once per index value (:func:`_sum_columns`); each entry adds
+    range at a time, instead of once per index value; each entry adds
     only its own terms (the others are masked to 0). Bounds as there: an int64 sum whose
     bound could leave int64 is summed in Python ints instead (exact, no bound)."""
     np = _numpy()
@@ -774,29 +774,3 @@ def _sum_ragged_part(body, var, lo, hi, count, start, stop, values, k_lo, k_hi):
     vt, mt = _parts(evaluate_columns(body, env, widen=_WIDEN.get()))
     vt = np.broadcast_to(np.asarray(vt), (total,))
     return vt, mt, starts, count > 0
-
-
-def _sum_columns(body, low, high):
-    np = _numpy()
-    plain = _summed_by_point(body, low, high)
-    if plain is not None:
-        return plain
-    lo, hi, k_lo, k_hi = _index_range(low, high)
-    if k_hi - k_lo > 1 << 16:
-        raise Unsupported("a sum over more than 65536 indices: point by point")
-    exact = _parts(low)[1] is None or _parts(high)[1] is None
-    total, bound = 0, 0
-    for k in range(k_lo, k_hi + 1):
-        vt, mt = _parts(body(k))
-        inside = (lo <= k) & (k <= hi)
-        if mt is None or exact:
-            exact = True
-        else:
-            bound += mt
-            if bound > INT64_MAX:
-                raise Overflow("sum leaves int64")
-        total = total + (np.asarray(vt, dtype=object) * inside if exact
-                         else np.multiply(vt, inside))
-    if exact:
-        return Column(np.asarray(total, dtype=object), None)
-    return Column(np.asarray(total, dtype=np.int64), bound)
