@@ -37,7 +37,7 @@ import sympy as sp
 from ..conv1d import CONVENTION
 from ..functions import FloorDiv
 from ..printing.code import c_code, python_code, wide_c_code
-from .bounded import FAST_LIMIT_BITS, bounded_path  # noqa: F401  (FAST_LIMIT_BITS: public)
+from .bounded import bounded_path
 from .common import (_INT64, C_HELPERS, C_HELPERS_FILE, C_MARKER, INT64_MARKER, WIDE_HELPERS,
                      c_helpers, environment, int64_helpers, wide_bound)
 from .model import CONV1D, Conv1dCode
@@ -130,38 +130,23 @@ def context(code: Conv1dCode = CONV1D) -> dict:
 
 def _python_fast(code: Conv1dCode) -> dict:
     """The fast path of the Python evaluator: the test of each value (exact ``int`` type and its
-    rule's bound, from the parameters' kinds) and the counts it returns, printed from
-    :func:`~symconv.codegen.common.fast_counts`'s forms of the count."""
-    from .common import fast_counts, product_code
+    rule's bound, from the parameters' kinds) and the counts it returns
+    (:func:`~symconv.codegen.common.fast_returns`)."""
+    from .common import fast_bias, fast_bound, fast_returns
     from .model import SPEC
 
     names = code.names
-
-    def py(e: sp.Expr) -> str:
-        return python_code(e, names)
-
     kinds = {param.name: param.kind for param in SPEC.parameters}
     bias = next(sym for sym, name in names.items() if name == "b")
     groups = next(iter(code.per_group.values())).args[1]
-    forms = fast_counts(code.ops, code.per_group, bias)
-    bias_name = next(name for name in code.parameters if kinds[name] == "bias")
+    values = [name for name in code.parameters if kinds[name] != "bias"]
     return {
         # every type test first, then every bound (a bound only ever compares an int)
-        "tests": ([f"type_({name}) is int_" for name in code.parameters if kinds[name] != "bias"]
-                  + [f"{name} {'>= 0' if kinds[name] == 'padding' else '> 0'}"
-                     for name in code.parameters if kinds[name] != "bias"]),
+        "tests": ([f"type_({name}) is int_" for name in values]
+                  + [fast_bound(name, kinds[name]) for name in values]),
         "groups": names[groups],
-        "bias": {1: f"{bias_name} is True", 0: f"{bias_name} is False",
-                 None: f"{bias_name} is True or {bias_name} is False"},
-        "counts": {
-            "one": [(v, product_code(e, py)) for v, e in forms["one"]],
-            "grouped": [(v, product_code(e, py)) for v, e in forms["grouped"]],
-            "quotients": [(names[sym], python_code(code.per_group[sym], names))
-                          for sym in forms["quotients"]],
-            # the groups rules, each a remainder of 0 (before any quotient is computed)
-            "groups_test": " and ".join(f"not {names[e.args[0]]} % {names[groups]}"
-                                        for e in code.per_group.values()),
-        },
+        "bias": fast_bias(next(name for name in code.parameters if kinds[name] == "bias")),
+        "counts": fast_returns(code.ops, code.per_group, bias, names),
     }
 
 

@@ -171,3 +171,35 @@ def product_code(factors: list, printer) -> str:
     """``factors`` printed by ``printer`` and multiplied in this order (a sum in parentheses)."""
     return "*".join(f"({printer(f)})" if f.is_Add else printer(f) for f in factors
                     if f != 1) or "1"
+
+
+def fast_returns(expr: sp.Expr, per_group: dict, bias: sp.Symbol, names: dict) -> dict:
+    """What the generated Python's fast path returns for the count ``expr`` (the ``counts`` of
+    the ``returns`` macro of ``_fast_python.py.jinja``): the forms of :func:`fast_counts`
+    printed with ``names``, the quotients they read, and the groups rules, each a remainder
+    of 0 (tested before any quotient is computed: one operation per rule)."""
+    from ..printing.code import python_code
+
+    def py(e: sp.Expr) -> str:
+        return python_code(e, names)
+
+    groups = next(iter(per_group.values())).args[1]
+    forms = fast_counts(expr, per_group, bias)
+    return {
+        "one": [(v, product_code(e, py)) for v, e in forms["one"]],
+        "grouped": [(v, product_code(e, py)) for v, e in forms["grouped"]],
+        "quotients": [(names[sym], py(per_group[sym])) for sym in forms["quotients"]],
+        "groups_test": " and ".join(f"not {names[e.args[0]]} % {names[groups]}"
+                                    for e in per_group.values()),
+    }
+
+
+def fast_bound(name: str, kind: str) -> str:
+    """The fast path's bound of a value of a parameter of ``kind`` (padding >= 0, sizes > 0)."""
+    return f"{name} {'>= 0' if kind == 'padding' else '> 0'}"
+
+
+def fast_bias(name: str) -> dict:
+    """The fast path's test of each value of the bias (1, 0, or either when the count does
+    not read it)."""
+    return {1: f"{name} is True", 0: f"{name} is False", None: f"{name} is True or {name} is False"}

@@ -173,18 +173,12 @@ def context(spec: LayerSpec) -> dict:
 
 def _fast_context(spec: LayerSpec, names: dict) -> dict:
     """The fast path of the Python evaluators: the tests on its values (exact ``int`` type and
-    the rule's bound of each, from the parameters' kinds) and the counts it returns, printed
-    from :func:`~symconv.codegen.common.fast_counts`'s forms of each quantity."""
-    from .common import fast_counts, product_code
-
-    def py(e: sp.Expr) -> str:
-        return python_code(e, names)
-
-    def bound(name: str, kind: str) -> str:
-        return f"{name} {'>= 0' if kind == 'padding' else '> 0'}"
+    the rule's bound of each, from the parameters' kinds) and the counts it returns
+    (:func:`~symconv.codegen.common.fast_returns` of each quantity)."""
+    from .common import fast_bias, fast_bound, fast_returns
 
     def test(name: str, kind: str) -> str:
-        return f"type_({name}) is int_ and {bound(name, kind)}"
+        return f"type_({name}) is int_ and {fast_bound(name, kind)}"
 
     types, bounds, per_dim = [], [], []
     for param in spec.parameters:
@@ -192,7 +186,7 @@ def _fast_context(spec: LayerSpec, names: dict) -> dict:
             continue
         if not param.per_dimension:
             types.append(f"type_({param.name}) is int_")
-            bounds.append(bound(param.name, param.kind))
+            bounds.append(fast_bound(param.name, param.kind))
             continue
         each = [names[sym] for sym in param.symbols]
         per_dim.append({
@@ -207,26 +201,13 @@ def _fast_context(spec: LayerSpec, names: dict) -> dict:
     if sum(p["scalar"] is None for p in per_dim) != 1:
         raise AssertionError(f"{spec.name}: the fast path expects one tuple-only parameter")
     per_group = {c: FloorDiv(C_in, G), o: FloorDiv(C_out, G)}
-    counts = {}
-    for q in QUANTITIES:
-        forms = fast_counts(_count(spec, q), per_group, spec.bias)
-        counts[q] = {
-            "one": [(v, product_code(e, py)) for v, e in forms["one"]],
-            "grouped": [(v, product_code(e, py)) for v, e in forms["grouped"]],
-            "quotients": [(names[sym], python_code(per_group[sym], names))
-                          for sym in forms["quotients"]],
-            # the groups rules, each a remainder of 0 (tested before any quotient is computed:
-            # one operation per rule)
-            "groups_test": " and ".join(f"not {names[e.args[0]]} % {names[G]}"
-                                        for e in per_group.values()),
-        }
+    counts = {q: fast_returns(_count(spec, q), per_group, spec.bias, names) for q in QUANTITIES}
     bias = next(param.name for param in spec.parameters if param.kind == "bias")
     return {
         # every type test first, then every bound (a bound only ever compares an int)
         "scalars": types + bounds,
         "per_dim": per_dim,
-        "bias": {1: f"{bias} is True", 0: f"{bias} is False",
-                 None: f"{bias} is True or {bias} is False"},
+        "bias": fast_bias(bias),
         "out_test": " and ".join(f"out_{axis.lower()} > 0" for axis in spec.axes),
         "groups": names[G],
         "counts": counts,
