@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from ._generated import conv1d_ops as _exact
+from ._generated import counting as _counting
 from .validation import RULES, SIZE_PARAMETERS
 
 __all__ = ["CompilerNotFoundError", "CompileError", "UnsafeCacheError", "compiler", "cache_dir",
@@ -216,9 +217,21 @@ def cache_dir() -> Path:
         return _private[key]
 
 
-#: The generated C evaluators compiled into the one library: ``<stem>.c`` and ``<stem>.h`` each.
-C_STEMS = ("conv1d_ops", "conv2d_ops", "conv3d_ops", "conv_transpose1d_ops",
-           "conv_transpose2d_ops", "conv_transpose3d_ops")
+def _dims(layer: str) -> int:
+    """The number of spatial dimensions of ``layer``, read from its generated C header."""
+    found = re.search(r"symconv_column input_size\[(\d)\];", _source(f"{layer}_ops.h"))
+    return int(found.group(1)) if found else 1
+
+
+def _layers(family: str) -> dict[str, int]:
+    """The registered layers of ``family`` (from the generated, SymPy-free registry data):
+    name -> number of dimensions."""
+    return {name: _dims(name) for name, (kind, *_) in _counting.LAYERS.items() if kind == family}
+
+
+#: The generated C evaluators compiled into the one library (one per registered layer):
+#: ``<stem>.c`` and ``<stem>.h`` each.
+C_STEMS = tuple(f"{name}_ops" for name in _counting.LAYERS)
 #: Every generated file the library is built from, in a fixed order.
 C_FILES = tuple(f"{stem}{ext}" for stem in C_STEMS for ext in (".c", ".h"))
 
@@ -657,7 +670,7 @@ def conv1d_ops_array(batch_size, in_channels, out_channels, input_length, kernel
 # non-zero status must name the rule the exact evaluator names for the same arguments.
 
 #: Layers with several spatial dimensions in the library: name -> number of dimensions.
-_ND = {"conv2d": 2, "conv3d": 3}
+_ND = {name: dims for name, dims in _layers("convolution").items() if dims > 1}
 _ND_COLUMN_TYPES: dict[int, type] = {}
 
 
@@ -849,7 +862,7 @@ def nd_batch(layer: str, batch_size, in_channels, out_channels, input_size, kern
 # one is a disagreement, reported as such.
 
 #: Transposed layers in the library: name -> number of dimensions.
-_TRANSPOSED = {"conv_transpose1d": 1, "conv_transpose2d": 2, "conv_transpose3d": 3}
+_TRANSPOSED = _layers("transposed")
 _OUTPUT = {1: "output_length", 2: "output_size", 3: "output_size"}
 _TRANSPOSED_COLUMN_TYPES: dict[int, type] = {}
 _TRANSPOSED_AXES = ("input_size", "kernel_size", "stride", "padding", "output_padding",
@@ -858,7 +871,7 @@ _TRANSPOSED_AXES = ("input_size", "kernel_size", "stride", "padding", "output_pa
 
 def _transposed_statuses() -> dict[str, int]:
     found = {}
-    for header in ("conv1d_ops.h", "conv_transpose1d_ops.h"):
+    for header in ("conv1d_ops.h", f"{next(iter(_TRANSPOSED))}_ops.h"):
         found.update({m.group(1).lower(): int(m.group(2)) for m in re.finditer(
             r"#define SYMCONV_E_([A-Z_]+) (\d+)", _source(header))})
     return found
