@@ -62,19 +62,30 @@ def _c_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _pack(items: list, sep: str, room) -> list[str]:
+    """``items`` joined by ``sep`` into lines, greedily: as many on a line as fit in
+    ``room(i)`` characters for the ``i``-th line (an item longer than that alone on its line)."""
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + len(sep) + len(item) > room(len(lines)):
+            lines.append(line)
+            line = item
+        else:
+            line = f"{line}{sep}{item}" if line else item
+    return [*lines, line]
+
+
 def _join_and(tests: list, indent: int, first: int = 0, width: int = 99) -> str:
     """``tests`` joined by ``and``, as many on a line as fit in ``width`` columns; a line after
     the first starts with ``and`` at column ``indent`` (the first line's text at ``first``)."""
-    lines, line = [], ""
-    for test in tests:
-        start = first if not lines else indent + 4
-        if line and start + len(line) + 5 + len(test) > width:
-            lines.append(line)
-            line = test
-        else:
-            line = f"{line} and {test}" if line else test
-    lines.append(line)
+    lines = _pack(tests, " and ", lambda i: width - (first if i == 0 else indent + 4))
     return ("\n" + " " * indent + "and ").join(lines)
+
+
+def wrap_list(items: list[str], width: int, indent: int) -> str:
+    """``items`` joined by ", ", broken into lines of at most ``width`` characters between
+    items, continuation lines indented by ``indent`` spaces."""
+    return (",\n" + " " * indent).join(_pack(items, ", ", lambda i: width))
 
 
 def environment() -> jinja2.Environment:

@@ -214,24 +214,11 @@ def _fast_context(spec: LayerSpec, names: dict) -> dict:
     }
 
 
-def _wrap(items: list[str], width: int, indent: int) -> str:
-    """``items`` joined by ", ", broken into lines of at most ``width`` characters between
-    items, continuation lines indented by ``indent`` spaces."""
-    lines, line = [], ""
-    for item in items:
-        if line and len(line) + 2 + len(item) > width:
-            lines.append(line + ",")
-            line = item
-        else:
-            line = f"{line}, {item}" if line else item
-    return ("\n" + " " * indent).join([*lines, line])
-
-
 def _c_context(spec: LayerSpec, names: dict) -> dict:
     """The C evaluator's printed expressions: every + - * checked, exact floor division; the
     kernel rule's two sides in 128 bits (proved exact for int64 inputs) for an overflowed size."""
     from .bounded import bounded_path
-    from .common import _INT64, C_HELPERS, WIDE_HELPERS, c_helpers, wide_bound
+    from .common import _INT64, C_HELPERS, WIDE_HELPERS, c_helpers, wide_bound, wrap_list
     from ..printing.code import c_code, wide_c_code
     from .model import STATUSES
 
@@ -260,9 +247,9 @@ def _c_context(spec: LayerSpec, names: dict) -> dict:
                 for index, axis in enumerate(spec.axes)]
     columns += [("groups", "groups"), ("b", "bias")]
     return {
-        "row_params": _wrap([f"int64_t {name}" for name, _ in columns], 86, 4),
-        "row_args": _wrap([name for name, _ in columns], 74, 20),
-        "col_args": _wrap([f"col_{name}[i]" for name, _ in columns], 64, 32),
+        "row_params": wrap_list([f"int64_t {name}" for name, _ in columns], 86, 4),
+        "row_args": wrap_list([name for name, _ in columns], 74, 20),
+        "col_args": wrap_list([f"col_{name}[i]" for name, _ in columns], 64, 32),
         "c_fast": fast,
         "columns": columns,
         "per_dimension": per_dimension,
